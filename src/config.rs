@@ -1,0 +1,252 @@
+//! The `book.toml` model: strict (unknown keys are errors), kebab-case, defaults in one place.
+//!
+//! A full `book.toml`:
+//!
+//! ```toml
+//! [book]
+//! title = "Cyber Sovereignty: An Annotated Reader"
+//! description = "Essays, terms and sources on China's promotion of cyber sovereignty"
+//! authors = ["Scholion editors"]
+//! language = "en"
+//!
+//! [build]
+//! content-dir = "content"
+//! output-dir = "public"
+//! base-url = "https://example.github.io/reader/"
+//! theme = "default"
+//!
+//! [citations]
+//! bibliography = ["references.bib"]
+//! style = "chicago-author-date"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostics::{Diagnostic, Location, did_you_mean};
+
+/// The name of the configuration file at a project's root.
+pub const CONFIG_FILE: &str = "book.toml";
+
+/// Used when `base-url` is not set: the address `scholion serve` uses by default.
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:3000/";
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    pub book: BookConfig,
+    pub build: BuildConfig,
+    pub citations: CitationsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BookConfig {
+    pub title: String,
+    pub description: String,
+    pub authors: Vec<String>,
+    pub language: String,
+}
+
+impl Default for BookConfig {
+    fn default() -> Self {
+        BookConfig {
+            title: "An Annotated Reader".into(),
+            description: String::new(),
+            authors: Vec::new(),
+            language: "en".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildConfig {
+    pub content_dir: PathBuf,
+    pub output_dir: PathBuf,
+    pub base_url: String,
+    pub theme: String,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        BuildConfig {
+            content_dir: "content".into(),
+            output_dir: "public".into(),
+            base_url: DEFAULT_BASE_URL.into(),
+            theme: "default".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CitationsConfig {
+    /// `None` means "not set": then `references.bib` is used if it exists.
+    pub bibliography: Option<Vec<PathBuf>>,
+    pub style: String,
+}
+
+impl Default for CitationsConfig {
+    fn default() -> Self {
+        CitationsConfig {
+            bibliography: None,
+            style: "chicago-author-date".into(),
+        }
+    }
+}
+
+/// The keys `book.toml` accepts, for "did you mean" hints.
+const KNOWN_KEYS: &[&str] = &[
+    "book",
+    "build",
+    "citations",
+    "title",
+    "description",
+    "authors",
+    "language",
+    "content-dir",
+    "output-dir",
+    "base-url",
+    "theme",
+    "bibliography",
+    "style",
+];
+
+impl Config {
+    /// Parse `book.toml` text. `path` is only used in diagnostics.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, Diagnostic> {
+        let mut config: Config = toml::from_str(text).map_err(|err| {
+            let message = err.message().trim().to_string();
+            let mut diagnostic = Diagnostic::error(format!("invalid {CONFIG_FILE}: {message}"));
+            if let Some(span) = err.span() {
+                diagnostic = diagnostic.at(Location::at_offset(path, text, span.start, span.len()));
+            } else {
+                diagnostic = diagnostic.at(Location::file(path));
+            }
+            if let Some(unknown) = backticked(&message).filter(|_| message.starts_with("unknown field")) {
+                diagnostic = diagnostic.maybe_hint(
+                    did_you_mean(unknown, KNOWN_KEYS.iter().copied())
+                        .or_else(|| Some(format!("remove `{unknown}`; see the book.toml keys in the README"))),
+                );
+            }
+            diagnostic
+        })?;
+        if let Err(message) = config.normalise_base_url() {
+            let offset = text.find("base-url").unwrap_or(0);
+            return Err(Diagnostic::error(message)
+                .at(Location::at_offset(path, text, offset, 8))
+                .hint("write it as an absolute URL such as `https://user.github.io/reader/`, or a path such as `/reader/`"));
+        }
+        Ok(config)
+    }
+
+    /// Load `book.toml` from a project root; a missing file means all defaults.
+    pub fn load(root: &Path) -> Result<Config, Diagnostic> {
+        let path = root.join(CONFIG_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    Diagnostic::error(format!("{CONFIG_FILE} is not valid UTF-8"))
+                        .at(Location::file(Path::new(CONFIG_FILE)))
+                        .hint("save the file as UTF-8")
+                })?;
+                Config::parse(Path::new(CONFIG_FILE), &text)
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(err) => Err(Diagnostic::error(format!("cannot read {CONFIG_FILE}: {err}"))
+                .at(Location::file(Path::new(CONFIG_FILE)))),
+        }
+    }
+
+    /// Override the base URL (from `--base-url`).
+    pub fn set_base_url(&mut self, url: &str) -> Result<(), String> {
+        self.build.base_url = url.to_string();
+        self.normalise_base_url()
+    }
+
+    fn normalise_base_url(&mut self) -> Result<(), String> {
+        let url = self.build.base_url.trim().to_string();
+        if url.is_empty() {
+            self.build.base_url = "/".into();
+            return Ok(());
+        }
+        if url.contains(char::is_whitespace) || url.contains(['"', '<', '>', '\'']) {
+            return Err(format!("`base-url` is not a valid URL: `{url}`"));
+        }
+        let valid = url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://");
+        if !valid {
+            return Err(format!("`base-url` must start with `http://`, `https://` or `/`, not `{url}`"));
+        }
+        let mut url = url;
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        self.build.base_url = url;
+        Ok(())
+    }
+
+    /// The path part of `base-url`, always starting and ending with `/` (e.g. `/reader/`).
+    pub fn base_path(&self) -> String {
+        let url = &self.build.base_url;
+        let path = match url.find("://") {
+            Some(i) => {
+                let after = &url[i + 3..];
+                after.find('/').map_or("/", |j| &after[j..])
+            }
+            None => url.as_str(),
+        };
+        let path = path.split(['?', '#']).next().unwrap_or("/");
+        let mut path = path.to_string();
+        if !path.starts_with('/') {
+            path.insert(0, '/');
+        }
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        path
+    }
+
+    /// The absolute site URL for feeds and sitemaps (scheme and host included when known).
+    pub fn site_url(&self) -> String {
+        let url = &self.build.base_url;
+        if url.starts_with("http://") || url.starts_with("https://") {
+            url.clone()
+        } else {
+            format!("{}{}", DEFAULT_BASE_URL.trim_end_matches('/'), self.base_path())
+        }
+    }
+}
+
+/// The first `backticked` word of a message.
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let text = "[book]\ntitle = \"x\"\n\n[build]\noutput-dri = \"out\"\n";
+        let d = Config::parse(Path::new("book.toml"), text).unwrap_err();
+        let loc = d.location.unwrap();
+        assert_eq!(loc.line, 5);
+        assert!(d.message.contains("output-dri"), "{}", d.message);
+        assert_eq!(d.hint.as_deref(), Some("did you mean `output-dir`?"));
+    }
+
+    #[test]
+    fn base_path_from_url() {
+        let mut c = Config::default();
+        c.set_base_url("https://example.github.io/reader").unwrap();
+        assert_eq!(c.base_path(), "/reader/");
+        c.set_base_url("/").unwrap();
+        assert_eq!(c.base_path(), "/");
+        assert!(c.set_base_url("ftp://x").is_err());
+    }
+}

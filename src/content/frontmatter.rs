@@ -1,0 +1,236 @@
+//! Front matter: splitting the YAML block off a Markdown file and deserialising it.
+//!
+//! This is the only module that knows about serde_yaml, so the YAML crate can be swapped.
+//! Every error is reported at a line and column *of the Markdown file*, not of the YAML
+//! fragment: the fragment's first line is added to serde_yaml's positions.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::diagnostics::{Diagnostic, Location, did_you_mean};
+
+/// A file split into front matter and body.
+pub struct Split<'a> {
+    /// The YAML text, or `None` when the file has no front matter.
+    pub yaml: Option<&'a str>,
+    /// The 1-based line of the file on which the YAML starts.
+    pub yaml_line: usize,
+    /// Byte offset of the body within the file.
+    pub body_offset: usize,
+}
+
+/// Split `source` (BOM already removed) at its `---` fences.
+pub fn split<'a>(path: &Path, source: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let first_line_end = source.find('\n').map_or(source.len(), |i| i + 1);
+    if source[..first_line_end].trim_end() != "---" {
+        return Ok(Split {
+            yaml: None,
+            yaml_line: 1,
+            body_offset: 0,
+        });
+    }
+    let mut offset = first_line_end;
+    while offset < source.len() {
+        let end = source[offset..]
+            .find('\n')
+            .map_or(source.len(), |i| offset + i + 1);
+        let line = source[offset..end].trim_end();
+        if line == "---" || line == "..." {
+            return Ok(Split {
+                yaml: Some(&source[first_line_end..offset]),
+                yaml_line: 2,
+                body_offset: end,
+            });
+        }
+        offset = end;
+    }
+    Err(Diagnostic::error("the front matter is never closed")
+        .at(Location::at_offset(path, source, 0, 3))
+        .hint("end the front matter with a line holding only `---`"))
+}
+
+/// Essay (and home page) front matter, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EssayMeta {
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    pub date: Option<Scalar>,
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub annotates: Option<String>,
+    pub order: Option<i64>,
+    #[serde(default)]
+    pub draft: bool,
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub extra: Option<serde_yaml::Value>,
+}
+
+pub const ESSAY_KEYS: &[&str] = &[
+    "title", "subtitle", "authors", "date", "summary", "tags", "annotates", "order", "draft",
+    "slug", "extra",
+];
+
+/// Glossary term front matter, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TermMeta {
+    pub term: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub short: Option<String>,
+    #[serde(default)]
+    pub see_also: Vec<String>,
+}
+
+pub const TERM_KEYS: &[&str] = &["term", "aliases", "short", "see-also"];
+
+/// A YAML scalar kept as text (a date may be written quoted or bare).
+#[derive(Debug, Clone)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_yaml::Value::deserialize(d)? {
+            serde_yaml::Value::String(s) => Ok(Scalar(s)),
+            serde_yaml::Value::Number(n) => Ok(Scalar(n.to_string())),
+            serde_yaml::Value::Bool(b) => Ok(Scalar(b.to_string())),
+            _ => Err(serde::de::Error::custom("expected a date written as YYYY-MM-DD")),
+        }
+    }
+}
+
+/// Convert free-form YAML (`extra`) to JSON for templates.
+pub fn yaml_to_json(value: &serde_yaml::Value) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// Deserialise the YAML block of `source` into `T`, reporting errors at file positions.
+pub fn parse<T: DeserializeOwned + Default>(
+    path: &Path,
+    source: &str,
+    split: &Split<'_>,
+    known_keys: &[&str],
+) -> Result<T, Diagnostic> {
+    let Some(yaml) = split.yaml else {
+        return Ok(T::default());
+    };
+    if yaml.trim().is_empty() {
+        return Ok(T::default());
+    }
+    if let Some((line, col)) = tab_indent(yaml) {
+        let line = line + split.yaml_line - 1;
+        return Err(Diagnostic::error("tab character used for indentation in the front matter")
+            .at(Location::at_line_col(path, source, line, col))
+            .hint("YAML indents with spaces only; replace the tab with spaces"));
+    }
+    serde_yaml::from_str::<T>(yaml).map_err(|err| {
+        let full = err.to_string();
+        let message = match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        };
+        let (line, column) = err
+            .location()
+            .map_or((split.yaml_line, 1), |l| (l.line() + split.yaml_line - 1, l.column()));
+        let location = Location::at_line_col(path, source, line, column);
+        if message.starts_with("unknown field") {
+            let key = backticked(&message).unwrap_or("?").to_string();
+            let hint = did_you_mean(&key, known_keys.iter().copied()).unwrap_or_else(|| {
+                let keys: Vec<String> = known_keys.iter().map(|k| format!("`{k}`")).collect();
+                format!("the keys are {}; put custom data under `extra`", keys.join(", "))
+            });
+            let mut location = location;
+            location.width = key.chars().count().max(1);
+            Diagnostic::error(format!("unknown front-matter key `{key}`"))
+                .at(location)
+                .hint(hint)
+        } else if message.contains("invalid type") {
+            Diagnostic::error(format!("wrong type in front matter: {message}"))
+                .at(location)
+                .hint("check the table of front-matter keys: lists are written `[a, b]` or as `- a` lines")
+        } else {
+            Diagnostic::error(format!("malformed front matter: {message}"))
+                .at(location)
+                .hint("the front matter is YAML: `key: value` lines; quote values that contain `: `")
+        }
+    })
+}
+
+/// The position of a top-level `key:` in the front matter, for errors found after parsing.
+pub fn key_location(path: &Path, source: &str, split: &Split<'_>, key: &str) -> Location {
+    let yaml = split.yaml.unwrap_or("");
+    let mut line_no = split.yaml_line;
+    for line in yaml.lines() {
+        if let Some(rest) = line.strip_prefix(key) {
+            if rest.trim_start().starts_with(':') {
+                let value_col = line.len() - rest.trim_start()[1..].trim_start().len();
+                let col = if value_col < line.len() { value_col } else { 0 };
+                return Location::at_line_col(path, source, line_no, line[..col].chars().count() + 1);
+            }
+        }
+        line_no += 1;
+    }
+    Location::at_line_col(path, source, 1, 1)
+}
+
+fn tab_indent(yaml: &str) -> Option<(usize, usize)> {
+    for (i, line) in yaml.lines().enumerate() {
+        let indent: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        if let Some(col) = indent.find('\t') {
+            return Some((i + 1, col + 1));
+        }
+    }
+    None
+}
+
+fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn essay(src: &str) -> Result<EssayMeta, Diagnostic> {
+        let path = Path::new("e.md");
+        let s = split(path, src)?;
+        parse(path, src, &s, ESSAY_KEYS)
+    }
+
+    #[test]
+    fn unknown_key_points_into_markdown_file() {
+        let d = essay("---\ntitle: A\nsummery: x\n---\nbody").unwrap_err();
+        let loc = d.location.unwrap();
+        assert_eq!((loc.line, loc.column), (3, 1));
+        assert_eq!(d.hint.as_deref(), Some("did you mean `summary`?"));
+    }
+
+    #[test]
+    fn wrong_type_has_line() {
+        let d = essay("---\ntitle: A\ntags: 3\norder: [1]\n---\n").unwrap_err();
+        assert_eq!(d.location.unwrap().line, 3, "{}", d.message);
+    }
+
+    #[test]
+    fn unclosed_front_matter() {
+        let d = essay("---\ntitle: A\n").unwrap_err();
+        assert!(d.message.contains("never closed"));
+    }
+
+    #[test]
+    fn crlf_and_no_front_matter() {
+        let m = essay("---\r\ntitle: A\r\n---\r\nbody").unwrap();
+        assert_eq!(m.title.as_deref(), Some("A"));
+        let m = essay("# just text").unwrap();
+        assert!(m.title.is_none());
+    }
+}

@@ -1,0 +1,448 @@
+//! The content model (`Essay`, `Term`, `Home`) and loading it from disk: discovery with
+//! walkdir, reading, front-matter parsing and validation. Nothing here writes to disk and
+//! nothing here needs the whole corpus; cross-file checks belong to `index`.
+
+pub mod frontmatter;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value as Json;
+use walkdir::WalkDir;
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use frontmatter::{ESSAY_KEYS, EssayMeta, TERM_KEYS, TermMeta};
+
+/// A content file as read: its display path, full text (BOM removed) and where its body starts.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path shown in diagnostics, relative to the project root (e.g. `content/essays/x.md`).
+    pub path: PathBuf,
+    pub text: String,
+    pub body_offset: usize,
+}
+
+impl SourceFile {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+
+    /// A diagnostic location at a byte offset of the whole file.
+    pub fn location(&self, offset: usize, len: usize) -> Location {
+        Location::at_offset(&self.path, &self.text, offset, len)
+    }
+}
+
+/// What kind of document a Markdown file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocKind {
+    Home,
+    Essay,
+    Term,
+}
+
+/// A value from the front matter with the place it was written.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    pub value: T,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct Essay {
+    pub file: SourceFile,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub authors: Vec<String>,
+    pub date: Option<jiff::civil::Date>,
+    pub summary: Option<String>,
+    pub tags: Vec<String>,
+    pub annotates: Option<Located<String>>,
+    pub order: Option<i64>,
+    pub draft: bool,
+    pub extra: Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub file: SourceFile,
+    pub slug: String,
+    pub name: String,
+    pub aliases: Vec<Located<String>>,
+    pub short: Option<String>,
+    pub see_also: Vec<Located<String>>,
+    /// Where the `term:` key is, for duplicate-name errors.
+    pub name_location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub file: SourceFile,
+    pub title: Option<String>,
+}
+
+/// Everything under `content/`, validated file by file, in a deterministic order:
+/// essays in reading order, terms A–Z by name.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub home: Option<Home>,
+    pub essays: Vec<Essay>,
+    pub terms: Vec<Term>,
+}
+
+/// Find and load every content file under `content_dir`. `root` is the project root, used to
+/// make display paths. Problems go to `diagnostics`; bad files are left out.
+pub fn load(root: &Path, content_dir: &Path, diagnostics: &Diagnostics) -> Content {
+    let mut paths: Vec<(DocKind, PathBuf)> = Vec::new();
+    if !content_dir.is_dir() {
+        diagnostics.push(
+            Diagnostic::error(format!(
+                "the content folder `{}` does not exist",
+                display_path(root, content_dir).display()
+            ))
+            .hint("create it, or set `content-dir` under [build] in book.toml"),
+        );
+        return Content::default();
+    }
+    for entry in WalkDir::new(content_dir).follow_links(true).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err.path().map(|p| display_path(root, p)).unwrap_or_default();
+                let message = if err.loop_ancestor().is_some() {
+                    "a symbolic link loops back to a folder that contains it".to_string()
+                } else {
+                    format!("cannot read: {}", io_reason(&err))
+                };
+                diagnostics.push(
+                    Diagnostic::error(message)
+                        .at(Location::file(&path))
+                        .hint("remove the link or fix the file's permissions"),
+                );
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            continue;
+        }
+        let rel = path.strip_prefix(content_dir).unwrap_or(path);
+        let kind = match rel.components().next().and_then(|c| c.as_os_str().to_str()) {
+            Some("essays") => DocKind::Essay,
+            Some("glossary") => DocKind::Term,
+            Some("index.md") if rel.components().count() == 1 => DocKind::Home,
+            _ => continue,
+        };
+        paths.push((kind, path.to_path_buf()));
+    }
+
+    let loaded: Vec<Option<Loaded>> = paths
+        .par_iter()
+        .map(|(kind, path)| {
+            let display = display_path(root, path);
+            match load_file(*kind, path, &display) {
+                Ok((loaded, warnings)) => {
+                    diagnostics.extend(warnings);
+                    Some(loaded)
+                }
+                Err(errors) => {
+                    diagnostics.extend(errors);
+                    None
+                }
+            }
+        })
+        .collect();
+
+    let mut content = Content::default();
+    for item in loaded.into_iter().flatten() {
+        match item {
+            Loaded::Home(home) => content.home = Some(home),
+            Loaded::Essay(essay) => content.essays.push(*essay),
+            Loaded::Term(term) => content.terms.push(*term),
+        }
+    }
+    content.essays.sort_by(reading_order);
+    content.terms.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
+    content
+}
+
+/// Reading order: essays with `order` first (ascending), then by date, then by title.
+pub fn reading_order(a: &Essay, b: &Essay) -> std::cmp::Ordering {
+    let key = |e: &Essay| {
+        (
+            e.order.is_none(),
+            e.order,
+            e.date.is_none(),
+            e.date,
+            e.title.to_lowercase(),
+            e.slug.clone(),
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+enum Loaded {
+    Home(Home),
+    Essay(Box<Essay>),
+    Term(Box<Term>),
+}
+
+fn display_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+fn io_reason(err: &walkdir::Error) -> String {
+    err.io_error()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| err.to_string())
+}
+
+/// Read a file as UTF-8 text, with the BOM removed and a diagnostic for anything else.
+pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|err| {
+        Diagnostic::error(format!("cannot read the file: {err}"))
+            .at(Location::file(display))
+            .hint("check that the file exists and that you may read it")
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let mut location = Location::at_offset(display, &prefix, valid, 1);
+            location.source_line = None;
+            Err(Diagnostic::error(format!(
+                "the file is not valid UTF-8 (invalid byte at line {}, column {})",
+                location.line, location.column
+            ))
+            .at(location)
+            .hint("save the file with UTF-8 encoding"))
+        }
+    }
+}
+
+fn load_file(
+    kind: DocKind,
+    path: &Path,
+    display: &Path,
+) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let text = read_text(path, display).map_err(|d| vec![d])?;
+    let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
+    let body_offset = split.body_offset;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("untitled")
+        .to_string();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let loaded = match kind {
+        DocKind::Home => {
+            let meta: EssayMeta =
+                frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
+            Loaded::Home(Home {
+                title: meta.title,
+                file: SourceFile {
+                    path: display.to_path_buf(),
+                    text,
+                    body_offset,
+                },
+            })
+        }
+        DocKind::Essay => {
+            if split.yaml.is_none() {
+                return Err(vec![
+                    Diagnostic::error("this essay has no front matter")
+                        .at(Location::at_offset(display, &text, 0, 1))
+                        .hint("start the file with a front matter block: `---`, `title: \"…\"`, `---`"),
+                ]);
+            }
+            let meta: EssayMeta =
+                frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
+            let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
+            let title = match meta.title.as_deref().map(str::trim) {
+                Some(t) if !t.is_empty() => t.to_string(),
+                _ => {
+                    errors.push(
+                        Diagnostic::error("this essay has no `title`")
+                            .at(Location::at_offset(display, &text, 0, 3))
+                            .hint("add `title: \"…\"` to the front matter"),
+                    );
+                    String::new()
+                }
+            };
+            let date = meta.date.as_ref().and_then(|d| match parse_date(&d.0) {
+                Ok(date) => Some(date),
+                Err(message) => {
+                    errors.push(
+                        Diagnostic::error(message)
+                            .at(at("date"))
+                            .hint("write dates as YYYY-MM-DD, e.g. `2014-11-19`, and use a day that exists"),
+                    );
+                    None
+                }
+            });
+            let slug = match &meta.slug {
+                Some(s) => {
+                    if !is_slug(s) {
+                        errors.push(
+                            Diagnostic::error(format!("`{s}` is not a valid slug"))
+                                .at(at("slug"))
+                                .hint(format!(
+                                    "slugs are lowercase letters, digits and hyphens: `{}`",
+                                    slug::slugify(s)
+                                )),
+                        );
+                    }
+                    s.clone()
+                }
+                None => slug::slugify(&stem),
+            };
+            if text[body_offset..].trim().is_empty() {
+                warnings.push(
+                    Diagnostic::warning("empty essay: the front matter has no text after it")
+                        .at(Location::at_offset(display, &text, 0, 3))
+                        .hint("write the essay below the closing `---`"),
+                );
+            }
+            let annotates = meta.annotates.map(|value| Located {
+                value,
+                location: at("annotates"),
+            });
+            let extra = meta
+                .extra
+                .as_ref()
+                .map_or(Json::Object(Default::default()), frontmatter::yaml_to_json);
+            if !errors.is_empty() {
+                return Err(errors);
+            }
+            Loaded::Essay(Box::new(Essay {
+                slug,
+                title,
+                subtitle: meta.subtitle,
+                authors: meta.authors,
+                date,
+                summary: meta.summary,
+                tags: meta.tags,
+                annotates,
+                order: meta.order,
+                draft: meta.draft,
+                extra,
+                file: SourceFile {
+                    path: display.to_path_buf(),
+                    text,
+                    body_offset,
+                },
+            }))
+        }
+        DocKind::Term => {
+            if split.yaml.is_none() {
+                return Err(vec![
+                    Diagnostic::error("this glossary term has no front matter")
+                        .at(Location::at_offset(display, &text, 0, 1))
+                        .hint("start the file with `---`, `term: \"…\"`, `---`"),
+                ]);
+            }
+            let meta: TermMeta =
+                frontmatter::parse(display, &text, &split, TERM_KEYS).map_err(|d| vec![d])?;
+            let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
+            let name = match meta.term.as_deref().map(str::trim) {
+                Some(t) if !t.is_empty() => t.to_string(),
+                _ => {
+                    return Err(vec![
+                        Diagnostic::error("this glossary term has no `term` name")
+                            .at(Location::at_offset(display, &text, 0, 3))
+                            .hint("add `term: \"…\"` to the front matter"),
+                    ]);
+                }
+            };
+            let aliases_at = at("aliases");
+            let see_also_at = at("see-also");
+            Loaded::Term(Box::new(Term {
+                slug: slug::slugify(&stem),
+                name_location: at("term"),
+                name,
+                aliases: meta
+                    .aliases
+                    .into_iter()
+                    .filter(|a| !a.trim().is_empty())
+                    .map(|value| Located {
+                        location: alias_location(display, &text, &value).unwrap_or(aliases_at.clone()),
+                        value,
+                    })
+                    .collect(),
+                short: meta.short.filter(|s| !s.trim().is_empty()),
+                see_also: meta
+                    .see_also
+                    .into_iter()
+                    .map(|value| Located {
+                        location: alias_location(display, &text, &value).unwrap_or(see_also_at.clone()),
+                        value,
+                    })
+                    .collect(),
+                file: SourceFile {
+                    path: display.to_path_buf(),
+                    text,
+                    body_offset,
+                },
+            }))
+        }
+    };
+    Ok((loaded, warnings))
+}
+
+/// The place a list item value is written in the front matter (first occurrence).
+fn alias_location(display: &Path, text: &str, value: &str) -> Option<Location> {
+    let end = text.get(3..)?.find("\n---").map_or(text.len(), |i| i + 3);
+    let offset = text[..end].find(value)?;
+    Some(Location::at_offset(display, text, offset, value.len()))
+}
+
+/// A real calendar date written YYYY-MM-DD.
+pub fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+    let well_formed = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !well_formed {
+        return Err(format!("`{text}` is not a date in the form YYYY-MM-DD"));
+    }
+    text.parse::<jiff::civil::Date>()
+        .map_err(|_| format!("`{text}` is not a real calendar date"))
+}
+
+/// Lowercase ASCII letters, digits and single hyphens.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_must_exist() {
+        assert!(parse_date("1993-02-30").is_err());
+        assert!(parse_date("2014-11-19").is_ok());
+        assert!(parse_date("2014-1-19").is_err());
+    }
+}

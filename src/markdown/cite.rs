@@ -1,0 +1,367 @@
+//! The pandoc citation syntax, recognised in text: `[@key]`, `[@key, p. 33]`,
+//! `[@a; @b, pp. 4-5]`, `[see @key, ch. 2]`, `[-@key]`, and narrative `@key` (optionally
+//! followed by `[p. 33]`) when the key is in the bibliography.
+//!
+//! As in pandoc, `@` starts a citation only at the start of text or after a character that
+//! is not a letter or digit, so an e-mail address stays text.
+
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event};
+
+use super::Node;
+
+/// One cited work inside a citation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiteItem {
+    pub key: String,
+    pub prefix: String,
+    pub suffix: String,
+    pub locator: Option<(LocatorKind, String)>,
+    pub suppress_author: bool,
+    /// Byte offset of the `@key` in the Markdown body (for diagnostics).
+    pub offset: usize,
+    pub use_index: usize,
+}
+
+/// A whole citation: bracketed (`[…]`) or narrative (`@key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub items: Vec<CiteItem>,
+    pub narrative: bool,
+}
+
+/// CSL locator kinds we recognise from pandoc's locator words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LocatorKind {
+    Page,
+    Chapter,
+    Section,
+    Paragraph,
+    Volume,
+    Figure,
+    Note,
+    Line,
+    Column,
+    Book,
+    Part,
+    Verse,
+    Table,
+}
+
+/// Locator words (pandoc's English list), longest first so `pp.` wins over `p.`.
+const LOCATOR_WORDS: &[(&str, LocatorKind)] = &[
+    ("paragraphs", LocatorKind::Paragraph),
+    ("paragraph", LocatorKind::Paragraph),
+    ("chapters", LocatorKind::Chapter),
+    ("sections", LocatorKind::Section),
+    ("chapter", LocatorKind::Chapter),
+    ("section", LocatorKind::Section),
+    ("volumes", LocatorKind::Volume),
+    ("figures", LocatorKind::Figure),
+    ("columns", LocatorKind::Column),
+    ("volume", LocatorKind::Volume),
+    ("figure", LocatorKind::Figure),
+    ("column", LocatorKind::Column),
+    ("verses", LocatorKind::Verse),
+    ("pages", LocatorKind::Page),
+    ("notes", LocatorKind::Note),
+    ("lines", LocatorKind::Line),
+    ("parts", LocatorKind::Part),
+    ("books", LocatorKind::Book),
+    ("table", LocatorKind::Table),
+    ("chap.", LocatorKind::Chapter),
+    ("paras", LocatorKind::Paragraph),
+    ("para.", LocatorKind::Paragraph),
+    ("page", LocatorKind::Page),
+    ("note", LocatorKind::Note),
+    ("line", LocatorKind::Line),
+    ("part", LocatorKind::Part),
+    ("book", LocatorKind::Book),
+    ("verse", LocatorKind::Verse),
+    ("secs.", LocatorKind::Section),
+    ("sec.", LocatorKind::Section),
+    ("vols.", LocatorKind::Volume),
+    ("vol.", LocatorKind::Volume),
+    ("figs.", LocatorKind::Figure),
+    ("fig.", LocatorKind::Figure),
+    ("col.", LocatorKind::Column),
+    ("chs.", LocatorKind::Chapter),
+    ("ch.", LocatorKind::Chapter),
+    ("pp.", LocatorKind::Page),
+    ("nn.", LocatorKind::Note),
+    ("n.", LocatorKind::Note),
+    ("ll.", LocatorKind::Line),
+    ("l.", LocatorKind::Line),
+    ("bk.", LocatorKind::Book),
+    ("pt.", LocatorKind::Part),
+    ("vv.", LocatorKind::Verse),
+    ("v.", LocatorKind::Verse),
+    ("p.", LocatorKind::Page),
+    ("§§", LocatorKind::Section),
+    ("§", LocatorKind::Section),
+];
+
+fn is_key_start(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn is_key_inner(c: char) -> bool {
+    c.is_alphanumeric() || "_:.#$%&-+?<>~/".contains(c)
+}
+
+/// Read a citation key at the start of `s` (just after `@`): returns its byte length.
+/// Trailing punctuation (`.`, `:`, `?` …) is not part of the key, as in pandoc.
+fn key_len(s: &str) -> usize {
+    let mut chars = s.char_indices();
+    match chars.next() {
+        Some((_, c)) if is_key_start(c) => {}
+        _ => return 0,
+    }
+    let mut end = s.len();
+    for (i, c) in s.char_indices().skip(1) {
+        if !is_key_inner(c) {
+            end = i;
+            break;
+        }
+    }
+    let mut key = &s[..end];
+    while let Some(last) = key.chars().last() {
+        if is_key_start(last) {
+            break;
+        }
+        key = &key[..key.len() - last.len_utf8()];
+    }
+    key.len()
+}
+
+/// Whether `@` at byte `at` of `text` may start a citation.
+fn at_may_start(text: &str, at: usize) -> bool {
+    match text[..at].chars().last() {
+        None => true,
+        Some(c) => !c.is_alphanumeric() && c != '_',
+    }
+}
+
+/// Parse a locator and the rest of the suffix from the text after a key.
+pub fn parse_suffix(raw: &str) -> (Option<(LocatorKind, String)>, String) {
+    let trimmed = raw.trim_start();
+    let Some(after_comma) = trimmed.strip_prefix(',') else {
+        return (None, raw.trim().to_string());
+    };
+    let s = after_comma.trim_start();
+    let lower = s.to_lowercase();
+    for (word, kind) in LOCATOR_WORDS {
+        if lower.starts_with(word) {
+            let rest = &s[word.len()..];
+            // A word like "page" must end at a word boundary.
+            if !word.ends_with('.')
+                && !word.starts_with('§')
+                && rest.chars().next().is_some_and(|c| c.is_alphanumeric())
+            {
+                continue;
+            }
+            let (value, suffix) = split_locator_value(rest.trim_start());
+            if value.is_empty() {
+                continue;
+            }
+            return (Some((*kind, value)), suffix);
+        }
+    }
+    if s.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        let (value, suffix) = split_locator_value(s);
+        return (Some((LocatorKind::Page, value)), suffix);
+    }
+    (None, format!(", {s}").trim_end().to_string())
+}
+
+/// A locator value runs to the next comma (pandoc's rule for simple locators).
+fn split_locator_value(s: &str) -> (String, String) {
+    match s.find(',') {
+        Some(i) => (s[..i].trim().to_string(), s[i..].trim_end().to_string()),
+        None => (s.trim().to_string(), String::new()),
+    }
+}
+
+/// Parse the inside of `[…]` as a citation cluster, or `None` when it is not one.
+/// `base` is the byte offset of the inside in the body.
+fn parse_bracket(inner: &str, base: usize, use_count: &mut usize) -> Option<Cluster> {
+    let mut items = Vec::new();
+    let mut start = 0usize;
+    let parts: Vec<&str> = inner.split(';').collect();
+    for part in parts {
+        let part_base = base + start;
+        start += part.len() + 1;
+        let at = part.find('@')?;
+        if !at_may_start(part, at) {
+            return None;
+        }
+        let mut prefix = &part[..at];
+        let suppress_author = prefix.ends_with('-');
+        if suppress_author {
+            prefix = &prefix[..prefix.len() - 1];
+        }
+        let len = key_len(&part[at + 1..]);
+        if len == 0 {
+            return None;
+        }
+        let key = &part[at + 1..at + 1 + len];
+        let (locator, suffix) = parse_suffix(&part[at + 1 + len..]);
+        items.push(CiteItem {
+            key: key.to_string(),
+            prefix: prefix.trim().to_string(),
+            suffix,
+            locator,
+            suppress_author,
+            offset: part_base + at,
+            use_index: 0,
+        });
+    }
+    if items.is_empty() {
+        return None;
+    }
+    for item in &mut items {
+        item.use_index = *use_count;
+        *use_count += 1;
+    }
+    Some(Cluster {
+        items,
+        narrative: false,
+    })
+}
+
+/// Split one merged text node into text and citation nodes.
+pub(super) fn split_text<'a>(
+    text: &str,
+    range: Range<usize>,
+    body: &str,
+    is_key: &dyn Fn(&str) -> bool,
+    use_count: &mut usize,
+    nodes: &mut Vec<(Node<'a>, Range<usize>)>,
+) {
+    // Where in the body this text came from, to point diagnostics at keys.
+    let source = body.get(range.clone()).unwrap_or("");
+    let locate = |needle: &str| -> usize {
+        source
+            .find(needle)
+            .map_or(range.start, |i| range.start + i)
+    };
+    let mut out_start = 0usize;
+    let mut i = 0usize;
+    let push_text = |nodes: &mut Vec<(Node<'a>, Range<usize>)>, s: &str| {
+        if !s.is_empty() {
+            nodes.push((Node::Event(Event::Text(CowStr::from(s.to_string()))), range.clone()));
+        }
+    };
+    while i < text.len() {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if c == '[' {
+            if let Some(close) = text[i + 1..].find(']') {
+                let inner = &text[i + 1..i + 1 + close];
+                if inner.contains('@') && !inner.contains('[') {
+                    let base = locate(inner);
+                    if let Some(cluster) = parse_bracket(inner, base, use_count) {
+                        push_text(nodes, &text[out_start..i]);
+                        nodes.push((Node::Cite(cluster), range.clone()));
+                        i += close + 2;
+                        out_start = i;
+                        continue;
+                    }
+                }
+            }
+        } else if c == '@' && at_may_start(text, i) {
+            let len = key_len(&text[i + 1..]);
+            let key = &text[i + 1..i + 1 + len];
+            if len > 0 && is_key(key) {
+                let offset = locate(&format!("@{key}"));
+                let mut end = i + 1 + len;
+                // `@key [p. 33]`: a locator in brackets right after a narrative citation.
+                let mut locator = None;
+                let mut suffix = String::new();
+                if let Some(rest) = text[end..].strip_prefix(" [")
+                    && let Some(close) = rest.find(']')
+                {
+                    let inside = &rest[..close];
+                    if !inside.contains('@') && !inside.contains('[') {
+                        let (l, s) = parse_suffix(&format!(", {inside}"));
+                        if l.is_some() {
+                            locator = l;
+                            suffix = s;
+                            end += 2 + close + 1;
+                        }
+                    }
+                }
+                push_text(nodes, &text[out_start..i]);
+                nodes.push((
+                    Node::Cite(Cluster {
+                        items: vec![CiteItem {
+                            key: key.to_string(),
+                            prefix: String::new(),
+                            suffix,
+                            locator,
+                            suppress_author: false,
+                            offset,
+                            use_index: *use_count,
+                        }],
+                        narrative: true,
+                    }),
+                    range.clone(),
+                ));
+                *use_count += 1;
+                i = end;
+                out_start = i;
+                continue;
+            }
+        }
+        i += c.len_utf8();
+    }
+    push_text(nodes, &text[out_start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clusters(text: &str, keys: &[&str]) -> Vec<Cluster> {
+        let mut nodes = Vec::new();
+        let mut count = 0;
+        let is_key = |k: &str| keys.contains(&k);
+        split_text(text, 0..text.len(), text, &is_key, &mut count, &mut nodes);
+        nodes
+            .into_iter()
+            .filter_map(|(n, _)| match n {
+                Node::Cite(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bracketed_forms() {
+        let c = clusters("as shown [see @lieberthal1992, ch. 2; -@wang2012, pp. 4-5, emphasis added].", &[]);
+        assert_eq!(c.len(), 1);
+        let items = &c[0].items;
+        assert_eq!(items[0].prefix, "see");
+        assert_eq!(items[0].locator, Some((LocatorKind::Chapter, "2".into())));
+        assert!(items[1].suppress_author);
+        assert_eq!(items[1].locator, Some((LocatorKind::Page, "4-5".into())));
+        assert_eq!(items[1].suffix, ", emphasis added");
+        assert_eq!(items[1].use_index, 1);
+    }
+
+    #[test]
+    fn narrative_only_for_known_keys_and_not_emails() {
+        let c = clusters("@lieberthal1992 argues; mail me@lieberthal1992.org or @unknown.", &["lieberthal1992"]);
+        assert_eq!(c.len(), 1);
+        assert!(c[0].narrative);
+        let c = clusters("@lieberthal1992 [p. 33] argues", &["lieberthal1992"]);
+        assert_eq!(c[0].items[0].locator, Some((LocatorKind::Page, "33".into())));
+    }
+
+    #[test]
+    fn bare_number_is_page_and_trailing_dot_not_key() {
+        let c = clusters("[@a, 33]", &[]);
+        assert_eq!(c[0].items[0].locator, Some((LocatorKind::Page, "33".into())));
+        assert_eq!(key_len("key. next"), 3);
+    }
+}

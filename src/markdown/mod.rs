@@ -1,0 +1,212 @@
+//! Markdown: pulldown-cmark options and the chain of event adapters.
+//!
+//! `annotate` is the one recogniser of Scholion's annotations (cross-references, citations)
+//! and it is shared by both passes over a document, so they agree on every use's number:
+//!
+//! - `scan` (index stage) walks the annotated nodes and records headings, uses with their
+//!   section and sentence of context, the first paragraph and plain text;
+//! - `render` (render stage) turns the same nodes into HTML, given how each use resolved.
+//!
+//! The adapters, in order: parse with offsets → merge text → annotate (wikilinks to
+//! cross-references, pandoc citations in text) → heading ids → render (notes, uses, tables).
+
+pub mod cite;
+mod render;
+mod scan;
+
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+pub use cite::{CiteItem, Cluster, LocatorKind};
+pub use render::{CiteStyle, Rendered, ResolvedUse, TocEntry, render};
+pub use scan::{Context, Heading, Scan, Use, UseKind, scan};
+
+/// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading
+/// attributes, smart punctuation and wikilinks (our cross-references).
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_WIKILINKS
+}
+
+/// A Markdown event, or one of our annotations. `use_index` numbers the uses of a document
+/// in source order; it is the stable per-use anchor `use_N` in the rendered page.
+#[derive(Debug, Clone)]
+pub enum Node<'a> {
+    Event(Event<'a>),
+    /// `[[target#anchor|label]]` starts; the label's events follow, then `XrefEnd`.
+    XrefStart {
+        target: String,
+        anchor: Option<String>,
+        piped: bool,
+        use_index: usize,
+    },
+    XrefEnd,
+    /// A whole citation: `[see @a, p. 3; @b]` or narrative `@a`.
+    Cite(Cluster),
+}
+
+/// A document's annotated node stream; ranges are byte ranges of the Markdown body.
+pub struct Annotated<'a> {
+    pub nodes: Vec<(Node<'a>, Range<usize>)>,
+    pub use_count: usize,
+}
+
+/// Parse `body` and recognise annotations. `is_key` says whether a citation key exists in
+/// the bibliography (narrative `@key` is a citation only then).
+pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'a> {
+    let parser = Parser::new_ext(body, options()).into_offset_iter();
+    let mut nodes: Vec<(Node<'a>, Range<usize>)> = Vec::new();
+    let mut use_count = 0usize;
+    let mut link_stack: Vec<bool> = Vec::new(); // true = a wikilink
+    let mut code_depth = 0usize;
+    let mut pending_text: Option<(String, Range<usize>)> = None;
+
+    let flush = |pending: &mut Option<(String, Range<usize>)>,
+                 nodes: &mut Vec<(Node<'a>, Range<usize>)>,
+                 use_count: &mut usize,
+                 in_code: bool| {
+        if let Some((text, range)) = pending.take() {
+            if in_code || !text.contains('@') {
+                nodes.push((Node::Event(Event::Text(CowStr::from(text))), range));
+            } else {
+                cite::split_text(&text, range, body, is_key, use_count, nodes);
+            }
+        }
+    };
+
+    for (event, range) in parser {
+        match event {
+            Event::Text(text) => {
+                match &mut pending_text {
+                    Some((buf, r)) => {
+                        buf.push_str(&text);
+                        r.end = range.end;
+                    }
+                    None => pending_text = Some((text.into_string(), range)),
+                }
+                continue;
+            }
+            _ => flush(&mut pending_text, &mut nodes, &mut use_count, code_depth > 0),
+        }
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => {
+                code_depth += 1;
+                nodes.push((Node::Event(event), range));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                code_depth = code_depth.saturating_sub(1);
+                nodes.push((Node::Event(event), range));
+            }
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                ..
+            }) => {
+                link_stack.push(true);
+                let (target, anchor) = match dest_url.split_once('#') {
+                    Some((t, a)) => (t.trim().to_string(), Some(a.trim().to_string())),
+                    None => (dest_url.trim().to_string(), None),
+                };
+                nodes.push((
+                    Node::XrefStart {
+                        target,
+                        anchor,
+                        piped: has_pothole,
+                        use_index: use_count,
+                    },
+                    range,
+                ));
+                use_count += 1;
+            }
+            Event::Start(Tag::Link { .. }) => {
+                link_stack.push(false);
+                nodes.push((Node::Event(event), range));
+            }
+            Event::End(TagEnd::Link) => {
+                if link_stack.pop() == Some(true) {
+                    nodes.push((Node::XrefEnd, range));
+                } else {
+                    nodes.push((Node::Event(event), range));
+                }
+            }
+            other => nodes.push((Node::Event(other), range)),
+        }
+    }
+    flush(&mut pending_text, &mut nodes, &mut use_count, code_depth > 0);
+    Annotated { nodes, use_count }
+}
+
+/// Heading ids for a document, in order: an explicit `{#id}` or the slug of the heading
+/// text, made unique (`-1`, `-2` …). Ids never contain `_`, which our generated ids
+/// (`use_N`, `note_N`, `noteref_N`) always do, so they never collide.
+pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
+    let mut headings = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for reserved in RESERVED_IDS {
+        seen.insert(reserved.to_string());
+    }
+    let mut i = 0;
+    while i < nodes.len() {
+        if let Node::Event(Event::Start(Tag::Heading { level, id, .. })) = &nodes[i].0 {
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < nodes.len() {
+                match &nodes[j].0 {
+                    Node::Event(Event::End(TagEnd::Heading(_))) => break,
+                    Node::Event(Event::Text(t) | Event::Code(t)) => text.push_str(t),
+                    _ => {}
+                }
+                j += 1;
+            }
+            let base = match id {
+                Some(id) => id.replace('_', "-"),
+                None => {
+                    let s = slug::slugify(&text);
+                    if s.is_empty() { "section".to_string() } else { s }
+                }
+            };
+            let mut unique = base.clone();
+            let mut n = 1;
+            while !seen.insert(unique.clone()) {
+                unique = format!("{base}-{n}");
+                n += 1;
+            }
+            headings.push(Heading {
+                level: *level as u8,
+                id: unique,
+                text: text.trim().to_string(),
+                offset: nodes[i].1.start,
+            });
+            i = j;
+        }
+        i += 1;
+    }
+    headings
+}
+
+/// Ids the theme uses on every essay page; headings never take them.
+pub const RESERVED_IDS: &[&str] = &[
+    "main", "top", "contents", "notes", "notes-title", "references", "references-title",
+    "linked-from", "terms-used", "search", "site-header", "card",
+];
+
+/// Minimal HTML escaping for text we put into markup ourselves.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,380 @@
+//! The render pass: annotated nodes → HTML, given how each use resolved.
+//!
+//! Footnotes are rendered twice, as PRODUCT.md §2 asks: a numbered sidenote beside the
+//! reference (`<span class="sidenote" hidden>`, shown by the theme's CSS on screens) and an
+//! endnote in a Notes section (shown in print and without CSS). Uses get the stable anchor
+//! `use_N`; only the sidenote copy of a use inside a note carries it, so ids stay unique.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, Tag, TagEnd, html};
+
+use super::{Node, escape, heading_ids};
+
+/// How one use (by index) resolved, decided by the index stage.
+#[derive(Debug, Clone)]
+pub enum ResolvedUse {
+    /// A cross-reference. `display` replaces the label of an unpiped `[[slug]]`.
+    Link {
+        href: String,
+        class: &'static str,
+        card: Option<String>,
+        display: Option<String>,
+    },
+    /// A cited work; `html` is the formatted item (with pandoc prefix and suffix).
+    Cite {
+        href: String,
+        card: Option<String>,
+        html: String,
+    },
+    /// Unresolved (already reported as an error): rendered as its label.
+    Broken,
+}
+
+/// The citation style's cluster punctuation, e.g. `(`, `)` and `; ` for author-date.
+#[derive(Debug, Clone)]
+pub struct CiteStyle {
+    pub open: String,
+    pub close: String,
+    pub delimiter: String,
+}
+
+impl Default for CiteStyle {
+    fn default() -> Self {
+        CiteStyle {
+            open: "(".into(),
+            close: ")".into(),
+            delimiter: "; ".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// Card ids (`term:slug`, `cite:key`) used on the page, so it can embed their content.
+    pub cards: BTreeSet<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Body,
+    Sidenote,
+    Endnote,
+}
+
+struct Renderer<'r> {
+    uses: &'r [ResolvedUse],
+    style: &'r CiteStyle,
+    cards: BTreeSet<String>,
+    note_numbers: HashMap<String, usize>,
+    definitions: HashMap<String, Vec<Node<'r>>>,
+    references_seen: HashMap<String, usize>,
+    heading_ids: HashMap<usize, String>,
+}
+
+/// Render a document's nodes. `uses` is indexed by use number.
+pub fn render<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    uses: &[ResolvedUse],
+    style: &CiteStyle,
+) -> Rendered {
+    let headings = heading_ids(&nodes);
+    let toc = headings
+        .iter()
+        .filter(|h| (2..=3).contains(&h.level))
+        .map(|h| TocEntry {
+            level: h.level,
+            id: h.id.clone(),
+            text: h.text.clone(),
+        })
+        .collect();
+    let heading_ids: HashMap<usize, String> =
+        headings.into_iter().map(|h| (h.offset, h.id)).collect();
+
+    // Take the footnote definitions out of the flow.
+    let mut main: Vec<(Node<'a>, Range<usize>)> = Vec::with_capacity(nodes.len());
+    let mut definitions: HashMap<String, Vec<Node<'a>>> = HashMap::new();
+    let mut current: Option<(String, Vec<Node<'a>>, usize)> = None;
+    for (node, range) in nodes {
+        if let Some((label, body, depth)) = &mut current {
+            match &node {
+                Node::Event(Event::Start(Tag::FootnoteDefinition(_))) => *depth += 1,
+                Node::Event(Event::End(TagEnd::FootnoteDefinition)) => {
+                    if *depth == 0 {
+                        let (label, body, _) = current.take().unwrap_or_default();
+                        definitions.entry(label).or_insert(body);
+                        continue;
+                    }
+                    *depth -= 1;
+                }
+                _ => {}
+            }
+            let _ = label;
+            body.push(node);
+            continue;
+        }
+        if let Node::Event(Event::Start(Tag::FootnoteDefinition(label))) = &node {
+            current = Some((label.to_string(), Vec::new(), 0));
+            continue;
+        }
+        main.push((node, range));
+    }
+
+    // Number notes by first reference.
+    let mut note_numbers = HashMap::new();
+    for (node, _) in &main {
+        if let Node::Event(Event::FootnoteReference(label)) = node
+            && definitions.contains_key(label.as_ref())
+            && !note_numbers.contains_key(label.as_ref())
+        {
+            let n = note_numbers.len() + 1;
+            note_numbers.insert(label.to_string(), n);
+        }
+    }
+
+    // SAFETY of lifetimes: definitions borrow the same source as main.
+    let mut renderer = Renderer {
+        uses,
+        style,
+        cards: BTreeSet::new(),
+        note_numbers,
+        definitions: HashMap::new(),
+        references_seen: HashMap::new(),
+        heading_ids,
+    };
+    let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
+    let mut out = String::new();
+    let main_nodes: Vec<(Node<'_>, usize)> = main.into_iter().map(|(n, r)| (n, r.start)).collect();
+    let events = renderer.events(&main_nodes, Mode::Body, &definitions);
+    html::push_html(&mut out, events.into_iter());
+
+    // Endnotes, in note order.
+    let mut numbered: Vec<(&String, &usize)> = renderer.note_numbers.iter().collect();
+    numbered.sort_by_key(|(_, n)| **n);
+    if !numbered.is_empty() {
+        out.push_str("<section class=\"endnotes\" role=\"doc-endnotes\" aria-labelledby=\"notes-title\">\n<h2 id=\"notes-title\">Notes</h2>\n<ol>\n");
+        let numbered: Vec<(String, usize)> = numbered.into_iter().map(|(l, n)| (l.clone(), *n)).collect();
+        for (label, n) in numbered {
+            let body: Vec<(Node<'_>, usize)> = definitions
+                .get(&label)
+                .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
+                .unwrap_or_default();
+            let events = renderer.events(&body, Mode::Endnote, &definitions);
+            let mut inner = String::new();
+            html::push_html(&mut inner, events.into_iter());
+            let _ = write!(
+                out,
+                "<li id=\"note_{n}\">{inner}<a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"Back to note {n} in the text\">↩</a></li>\n"
+            );
+        }
+        out.push_str("</ol>\n</section>\n");
+    }
+    let _ = &renderer.definitions;
+    Rendered {
+        html: out,
+        toc,
+        cards: renderer.cards,
+    }
+}
+
+impl<'r> Renderer<'r> {
+    fn events<'a>(
+        &mut self,
+        nodes: &[(Node<'a>, usize)],
+        mode: Mode,
+        definitions: &HashMap<String, Vec<Node<'a>>>,
+    ) -> Vec<Event<'a>> {
+        let mut out: Vec<Event<'a>> = Vec::with_capacity(nodes.len() + 8);
+        let mut skip_label_depth: Option<usize> = None;
+        let mut link_depth = 0usize;
+        for (node, offset) in nodes {
+            if let Some(depth) = skip_label_depth {
+                match node {
+                    Node::XrefEnd if link_depth == depth => {
+                        skip_label_depth = None;
+                        link_depth -= 1;
+                        out.push(Event::InlineHtml("</a>".into()));
+                    }
+                    Node::XrefStart { .. } => link_depth += 1,
+                    Node::XrefEnd => link_depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            match node {
+                Node::Event(event) => self.event(event.clone(), *offset, mode, &mut out, definitions),
+                Node::XrefStart { use_index, .. } => {
+                    link_depth += 1;
+                    match self.uses.get(*use_index) {
+                        Some(ResolvedUse::Link {
+                            href,
+                            class,
+                            card,
+                            display,
+                        }) => {
+                            let mut tag = format!("<a class=\"{class}\" href=\"{}\"", escape(href));
+                            if mode != Mode::Endnote {
+                                let _ = write!(tag, " id=\"use_{use_index}\"");
+                            }
+                            if let Some(card) = card {
+                                let _ = write!(tag, " data-card=\"{}\"", escape(card));
+                                self.cards.insert(card.clone());
+                            }
+                            tag.push('>');
+                            out.push(Event::InlineHtml(tag.into()));
+                            if let Some(display) = display {
+                                out.push(Event::Text(CowStr::from(display.clone())));
+                                skip_label_depth = Some(link_depth);
+                            }
+                        }
+                        _ => out.push(Event::InlineHtml("<span class=\"xref-broken\">".into())),
+                    }
+                }
+                Node::XrefEnd => {
+                    link_depth = link_depth.saturating_sub(1);
+                    out.push(Event::InlineHtml("</a>".into()));
+                }
+                Node::Cite(cluster) => {
+                    let mut html = String::from("<span class=\"citation\">");
+                    if !cluster.narrative {
+                        html.push_str(&escape(&self.style.open));
+                    }
+                    for (i, item) in cluster.items.iter().enumerate() {
+                        if i > 0 {
+                            html.push_str(&escape(&self.style.delimiter));
+                        }
+                        match self.uses.get(item.use_index) {
+                            Some(ResolvedUse::Cite { href, card, html: text }) => {
+                                let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
+                                if mode != Mode::Endnote {
+                                    let _ = write!(html, " id=\"use_{}\"", item.use_index);
+                                }
+                                if let Some(card) = card {
+                                    let _ = write!(html, " data-card=\"{}\"", escape(card));
+                                    self.cards.insert(card.clone());
+                                }
+                                let _ = write!(html, ">{text}</a>");
+                            }
+                            _ => {
+                                let _ = write!(html, "@{}", escape(&item.key));
+                            }
+                        }
+                    }
+                    if !cluster.narrative {
+                        html.push_str(&escape(&self.style.close));
+                    }
+                    html.push_str("</span>");
+                    out.push(Event::InlineHtml(html.into()));
+                }
+            }
+        }
+        out
+    }
+
+    fn event<'a>(
+        &mut self,
+        event: Event<'a>,
+        offset: usize,
+        mode: Mode,
+        out: &mut Vec<Event<'a>>,
+        definitions: &HashMap<String, Vec<Node<'a>>>,
+    ) {
+        if mode == Mode::Sidenote {
+            out.push(phrasing(event));
+            return;
+        }
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                classes,
+                attrs,
+                ..
+            }) => {
+                let id = self.heading_ids.get(&offset).cloned();
+                out.push(Event::Start(Tag::Heading {
+                    level,
+                    id: id.map(CowStr::from),
+                    classes,
+                    attrs,
+                }));
+            }
+            Event::Start(Tag::Table(a)) => {
+                out.push(Event::Html("<div class=\"table-wrap\">\n".into()));
+                out.push(Event::Start(Tag::Table(a)));
+            }
+            Event::End(TagEnd::Table) => {
+                out.push(Event::End(TagEnd::Table));
+                out.push(Event::Html("</div>\n".into()));
+            }
+            Event::FootnoteReference(label) => {
+                let Some(&n) = self.note_numbers.get(label.as_ref()) else {
+                    out.push(Event::Text(format!("[^{label}]").into()));
+                    return;
+                };
+                let seen = self.references_seen.entry(label.to_string()).or_insert(0);
+                *seen += 1;
+                if *seen > 1 || mode == Mode::Endnote {
+                    out.push(Event::InlineHtml(
+                        format!("<sup class=\"note-ref\"><a href=\"#note_{n}\" role=\"doc-noteref\">{n}</a></sup>").into(),
+                    ));
+                    return;
+                }
+                let body: Vec<(Node<'a>, usize)> = definitions
+                    .get(label.as_ref())
+                    .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
+                    .unwrap_or_default();
+                let events = self.events(&body, Mode::Sidenote, definitions);
+                let mut inner = String::new();
+                html::push_html(&mut inner, events.into_iter());
+                out.push(Event::InlineHtml(
+                    format!(
+                        "<sup class=\"note-ref\" id=\"noteref_{n}\"><a href=\"#note_{n}\" role=\"doc-noteref\" aria-describedby=\"sidenote_{n}\">{n}</a></sup><span class=\"sidenote\" id=\"sidenote_{n}\" hidden><span class=\"sidenote-number\">{n}</span> {}</span>",
+                        inner.trim()
+                    )
+                    .into(),
+                ));
+            }
+            other => out.push(other),
+        }
+    }
+}
+
+/// Map block events to phrasing content for a sidenote (it sits inside a paragraph).
+fn phrasing(event: Event<'_>) -> Event<'_> {
+    let html = |s: &'static str| Event::InlineHtml(CowStr::Borrowed(s));
+    match event {
+        Event::Start(Tag::Paragraph) => html("<span class=\"sidenote-p\">"),
+        Event::End(TagEnd::Paragraph) => html("</span> "),
+        Event::Start(Tag::List(_)) | Event::End(TagEnd::List(_)) => html(""),
+        Event::Start(Tag::Item) => html("<span class=\"sidenote-p\">• "),
+        Event::End(TagEnd::Item) => html("</span> "),
+        Event::Start(Tag::BlockQuote(_)) => html("<q>"),
+        Event::End(TagEnd::BlockQuote(_)) => html("</q>"),
+        Event::Start(Tag::CodeBlock(_)) => html("<code>"),
+        Event::End(TagEnd::CodeBlock) => html("</code>"),
+        Event::Start(Tag::Heading { .. }) => html("<strong>"),
+        Event::End(TagEnd::Heading(_)) => html("</strong> "),
+        Event::Start(
+            Tag::Table(_) | Tag::TableHead | Tag::TableRow | Tag::TableCell | Tag::HtmlBlock,
+        ) => html(" "),
+        Event::End(
+            TagEnd::Table | TagEnd::TableHead | TagEnd::TableRow | TagEnd::TableCell | TagEnd::HtmlBlock,
+        ) => html(" "),
+        Event::Html(h) => Event::Text(h),
+        Event::Rule => html(" "),
+        Event::Start(Tag::Image { .. }) => html(""),
+        Event::End(TagEnd::Image) => html(""),
+        other => other,
+    }
+}
