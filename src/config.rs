@@ -125,10 +125,15 @@ impl Config {
             } else {
                 diagnostic = diagnostic.at(Location::file(path));
             }
-            if let Some(unknown) = backticked(&message).filter(|_| message.starts_with("unknown field")) {
+            if let Some(unknown) =
+                backticked(&message).filter(|_| message.starts_with("unknown field"))
+            {
                 diagnostic = diagnostic.maybe_hint(
-                    did_you_mean(unknown, KNOWN_KEYS.iter().copied())
-                        .or_else(|| Some(format!("remove `{unknown}`; see the book.toml keys in the README"))),
+                    did_you_mean(unknown, KNOWN_KEYS.iter().copied()).or_else(|| {
+                        Some(format!(
+                            "remove `{unknown}`; see the book.toml keys in the README"
+                        ))
+                    }),
                 );
             }
             diagnostic
@@ -155,8 +160,10 @@ impl Config {
                 Config::parse(Path::new(CONFIG_FILE), &text)
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(err) => Err(Diagnostic::error(format!("cannot read {CONFIG_FILE}: {err}"))
-                .at(Location::file(Path::new(CONFIG_FILE)))),
+            Err(err) => Err(
+                Diagnostic::error(format!("cannot read {CONFIG_FILE}: {err}"))
+                    .at(Location::file(Path::new(CONFIG_FILE))),
+            ),
         }
     }
 
@@ -175,9 +182,12 @@ impl Config {
         if url.contains(char::is_whitespace) || url.contains(['"', '<', '>', '\'']) {
             return Err(format!("`base-url` is not a valid URL: `{url}`"));
         }
-        let valid = url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://");
+        let valid =
+            url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://");
         if !valid {
-            return Err(format!("`base-url` must start with `http://`, `https://` or `/`, not `{url}`"));
+            return Err(format!(
+                "`base-url` must start with `http://`, `https://` or `/`, not `{url}`"
+            ));
         }
         let mut url = url;
         if !url.ends_with('/') {
@@ -214,7 +224,11 @@ impl Config {
         if url.starts_with("http://") || url.starts_with("https://") {
             url.clone()
         } else {
-            format!("{}{}", DEFAULT_BASE_URL.trim_end_matches('/'), self.base_path())
+            format!(
+                "{}{}",
+                DEFAULT_BASE_URL.trim_end_matches('/'),
+                self.base_path()
+            )
         }
     }
 }

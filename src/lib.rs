@@ -2,7 +2,14 @@
 //!
 //! The pipeline is `load → index → render → write`; see ARCHITECTURE.md.
 
+pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod index;
 pub mod markdown;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod scaffold;
+pub mod serve;

@@ -73,8 +73,17 @@ pub struct EssayMeta {
 }
 
 pub const ESSAY_KEYS: &[&str] = &[
-    "title", "subtitle", "authors", "date", "summary", "tags", "annotates", "order", "draft",
-    "slug", "extra",
+    "title",
+    "subtitle",
+    "authors",
+    "date",
+    "summary",
+    "tags",
+    "annotates",
+    "order",
+    "draft",
+    "slug",
+    "extra",
 ];
 
 /// Glossary term front matter, as written.
@@ -101,7 +110,9 @@ impl<'de> Deserialize<'de> for Scalar {
             serde_yaml::Value::String(s) => Ok(Scalar(s)),
             serde_yaml::Value::Number(n) => Ok(Scalar(n.to_string())),
             serde_yaml::Value::Bool(b) => Ok(Scalar(b.to_string())),
-            _ => Err(serde::de::Error::custom("expected a date written as YYYY-MM-DD")),
+            _ => Err(serde::de::Error::custom(
+                "expected a date written as YYYY-MM-DD",
+            )),
         }
     }
 }
@@ -126,9 +137,11 @@ pub fn parse<T: DeserializeOwned + Default>(
     }
     if let Some((line, col)) = tab_indent(yaml) {
         let line = line + split.yaml_line - 1;
-        return Err(Diagnostic::error("tab character used for indentation in the front matter")
-            .at(Location::at_line_col(path, source, line, col))
-            .hint("YAML indents with spaces only; replace the tab with spaces"));
+        return Err(
+            Diagnostic::error("tab character used for indentation in the front matter")
+                .at(Location::at_line_col(path, source, line, col))
+                .hint("YAML indents with spaces only; replace the tab with spaces"),
+        );
     }
     serde_yaml::from_str::<T>(yaml).map_err(|err| {
         let full = err.to_string();
@@ -172,7 +185,12 @@ pub fn key_location(path: &Path, source: &str, split: &Split<'_>, key: &str) -> 
             if rest.trim_start().starts_with(':') {
                 let value_col = line.len() - rest.trim_start()[1..].trim_start().len();
                 let col = if value_col < line.len() { value_col } else { 0 };
-                return Location::at_line_col(path, source, line_no, line[..col].chars().count() + 1);
+                return Location::at_line_col(
+                    path,
+                    source,
+                    line_no,
+                    line[..col].chars().count() + 1,
+                );
             }
         }
         line_no += 1;
@@ -182,7 +200,10 @@ pub fn key_location(path: &Path, source: &str, split: &Split<'_>, key: &str) -> 
 
 fn tab_indent(yaml: &str) -> Option<(usize, usize)> {
     for (i, line) in yaml.lines().enumerate() {
-        let indent: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        let indent: String = line
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
         if let Some(col) = indent.find('\t') {
             return Some((i + 1, col + 1));
         }

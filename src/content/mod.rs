@@ -105,11 +105,17 @@ pub fn load(root: &Path, content_dir: &Path, diagnostics: &Diagnostics) -> Conte
         );
         return Content::default();
     }
-    for entry in WalkDir::new(content_dir).follow_links(true).sort_by_file_name() {
+    for entry in WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                let path = err.path().map(|p| display_path(root, p)).unwrap_or_default();
+                let path = err
+                    .path()
+                    .map(|p| display_path(root, p))
+                    .unwrap_or_default();
                 let message = if err.loop_ancestor().is_some() {
                     "a symbolic link loops back to a folder that contains it".to_string()
                 } else {
@@ -289,11 +295,9 @@ fn load_file(
             let date = meta.date.as_ref().and_then(|d| match parse_date(&d.0) {
                 Ok(date) => Some(date),
                 Err(message) => {
-                    errors.push(
-                        Diagnostic::error(message)
-                            .at(at("date"))
-                            .hint("write dates as YYYY-MM-DD, e.g. `2014-11-19`, and use a day that exists"),
-                    );
+                    errors.push(Diagnostic::error(message).at(at("date")).hint(
+                        "write dates as YYYY-MM-DD, e.g. `2014-11-19`, and use a day that exists",
+                    ));
                     None
                 }
             });
@@ -382,7 +386,8 @@ fn load_file(
                     .into_iter()
                     .filter(|a| !a.trim().is_empty())
                     .map(|value| Located {
-                        location: alias_location(display, &text, &value).unwrap_or(aliases_at.clone()),
+                        location: alias_location(display, &text, &value)
+                            .unwrap_or(aliases_at.clone()),
                         value,
                     })
                     .collect(),
@@ -391,7 +396,8 @@ fn load_file(
                     .see_also
                     .into_iter()
                     .map(|value| Located {
-                        location: alias_location(display, &text, &value).unwrap_or(see_also_at.clone()),
+                        location: alias_location(display, &text, &value)
+                            .unwrap_or(see_also_at.clone()),
                         value,
                     })
                     .collect(),
@@ -430,7 +436,8 @@ pub fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
 /// Lowercase ASCII letters, digits and single hyphens.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }

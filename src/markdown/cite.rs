@@ -12,13 +12,15 @@ use pulldown_cmark::{CowStr, Event};
 use super::Node;
 
 /// One cited work inside a citation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CiteItem {
     pub key: String,
     pub prefix: String,
     pub suffix: String,
     pub locator: Option<(LocatorKind, String)>,
     pub suppress_author: bool,
+    /// Written in running text (`@key`) rather than in brackets.
+    pub narrative: bool,
     /// Byte offset of the `@key` in the Markdown body (for diagnostics).
     pub offset: usize,
     pub use_index: usize,
@@ -213,6 +215,7 @@ fn parse_bracket(inner: &str, base: usize, use_count: &mut usize) -> Option<Clus
             suffix,
             locator,
             suppress_author,
+            narrative: false,
             offset: part_base + at,
             use_index: 0,
         });
@@ -241,16 +244,16 @@ pub(super) fn split_text<'a>(
 ) {
     // Where in the body this text came from, to point diagnostics at keys.
     let source = body.get(range.clone()).unwrap_or("");
-    let locate = |needle: &str| -> usize {
-        source
-            .find(needle)
-            .map_or(range.start, |i| range.start + i)
-    };
+    let locate =
+        |needle: &str| -> usize { source.find(needle).map_or(range.start, |i| range.start + i) };
     let mut out_start = 0usize;
     let mut i = 0usize;
     let push_text = |nodes: &mut Vec<(Node<'a>, Range<usize>)>, s: &str| {
         if !s.is_empty() {
-            nodes.push((Node::Event(Event::Text(CowStr::from(s.to_string()))), range.clone()));
+            nodes.push((
+                Node::Event(Event::Text(CowStr::from(s.to_string()))),
+                range.clone(),
+            ));
         }
     };
     while i < text.len() {
@@ -300,6 +303,7 @@ pub(super) fn split_text<'a>(
                             suffix,
                             locator,
                             suppress_author: false,
+                            narrative: true,
                             offset,
                             use_index: *use_count,
                         }],
@@ -338,7 +342,10 @@ mod tests {
 
     #[test]
     fn bracketed_forms() {
-        let c = clusters("as shown [see @lieberthal1992, ch. 2; -@wang2012, pp. 4-5, emphasis added].", &[]);
+        let c = clusters(
+            "as shown [see @lieberthal1992, ch. 2; -@wang2012, pp. 4-5, emphasis added].",
+            &[],
+        );
         assert_eq!(c.len(), 1);
         let items = &c[0].items;
         assert_eq!(items[0].prefix, "see");
@@ -351,17 +358,26 @@ mod tests {
 
     #[test]
     fn narrative_only_for_known_keys_and_not_emails() {
-        let c = clusters("@lieberthal1992 argues; mail me@lieberthal1992.org or @unknown.", &["lieberthal1992"]);
+        let c = clusters(
+            "@lieberthal1992 argues; mail me@lieberthal1992.org or @unknown.",
+            &["lieberthal1992"],
+        );
         assert_eq!(c.len(), 1);
         assert!(c[0].narrative);
         let c = clusters("@lieberthal1992 [p. 33] argues", &["lieberthal1992"]);
-        assert_eq!(c[0].items[0].locator, Some((LocatorKind::Page, "33".into())));
+        assert_eq!(
+            c[0].items[0].locator,
+            Some((LocatorKind::Page, "33".into()))
+        );
     }
 
     #[test]
     fn bare_number_is_page_and_trailing_dot_not_key() {
         let c = clusters("[@a, 33]", &[]);
-        assert_eq!(c[0].items[0].locator, Some((LocatorKind::Page, "33".into())));
+        assert_eq!(
+            c[0].items[0].locator,
+            Some((LocatorKind::Page, "33".into()))
+        );
         assert_eq!(key_len("key. next"), 3);
     }
 }

@@ -91,7 +91,12 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
                 }
                 continue;
             }
-            _ => flush(&mut pending_text, &mut nodes, &mut use_count, code_depth > 0),
+            _ => flush(
+                &mut pending_text,
+                &mut nodes,
+                &mut use_count,
+                code_depth > 0,
+            ),
         }
         match event {
             Event::Start(Tag::CodeBlock(_)) => {
@@ -137,7 +142,12 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
             other => nodes.push((Node::Event(other), range)),
         }
     }
-    flush(&mut pending_text, &mut nodes, &mut use_count, code_depth > 0);
+    flush(
+        &mut pending_text,
+        &mut nodes,
+        &mut use_count,
+        code_depth > 0,
+    );
     Annotated { nodes, use_count }
 }
 
@@ -167,7 +177,11 @@ pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
                 Some(id) => id.replace('_', "-"),
                 None => {
                     let s = slug::slugify(&text);
-                    if s.is_empty() { "section".to_string() } else { s }
+                    if s.is_empty() {
+                        "section".to_string()
+                    } else {
+                        s
+                    }
                 }
             };
             let mut unique = base.clone();
@@ -191,8 +205,18 @@ pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
 
 /// Ids the theme uses on every essay page; headings never take them.
 pub const RESERVED_IDS: &[&str] = &[
-    "main", "top", "contents", "notes", "notes-title", "references", "references-title",
-    "linked-from", "terms-used", "search", "site-header", "card",
+    "main",
+    "top",
+    "contents",
+    "notes",
+    "notes-title",
+    "references",
+    "references-title",
+    "linked-from",
+    "terms-used",
+    "search",
+    "site-header",
+    "card",
 ];
 
 /// Minimal HTML escaping for text we put into markup ourselves.

@@ -164,7 +164,8 @@ pub fn render<'a>(
     numbered.sort_by_key(|(_, n)| **n);
     if !numbered.is_empty() {
         out.push_str("<section class=\"endnotes\" role=\"doc-endnotes\" aria-labelledby=\"notes-title\">\n<h2 id=\"notes-title\">Notes</h2>\n<ol>\n");
-        let numbered: Vec<(String, usize)> = numbered.into_iter().map(|(l, n)| (l.clone(), *n)).collect();
+        let numbered: Vec<(String, usize)> =
+            numbered.into_iter().map(|(l, n)| (l.clone(), *n)).collect();
         for (label, n) in numbered {
             let body: Vec<(Node<'_>, usize)> = definitions
                 .get(&label)
@@ -213,7 +214,9 @@ impl<'r> Renderer<'r> {
                 continue;
             }
             match node {
-                Node::Event(event) => self.event(event.clone(), *offset, mode, &mut out, definitions),
+                Node::Event(event) => {
+                    self.event(event.clone(), *offset, mode, &mut out, definitions)
+                }
                 Node::XrefStart { use_index, .. } => {
                     link_depth += 1;
                     match self.uses.get(*use_index) {
@@ -255,7 +258,11 @@ impl<'r> Renderer<'r> {
                             html.push_str(&escape(&self.style.delimiter));
                         }
                         match self.uses.get(item.use_index) {
-                            Some(ResolvedUse::Cite { href, card, html: text }) => {
+                            Some(ResolvedUse::Cite {
+                                href,
+                                card,
+                                html: text,
+                            }) => {
                                 let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
                                 if mode != Mode::Endnote {
                                     let _ = write!(html, " id=\"use_{}\"", item.use_index);
@@ -369,7 +376,11 @@ fn phrasing(event: Event<'_>) -> Event<'_> {
             Tag::Table(_) | Tag::TableHead | Tag::TableRow | Tag::TableCell | Tag::HtmlBlock,
         ) => html(" "),
         Event::End(
-            TagEnd::Table | TagEnd::TableHead | TagEnd::TableRow | TagEnd::TableCell | TagEnd::HtmlBlock,
+            TagEnd::Table
+            | TagEnd::TableHead
+            | TagEnd::TableRow
+            | TagEnd::TableCell
+            | TagEnd::HtmlBlock,
         ) => html(" "),
         Event::Html(h) => Event::Text(h),
         Event::Rule => html(" "),

@@ -2,8 +2,8 @@
 //! every use (cross-reference or cited work) with its section and a sentence of context,
 //! its first paragraph, word count and plain text.
 
-use std::collections::HashMap;
 use pulldown_cmark::{Event, Tag, TagEnd};
+use std::collections::HashMap;
 
 use super::{Annotated, CiteItem, Node, heading_ids};
 
@@ -102,7 +102,8 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         match node {
             Node::Event(Event::Start(Tag::Heading { .. })) => {
                 flush(&mut block, &mut contexts, &mut text);
-                if heading_cursor < headings.len() && headings[heading_cursor].offset == range.start {
+                if heading_cursor < headings.len() && headings[heading_cursor].offset == range.start
+                {
                     section = Some(heading_cursor);
                     heading_cursor += 1;
                 }
@@ -116,7 +117,9 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
                 footnote = None;
             }
             Node::Event(Event::FootnoteReference(label)) => {
-                footnote_sections.entry(label.to_string()).or_insert(section);
+                footnote_sections
+                    .entry(label.to_string())
+                    .or_insert(section);
             }
             Node::Event(Event::End(TagEnd::Paragraph)) => {
                 if first_paragraph.is_empty() && footnote.is_none() {
@@ -241,12 +244,18 @@ fn sentence_around(text: &str, start: usize, end: usize) -> Context {
     if before.chars().count() > MAX_SIDE {
         let skip = before.chars().count() - MAX_SIDE;
         let cut: String = before.chars().skip(skip).collect();
-        let cut = cut.split_once(' ').map_or(cut.as_str(), |(_, r)| r).to_string();
+        let cut = cut
+            .split_once(' ')
+            .map_or(cut.as_str(), |(_, r)| r)
+            .to_string();
         before = format!("… {cut}");
     }
     if after.chars().count() > MAX_SIDE {
         let cut: String = after.chars().take(MAX_SIDE).collect();
-        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(l, _)| l).to_string();
+        let cut = cut
+            .rsplit_once(' ')
+            .map_or(cut.as_str(), |(l, _)| l)
+            .to_string();
         after = format!("{cut} …");
     }
     Context {
@@ -272,7 +281,11 @@ mod tests {
         assert_eq!(s.uses[0].context.label, "sovereignty");
         assert_eq!(s.uses[0].context.before, "The ");
         assert_eq!(s.uses[0].context.after, " idea spread .");
-        assert_eq!(s.uses[2].section, Some(1), "footnote use takes its reference's section");
+        assert_eq!(
+            s.uses[2].section,
+            Some(1),
+            "footnote use takes its reference's section"
+        );
         assert_eq!(s.first_paragraph, "Intro.");
     }
 }

@@ -1,0 +1,439 @@
+//! The bibliography: loading `.bib`/`.yaml` files with hayagriva, choosing the CSL style,
+//! formatting entries (once, for the whole site) and in-text citation items.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use hayagriva::citationberg::{IndependentStyle, Locale, Style, StyleClass};
+use hayagriva::{
+    BibliographyDriver, BibliographyRequest, BufWriteFormat, CitationItem, CitationRequest,
+    CitePurpose, Entry, Library, LocatorPayload, SpecificLocator,
+};
+
+use crate::config::{CONFIG_FILE, Config};
+use crate::content::read_text;
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean};
+use crate::markdown::{CiteItem, CiteStyle, LocatorKind, escape};
+
+/// The largest `.csl` file we parse (quick-xml has open denial-of-service advisories).
+const MAX_CSL_BYTES: u64 = 1 << 20;
+
+/// One bibliography entry, formatted by the style.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub key: String,
+    /// The formatted bibliography entry (HTML).
+    pub html: String,
+    /// The entry's title as plain text (for page titles and search).
+    pub title: String,
+    pub url: Option<String>,
+    pub doi: Option<String>,
+    /// The file that defines it, for "uncited source" warnings.
+    pub location: Location,
+}
+
+pub struct Bibliography {
+    library: Library,
+    style: IndependentStyle,
+    locales: Vec<Locale>,
+    /// All entries in the style's bibliography order.
+    pub sources: Vec<Source>,
+    by_key: HashMap<String, usize>,
+    pub cite_style: CiteStyle,
+    pub note_style: bool,
+}
+
+impl Bibliography {
+    pub fn empty(style: IndependentStyle) -> Bibliography {
+        let cite_style = cite_style(&style);
+        Bibliography {
+            library: Library::new(),
+            note_style: style.settings.class == StyleClass::Note,
+            style,
+            locales: hayagriva::archive::locales(),
+            sources: Vec::new(),
+            by_key: HashMap::new(),
+            cite_style,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.sources.iter().map(|s| s.key.as_str())
+    }
+
+    /// Load the configured bibliography files and style.
+    pub fn load(
+        root: &Path,
+        config: &Config,
+        config_text: &str,
+        diagnostics: &Diagnostics,
+    ) -> Bibliography {
+        let style = match load_style(root, &config.citations.style, config_text) {
+            Ok(style) => style,
+            Err(d) => {
+                diagnostics.push(d);
+                hayagriva::archive::ArchivedStyle::ChicagoAuthorDate
+                    .get()
+                    .into_independent()
+            }
+        };
+        let mut bib = Bibliography::empty(style);
+        let content_dir = root.join(&config.build.content_dir);
+        let (files, explicit): (Vec<PathBuf>, bool) = match &config.citations.bibliography {
+            Some(files) => (files.clone(), true),
+            None => (vec![PathBuf::from("references.bib")], false),
+        };
+        let mut library = Library::new();
+        let mut defined_in: HashMap<String, Location> = HashMap::new();
+        for file in files {
+            let path = content_dir.join(&file);
+            let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            if !path.is_file() {
+                if explicit {
+                    let offset = config_text.find("bibliography").unwrap_or(0);
+                    diagnostics.push(
+                        Diagnostic::error(format!(
+                            "bibliography file `{}` not found",
+                            display.display()
+                        ))
+                        .at(Location::at_offset(
+                            Path::new(CONFIG_FILE),
+                            config_text,
+                            offset,
+                            12,
+                        ))
+                        .hint("`bibliography` paths are relative to the content folder"),
+                    );
+                }
+                continue;
+            }
+            let text = match read_text(&path, &display) {
+                Ok(t) => t,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            };
+            let is_yaml = matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml")
+            );
+            let parsed = if is_yaml {
+                hayagriva::io::from_yaml_str(&text).map_err(|err| {
+                    let loc = err
+                        .location()
+                        .map(|l| Location::at_line_col(&display, &text, l.line(), l.column()))
+                        .unwrap_or_else(|| Location::file(&display));
+                    let message = err.to_string();
+                    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+                    vec![Diagnostic::error(format!("malformed bibliography: {message}"))
+                        .at(loc)
+                        .hint("see hayagriva's YAML format: each entry is `key:` with `type`, `title`, `author` …")]
+                })
+            } else {
+                hayagriva::io::from_biblatex_str(&text).map_err(|errors| {
+                    errors
+                        .into_iter()
+                        .map(|err| {
+                            let (span, message) = match &err {
+                                hayagriva::io::BibLaTeXError::Parse(e) => (e.span.clone(), e.kind.to_string()),
+                                hayagriva::io::BibLaTeXError::Type(e) => (e.span.clone(), e.kind.to_string()),
+                            };
+                            Diagnostic::error(format!("malformed bibliography: {message}"))
+                                .at(Location::at_offset(&display, &text, span.start, span.len().max(1)))
+                                .hint("check the entry's braces and commas: `@book{key, title = {…}, }`")
+                        })
+                        .collect()
+                })
+            };
+            match parsed {
+                Ok(lib) => {
+                    for entry in lib.iter() {
+                        let offset = text.find(entry.key()).unwrap_or(0);
+                        let location =
+                            Location::at_offset(&display, &text, offset, entry.key().len());
+                        if let Some(first) = defined_in.get(entry.key()) {
+                            diagnostics.push(
+                                Diagnostic::error(format!(
+                                    "duplicate bibliography key `{}`",
+                                    entry.key()
+                                ))
+                                .at(location)
+                                .hint(format!(
+                                    "it is already defined in {}:{}",
+                                    first.path.display(),
+                                    first.line
+                                )),
+                            );
+                            continue;
+                        }
+                        defined_in.insert(entry.key().to_string(), location);
+                        library.push(entry);
+                    }
+                }
+                Err(ds) => diagnostics.extend(ds),
+            }
+        }
+        bib.fill(library, defined_in);
+        bib
+    }
+
+    /// Format every entry once, in the style's bibliography order.
+    fn fill(&mut self, library: Library, mut defined_in: HashMap<String, Location>) {
+        let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
+        for entry in library.iter() {
+            driver.citation(CitationRequest::from_items(
+                vec![CitationItem::with_entry(entry)],
+                &self.style,
+                &self.locales,
+            ));
+        }
+        let rendered = driver.finish(BibliographyRequest {
+            style: &self.style,
+            locale: None,
+            locale_files: &self.locales,
+        });
+        let mut sources = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let items = rendered.bibliography.map(|b| b.items).unwrap_or_default();
+        for item in items {
+            let Some(entry) = library.get(&item.key) else {
+                continue;
+            };
+            let mut html = String::new();
+            if let Some(first) = &item.first_field {
+                let mut s = String::new();
+                let _ = first.write_buf(&mut s, BufWriteFormat::Html);
+                html.push_str(&s);
+                html.push(' ');
+            }
+            let _ = item.content.write_buf(&mut html, BufWriteFormat::Html);
+            seen.insert(item.key.clone());
+            sources.push(source(entry, html, defined_in.remove(&item.key)));
+        }
+        // Styles without a bibliography (rare): format each entry as a full citation.
+        for entry in library.iter() {
+            if seen.contains(entry.key()) {
+                continue;
+            }
+            let children = hayagriva::standalone_citation(CitationRequest::from_items(
+                vec![CitationItem::with_entry(entry).kind(CitePurpose::Full)],
+                &self.style,
+                &self.locales,
+            ));
+            let mut html = String::new();
+            let _ = children.write_buf(&mut html, BufWriteFormat::Html);
+            sources.push(source(entry, html, defined_in.remove(entry.key())));
+        }
+        self.by_key = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.key.clone(), i))
+            .collect();
+        self.sources = sources;
+        self.library = library;
+    }
+
+    /// Format one in-text citation item as HTML: `Lieberthal 1992, 3` inside a bracketed
+    /// citation (the cluster adds the style's parentheses), `1992, 3` when the author is
+    /// suppressed, `Lieberthal (1992, 3)` when narrative. Pandoc prefix and suffix included.
+    pub fn format_item(&self, item: &CiteItem, narrative: bool) -> Option<String> {
+        let entry = self.library.get(&item.key)?;
+        let locator = item.locator.as_ref().map(|(kind, value)| {
+            SpecificLocator(csl_locator(*kind), LocatorPayload::Str(value.as_str()))
+        });
+        let render = |purpose: Option<CitePurpose>| {
+            let mut citation = CitationItem::with_locator(entry, locator.clone());
+            citation.purpose = purpose;
+            let children = hayagriva::standalone_citation(CitationRequest::from_items(
+                vec![citation],
+                &self.style,
+                &self.locales,
+            ));
+            let mut s = String::new();
+            let _ = children.write_buf(&mut s, BufWriteFormat::Html);
+            s
+        };
+        let layout = &self.style.citation.layout;
+        let strip_affixes = |s: String| -> String {
+            let mut t = s.as_str().trim();
+            if let Some(p) = layout
+                .prefix
+                .as_deref()
+                .map(escape)
+                .filter(|p| !p.is_empty())
+            {
+                t = t.strip_prefix(p.as_str()).unwrap_or(t);
+            }
+            if let Some(p) = layout
+                .suffix
+                .as_deref()
+                .map(escape)
+                .filter(|p| !p.is_empty())
+            {
+                t = t.strip_suffix(p.as_str()).unwrap_or(t);
+            }
+            t.to_string()
+        };
+        let core = if self.note_style {
+            render(None)
+        } else if narrative {
+            render(Some(CitePurpose::Prose))
+        } else if item.suppress_author {
+            let prose = render(Some(CitePurpose::Prose));
+            let author = render(Some(CitePurpose::Author));
+            let rest = prose
+                .strip_prefix(author.as_str())
+                .map(str::trim_start)
+                .unwrap_or(prose.as_str())
+                .to_string();
+            let rest = rest.trim();
+            let rest = rest
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .unwrap_or(rest);
+            rest.to_string()
+        } else {
+            strip_affixes(render(None))
+        };
+        let mut html = String::new();
+        if !item.prefix.is_empty() {
+            html.push_str(&escape(&item.prefix));
+            html.push(' ');
+        }
+        html.push_str(&core);
+        html.push_str(&escape(&item.suffix));
+        Some(html)
+    }
+}
+
+fn source(entry: &Entry, html: String, location: Option<Location>) -> Source {
+    Source {
+        key: entry.key().to_string(),
+        html,
+        title: entry
+            .title()
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| entry.key().to_string()),
+        url: entry.url().map(|u| u.value.to_string()),
+        doi: entry.doi().map(str::to_string),
+        location: location.unwrap_or_else(|| Location::file(Path::new("references.bib"))),
+    }
+}
+
+fn cite_style(style: &IndependentStyle) -> CiteStyle {
+    let layout = &style.citation.layout;
+    CiteStyle {
+        open: layout.prefix.clone().unwrap_or_default(),
+        close: layout.suffix.clone().unwrap_or_default(),
+        delimiter: layout.delimiter.clone().unwrap_or_else(|| "; ".into()),
+    }
+}
+
+fn csl_locator(kind: LocatorKind) -> hayagriva::citationberg::taxonomy::Locator {
+    use hayagriva::citationberg::taxonomy::Locator as L;
+    match kind {
+        LocatorKind::Page => L::Page,
+        LocatorKind::Chapter => L::Chapter,
+        LocatorKind::Section => L::Section,
+        LocatorKind::Paragraph => L::Paragraph,
+        LocatorKind::Volume => L::Volume,
+        LocatorKind::Figure => L::Figure,
+        LocatorKind::Note => L::Note,
+        LocatorKind::Line => L::Line,
+        LocatorKind::Column => L::Column,
+        LocatorKind::Book => L::Book,
+        LocatorKind::Part => L::Part,
+        LocatorKind::Verse => L::Verse,
+        LocatorKind::Table => L::Table,
+    }
+}
+
+trait IntoIndependent {
+    fn into_independent(self) -> IndependentStyle;
+}
+
+impl IntoIndependent for Style {
+    fn into_independent(self) -> IndependentStyle {
+        match self {
+            Style::Independent(s) => s,
+            Style::Dependent(_) => match hayagriva::archive::ArchivedStyle::ChicagoAuthorDate.get()
+            {
+                Style::Independent(s) => s,
+                Style::Dependent(_) => unreachable!("the archived Chicago style is independent"),
+            },
+        }
+    }
+}
+
+/// Every built-in style name.
+pub fn style_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = hayagriva::archive::ArchivedStyle::all()
+        .iter()
+        .flat_map(|s| s.names().iter().copied())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentStyle, Diagnostic> {
+    let at = || {
+        let offset = config_text.find("style").unwrap_or(0);
+        Location::at_offset(Path::new(CONFIG_FILE), config_text, offset, 5)
+    };
+    if name.ends_with(".csl") {
+        let path = root.join(name);
+        let meta = std::fs::metadata(&path).map_err(|e| {
+            Diagnostic::error(format!("cannot read the CSL style `{name}`: {e}"))
+                .at(at())
+                .hint("a `.csl` path is relative to the folder holding book.toml")
+        })?;
+        if meta.len() > MAX_CSL_BYTES {
+            return Err(
+                Diagnostic::error(format!("the CSL style `{name}` is larger than 1 MiB"))
+                    .at(at())
+                    .hint("CSL styles are a few dozen KiB; check the file"),
+            );
+        }
+        let text = read_text(&path, Path::new(name))?;
+        return match IndependentStyle::from_xml(&text) {
+            Ok(style) => Ok(style),
+            Err(e) => Err(Diagnostic::error(format!(
+                "the CSL style `{name}` is not a valid independent style: {e}"
+            ))
+            .at(Location::file(Path::new(name)))
+            .hint("dependent styles are not supported; use the parent style's file")),
+        };
+    }
+    match hayagriva::archive::ArchivedStyle::by_name(name) {
+        Some(style) => Ok(style.get().into_independent()),
+        None => {
+            let names = style_names();
+            let hint = did_you_mean(name, names.iter().copied()).map_or_else(
+                || format!("the built-in styles are: {}", names.join(", ")),
+                |d| format!("{d} The built-in styles are: {}", names.join(", ")),
+            );
+            Err(
+                Diagnostic::error(format!("unknown citation style `{name}`"))
+                    .at(at())
+                    .hint(hint),
+            )
+        }
+    }
+}

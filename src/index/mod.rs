@@ -1,0 +1,679 @@
+//! The index stage: everything that needs the whole corpus. It owns the namespace of
+//! essays and terms, the bibliography, and the one use-map of the site: every
+//! cross-reference and citation recorded once (document, section, per-use anchor), resolved,
+//! and inverted into target → uses. Glossary pages, source pages, "Linked from" and the
+//! unused-term / uncited-source warnings all read that one map.
+
+pub mod bibliography;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::{Content, DocKind, SourceFile};
+use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use crate::markdown::{self, ResolvedUse, Scan, UseKind};
+pub use bibliography::{Bibliography, Source};
+
+/// A document of the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocId {
+    Home,
+    Essay(usize),
+    Term(usize),
+}
+
+/// Something a use points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Essay(usize),
+    Term(usize),
+    Source(usize),
+}
+
+/// One entry of the use-map: document `doc`'s use number `index` (anchor `use_{index}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UseRef {
+    pub doc: DocId,
+    pub index: usize,
+}
+
+/// Options that change what is built.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    pub drafts: bool,
+}
+
+/// The loaded, indexed site: input of the render stage.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub content: Content,
+    pub bib: Bibliography,
+    pub options: BuildOptions,
+    /// Scan results, by document.
+    pub home_scan: Option<Scan>,
+    pub essay_scans: Vec<Scan>,
+    pub term_scans: Vec<Scan>,
+    /// How each use resolved, by document and use number.
+    pub resolved: HashMap<DocId, Vec<ResolvedUse>>,
+    /// The use-map, inverted: target → uses, in document then source order.
+    pub uses_of: HashMap<Target, Vec<UseRef>>,
+    /// Topic slug → (display name, essays in reading order).
+    pub tags: BTreeMap<String, (String, Vec<usize>)>,
+    /// Terms whose `see-also` names each term (the other direction).
+    pub see_also_from: HashMap<usize, Vec<usize>>,
+}
+
+impl Site {
+    pub fn base_path(&self) -> String {
+        self.config.base_path()
+    }
+
+    /// Whether an essay is built (drafts only with `--drafts`).
+    pub fn is_published(&self, essay: usize) -> bool {
+        self.options.drafts || !self.content.essays[essay].draft
+    }
+
+    pub fn published_essays(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.content.essays.len()).filter(|&i| self.is_published(i))
+    }
+
+    pub fn file(&self, doc: DocId) -> &SourceFile {
+        match doc {
+            DocId::Home => &self.content.home.as_ref().expect("home exists").file,
+            DocId::Essay(i) => &self.content.essays[i].file,
+            DocId::Term(i) => &self.content.terms[i].file,
+        }
+    }
+
+    pub fn scan(&self, doc: DocId) -> &Scan {
+        match doc {
+            DocId::Home => self.home_scan.as_ref().expect("home scanned"),
+            DocId::Essay(i) => &self.essay_scans[i],
+            DocId::Term(i) => &self.term_scans[i],
+        }
+    }
+
+    /// Every document that is built, in a stable order.
+    pub fn built_docs(&self) -> Vec<DocId> {
+        let mut docs = Vec::new();
+        if self.content.home.is_some() {
+            docs.push(DocId::Home);
+        }
+        docs.extend(self.published_essays().map(DocId::Essay));
+        docs.extend((0..self.content.terms.len()).map(DocId::Term));
+        docs
+    }
+
+    pub fn essay_url(&self, i: usize) -> String {
+        format!(
+            "{}essays/{}/",
+            self.base_path(),
+            self.content.essays[i].slug
+        )
+    }
+
+    pub fn term_url(&self, i: usize) -> String {
+        format!(
+            "{}glossary/{}/",
+            self.base_path(),
+            self.content.terms[i].slug
+        )
+    }
+
+    pub fn source_url(&self, i: usize) -> String {
+        format!(
+            "{}citations/{}/",
+            self.base_path(),
+            url_segment(&self.bib.sources[i].key)
+        )
+    }
+
+    pub fn doc_url(&self, doc: DocId) -> String {
+        match doc {
+            DocId::Home => self.base_path(),
+            DocId::Essay(i) => self.essay_url(i),
+            DocId::Term(i) => self.term_url(i),
+        }
+    }
+
+    pub fn doc_title(&self, doc: DocId) -> String {
+        match doc {
+            DocId::Home => self
+                .content
+                .home
+                .as_ref()
+                .and_then(|h| h.title.clone())
+                .unwrap_or_else(|| self.config.book.title.clone()),
+            DocId::Essay(i) => self.content.essays[i].title.clone(),
+            DocId::Term(i) => self.content.terms[i].name.clone(),
+        }
+    }
+}
+
+/// A citation key as a URL path segment (keys may hold `:` or `/`).
+pub fn url_segment(key: &str) -> String {
+    let mut out = String::new();
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The tag slug used in `/tags/<slug>/`.
+pub fn tag_slug(tag: &str) -> String {
+    let s = slug::slugify(tag);
+    if s.is_empty() { "tag".into() } else { s }
+}
+
+/// Build the index from loaded content. Problems go to `diagnostics`.
+pub fn index(
+    root: &Path,
+    config: Config,
+    content: Content,
+    bib: Bibliography,
+    options: BuildOptions,
+    diagnostics: &Diagnostics,
+) -> Site {
+    let namespace = Namespace::build(&content, diagnostics);
+
+    // Scan every document once, in parallel.
+    let is_key = |k: &str| bib.contains(k);
+    let scan_doc = |file: &SourceFile| {
+        let annotated = markdown::annotate(file.body(), &is_key);
+        markdown::scan(&annotated, true)
+    };
+    let home_scan = content.home.as_ref().map(|h| scan_doc(&h.file));
+    let essay_scans: Vec<Scan> = content
+        .essays
+        .par_iter()
+        .map(|e| scan_doc(&e.file))
+        .collect();
+    let term_scans: Vec<Scan> = content
+        .terms
+        .par_iter()
+        .map(|t| scan_doc(&t.file))
+        .collect();
+
+    let mut site = Site {
+        root: root.to_path_buf(),
+        config,
+        content,
+        bib,
+        options,
+        home_scan,
+        essay_scans,
+        term_scans,
+        resolved: HashMap::new(),
+        uses_of: HashMap::new(),
+        tags: BTreeMap::new(),
+        see_also_from: HashMap::new(),
+    };
+
+    // Every document is checked (drafts too), but only built ones enter the use-map.
+    let mut all_docs: Vec<DocId> = Vec::new();
+    if site.content.home.is_some() {
+        all_docs.push(DocId::Home);
+    }
+    all_docs.extend((0..site.content.essays.len()).map(DocId::Essay));
+    all_docs.extend((0..site.content.terms.len()).map(DocId::Term));
+
+    // Format each distinct citation item once.
+    let mut distinct: HashSet<(markdown::CiteItem, bool)> = HashSet::new();
+    for &doc in &all_docs {
+        for u in &site.scan(doc).uses {
+            if let UseKind::Cite(item) = &u.kind
+                && site.bib.contains(&item.key)
+            {
+                let mut item = item.clone();
+                item.offset = 0;
+                item.use_index = 0;
+                let narrative = item.narrative;
+                distinct.insert((item, narrative));
+            }
+        }
+    }
+    let distinct: Vec<(markdown::CiteItem, bool)> = distinct.into_iter().collect();
+    let formatted: HashMap<(markdown::CiteItem, bool), String> = distinct
+        .into_par_iter()
+        .filter_map(|(item, narrative)| {
+            let html = site.bib.format_item(&item, narrative)?;
+            Some(((item, narrative), html))
+        })
+        .collect();
+
+    let resolved: Vec<(DocId, Vec<ResolvedUse>)> = all_docs
+        .par_iter()
+        .map(|&doc| {
+            (
+                doc,
+                resolve_doc(&site, &namespace, &formatted, doc, diagnostics),
+            )
+        })
+        .collect();
+    site.resolved = resolved.into_iter().collect();
+
+    // Invert into target → uses, from built documents only.
+    let mut uses_of: HashMap<Target, Vec<UseRef>> = HashMap::new();
+    for doc in site.built_docs() {
+        for (index, u) in site.scan(doc).uses.iter().enumerate() {
+            if let Some(target) = namespace.target_of(&site, u) {
+                if Target::Term(match doc {
+                    DocId::Term(i) => i,
+                    _ => usize::MAX,
+                }) == target
+                {
+                    continue; // a term's definition mentioning itself is not a use
+                }
+                uses_of
+                    .entry(target)
+                    .or_default()
+                    .push(UseRef { doc, index });
+            }
+        }
+    }
+    site.uses_of = uses_of;
+
+    check_front_matter_references(&mut site, diagnostics);
+    warn_unused(&site, diagnostics);
+    site
+}
+
+fn resolve_doc(
+    site: &Site,
+    namespace: &Namespace,
+    formatted: &HashMap<(markdown::CiteItem, bool), String>,
+    doc: DocId,
+    diagnostics: &Diagnostics,
+) -> Vec<ResolvedUse> {
+    let file = site.file(doc);
+    let scan = site.scan(doc);
+    let from_published = match doc {
+        DocId::Essay(i) => !site.content.essays[i].draft,
+        _ => true,
+    };
+    let mut out = Vec::with_capacity(scan.uses.len());
+    for u in &scan.uses {
+        let location = file.location(file.body_offset + u.offset, u.len);
+        match &u.kind {
+            UseKind::Xref {
+                target,
+                anchor,
+                piped,
+            } => {
+                let found = namespace.lookup(target);
+                let resolved_target = match found.as_slice() {
+                    [] => {
+                        diagnostics.push(
+                            Diagnostic::error(format!("unknown cross-reference target `{target}`"))
+                                .at(location.clone())
+                                .maybe_hint(namespace.suggest(target).or_else(|| {
+                                    Some("a target is an essay slug, a glossary slug, or a term's name or alias".into())
+                                })),
+                        );
+                        None
+                    }
+                    [(t, how)] => Some((*t, *how)),
+                    many => {
+                        let names: Vec<String> = many
+                            .iter()
+                            .map(|(t, _)| namespace.describe(site, *t))
+                            .collect();
+                        diagnostics.push(
+                            Diagnostic::error(format!(
+                                "ambiguous cross-reference target `{target}`"
+                            ))
+                            .at(location.clone())
+                            .hint(format!(
+                                "it names {}; use a slug to choose one",
+                                names.join(" and ")
+                            )),
+                        );
+                        None
+                    }
+                };
+                let Some((t, by_slug)) = resolved_target else {
+                    out.push(ResolvedUse::Broken);
+                    continue;
+                };
+                let (base_href, class, card, title, headings) = match t {
+                    Target::Essay(i) => {
+                        if site.content.essays[i].draft && !site.options.drafts && from_published {
+                            diagnostics.push(
+                                Diagnostic::error(format!(
+                                    "this links to the draft essay `{}`, which is not built",
+                                    site.content.essays[i].slug
+                                ))
+                                .at(location.clone())
+                                .hint("publish the draft (remove `draft: true`), remove the link, or build with `--drafts`"),
+                            );
+                        }
+                        (
+                            site.essay_url(i),
+                            "xref xref-essay",
+                            None,
+                            site.content.essays[i].title.clone(),
+                            &site.essay_scans[i].headings,
+                        )
+                    }
+                    Target::Term(i) => (
+                        site.term_url(i),
+                        "xref xref-term",
+                        Some(format!("term:{}", site.content.terms[i].slug)),
+                        site.content.terms[i].name.clone(),
+                        &site.term_scans[i].headings,
+                    ),
+                    Target::Source(_) => unreachable!("cross-references never name sources"),
+                };
+                let href = match anchor {
+                    Some(a) if !a.is_empty() => {
+                        if !headings.iter().any(|h| &h.id == a) {
+                            let ids: Vec<&str> = headings.iter().map(|h| h.id.as_str()).collect();
+                            diagnostics.push(
+                                Diagnostic::error(format!(
+                                    "`{target}` has no heading with the anchor `#{a}`"
+                                ))
+                                .at(location)
+                                .hint(
+                                    did_you_mean(a, ids.iter().copied()).unwrap_or_else(|| {
+                                        if ids.is_empty() {
+                                            "that page has no headings".to_string()
+                                        } else {
+                                            format!("its anchors are: {}", ids.join(", "))
+                                        }
+                                    }),
+                                ),
+                            );
+                        }
+                        format!("{base_href}#{a}")
+                    }
+                    _ => base_href,
+                };
+                out.push(ResolvedUse::Link {
+                    href,
+                    class,
+                    card,
+                    display: (!piped && by_slug).then_some(title),
+                });
+            }
+            UseKind::Cite(item) => match site.bib.index_of(&item.key) {
+                Some(i) => {
+                    let mut key = item.clone();
+                    key.offset = 0;
+                    key.use_index = 0;
+                    let html = formatted
+                        .get(&(key, item.narrative))
+                        .cloned()
+                        .unwrap_or_else(|| markdown::escape(&item.key));
+                    out.push(ResolvedUse::Cite {
+                        href: site.source_url(i),
+                        card: Some(format!("cite:{}", item.key)),
+                        html,
+                    });
+                }
+                None => {
+                    let hint = did_you_mean(&item.key, site.bib.keys()).or_else(|| {
+                        Some(if site.bib.is_empty() {
+                            "there is no bibliography: add `content/references.bib` or set `bibliography` in book.toml".to_string()
+                        } else {
+                            "add the entry to the bibliography, or check the key's spelling".to_string()
+                        })
+                    });
+                    diagnostics.push(
+                        Diagnostic::error(format!("unknown citation key `{}`", item.key))
+                            .at(location)
+                            .maybe_hint(hint),
+                    );
+                    out.push(ResolvedUse::Broken);
+                }
+            },
+        }
+    }
+    out
+}
+
+/// `annotates:` and `see-also:` must name something; fills tags and reverse see-also.
+fn check_front_matter_references(site: &mut Site, diagnostics: &Diagnostics) {
+    for essay in &site.content.essays {
+        if let Some(a) = &essay.annotates
+            && !site.bib.contains(&a.value)
+        {
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "`annotates` names `{}`, which is not in the bibliography",
+                    a.value
+                ))
+                .at(a.location.clone())
+                .maybe_hint(
+                    did_you_mean(&a.value, site.bib.keys())
+                        .or_else(|| Some("use a citation key from the bibliography".into())),
+                ),
+            );
+        }
+    }
+    let slugs: HashMap<&str, usize> = site
+        .content
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.slug.as_str(), i))
+        .collect();
+    let mut from: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, term) in site.content.terms.iter().enumerate() {
+        for s in &term.see_also {
+            match slugs.get(s.value.as_str()) {
+                Some(&j) => {
+                    if j != i {
+                        from.entry(j).or_default().push(i);
+                    }
+                }
+                None => diagnostics.push(
+                    Diagnostic::error(format!(
+                        "`see-also` names `{}`, which is not a glossary term",
+                        s.value
+                    ))
+                    .at(s.location.clone())
+                    .maybe_hint(
+                        did_you_mean(&s.value, slugs.keys().copied()).or_else(|| {
+                            Some(
+                                "`see-also` lists glossary slugs (file names without `.md`)".into(),
+                            )
+                        }),
+                    ),
+                ),
+            }
+        }
+    }
+    site.see_also_from = from;
+    let mut tags: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    for i in site.published_essays().collect::<Vec<_>>() {
+        for tag in &site.content.essays[i].tags {
+            let entry = tags
+                .entry(tag_slug(tag))
+                .or_insert_with(|| (tag.clone(), Vec::new()));
+            if !entry.1.contains(&i) {
+                entry.1.push(i);
+            }
+        }
+    }
+    site.tags = tags;
+}
+
+fn warn_unused(site: &Site, diagnostics: &Diagnostics) {
+    for (i, term) in site.content.terms.iter().enumerate() {
+        if !site.uses_of.contains_key(&Target::Term(i)) {
+            diagnostics.push(
+                Diagnostic::warning(format!("the glossary term `{}` is never used", term.name))
+                    .at(term.name_location.clone())
+                    .hint(format!(
+                        "link to it from an essay with `[[{}]]`, or remove it",
+                        term.slug
+                    )),
+            );
+        }
+    }
+    let annotated: HashSet<&str> = site
+        .published_essays()
+        .filter_map(|i| {
+            site.content.essays[i]
+                .annotates
+                .as_ref()
+                .map(|a| a.value.as_str())
+        })
+        .collect();
+    for (i, source) in site.bib.sources.iter().enumerate() {
+        if !site.uses_of.contains_key(&Target::Source(i))
+            && !annotated.contains(source.key.as_str())
+        {
+            diagnostics.push(
+                Diagnostic::warning(format!("the source `{}` is never cited", source.key))
+                    .at(source.location.clone())
+                    .hint(format!(
+                        "cite it with `[@{}]`, or remove it from the bibliography",
+                        source.key
+                    )),
+            );
+        }
+    }
+}
+
+/// The one namespace of essays and terms.
+struct Namespace {
+    /// Slug → target (essays and terms).
+    slugs: HashMap<String, Vec<Target>>,
+    /// Lowercased term name or alias → terms.
+    names: HashMap<String, Vec<Target>>,
+}
+
+impl Namespace {
+    fn build(content: &Content, diagnostics: &Diagnostics) -> Namespace {
+        let mut slugs: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut names: HashMap<String, Vec<Target>> = HashMap::new();
+        let mut owner: HashMap<String, (Target, String)> = HashMap::new();
+        let describe = |t: Target| match t {
+            Target::Essay(i) => format!("the essay {}", content.essays[i].file.path.display()),
+            Target::Term(i) => format!("the term {}", content.terms[i].file.path.display()),
+            Target::Source(_) => String::new(),
+        };
+        for (i, essay) in content.essays.iter().enumerate() {
+            let t = Target::Essay(i);
+            if let Some((other, _)) = owner.get(&essay.slug) {
+                diagnostics.push(
+                    Diagnostic::error(format!("duplicate slug `{}`", essay.slug))
+                        .at(essay.file.location(0, 3))
+                        .hint(format!(
+                            "{} already uses it; rename a file or set `slug:`",
+                            describe(*other)
+                        )),
+                );
+            } else {
+                owner.insert(essay.slug.clone(), (t, "slug".into()));
+            }
+            slugs.entry(essay.slug.clone()).or_default().push(t);
+        }
+        for (i, term) in content.terms.iter().enumerate() {
+            let t = Target::Term(i);
+            if let Some((other, _)) = owner.get(&term.slug) {
+                diagnostics.push(
+                    Diagnostic::error(format!(
+                        "duplicate id `{}`: essays and glossary terms share one namespace",
+                        term.slug
+                    ))
+                    .at(term.file.location(0, 3))
+                    .hint(format!(
+                        "{} already uses it; rename one of the files",
+                        describe(*other)
+                    )),
+                );
+            } else {
+                owner.insert(term.slug.clone(), (t, "slug".into()));
+            }
+            slugs.entry(term.slug.clone()).or_default().push(t);
+        }
+        for (i, term) in content.terms.iter().enumerate() {
+            let t = Target::Term(i);
+            let mut own: Vec<(String, crate::diagnostics::Location, &str)> =
+                vec![(term.name.to_lowercase(), term.name_location.clone(), "name")];
+            for a in &term.aliases {
+                own.push((a.value.to_lowercase(), a.location.clone(), "alias"));
+            }
+            let mut mine: HashSet<String> = HashSet::new();
+            mine.insert(term.slug.clone());
+            for (name, location, what) in own {
+                if !mine.insert(name.clone()) {
+                    continue; // an alias equal to its own term's name or slug is harmless
+                }
+                if let Some((other, _)) = owner.get(&name).filter(|(o, _)| *o != t) {
+                    diagnostics.push(
+                        Diagnostic::error(format!("the {what} `{name}` is already taken"))
+                            .at(location)
+                            .hint(format!(
+                                "{} has the same slug, name or alias; names must be unique",
+                                describe(*other)
+                            )),
+                    );
+                    continue;
+                }
+                owner.insert(name.clone(), (t, what.into()));
+                names.entry(name).or_default().push(t);
+            }
+        }
+        Namespace { slugs, names }
+    }
+
+    /// Candidates for a target, each with whether it matched by slug.
+    fn lookup(&self, target: &str) -> Vec<(Target, bool)> {
+        if let Some(ts) = self.slugs.get(target) {
+            return ts.iter().map(|t| (*t, true)).collect();
+        }
+        let lower = target.to_lowercase();
+        if let Some(ts) = self.slugs.get(&lower) {
+            return ts.iter().map(|t| (*t, true)).collect();
+        }
+        self.names
+            .get(&lower)
+            .map(|ts| ts.iter().map(|t| (*t, false)).collect())
+            .unwrap_or_default()
+    }
+
+    fn suggest(&self, target: &str) -> Option<String> {
+        let mut all: Vec<&str> = self.slugs.keys().map(String::as_str).collect();
+        all.extend(self.names.keys().map(String::as_str));
+        all.sort_unstable();
+        did_you_mean(target, all)
+    }
+
+    fn describe(&self, site: &Site, t: Target) -> String {
+        match t {
+            Target::Essay(i) => format!("the essay `{}`", site.content.essays[i].slug),
+            Target::Term(i) => format!("the term `{}`", site.content.terms[i].slug),
+            Target::Source(i) => format!("the source `{}`", site.bib.sources[i].key),
+        }
+    }
+
+    fn target_of(&self, site: &Site, u: &markdown::Use) -> Option<Target> {
+        match &u.kind {
+            UseKind::Xref { target, .. } => match self.lookup(target).as_slice() {
+                [(t, _)] => Some(*t),
+                _ => None,
+            },
+            UseKind::Cite(item) => site.bib.index_of(&item.key).map(Target::Source),
+        }
+    }
+}
+
+/// Which kinds of document exist, for the render stage.
+pub fn kind_of(doc: DocId) -> DocKind {
+    match doc {
+        DocId::Home => DocKind::Home,
+        DocId::Essay(_) => DocKind::Essay,
+        DocId::Term(_) => DocKind::Term,
+    }
+}

@@ -1,0 +1,197 @@
+//! The pipeline, end to end: load → index → render → write. `check` stops before write;
+//! `build` writes to a staging folder and swaps it in; `serve` keeps the site in memory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::config::{CONFIG_FILE, Config};
+use crate::content;
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
+use crate::index::{self, Bibliography, BuildOptions, Site};
+use crate::output::{self, MemorySite, Staging};
+use crate::render::{self, Page, Theme};
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub root: PathBuf,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    pub deny_warnings: bool,
+}
+
+/// The result of a run: diagnostics (sorted), and how many files were made.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub pages: usize,
+    pub failed: bool,
+}
+
+impl Outcome {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+}
+
+/// Load and index a project; `None` when a problem prevents indexing at all.
+pub fn load(request: &Request, diagnostics: &Diagnostics) -> Option<(Site, Theme)> {
+    let root = &request.root;
+    let config_text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
+    let mut config = match Config::load(root) {
+        Ok(c) => c,
+        Err(d) => {
+            diagnostics.push(d);
+            return None;
+        }
+    };
+    if let Some(url) = &request.base_url
+        && let Err(message) = config.set_base_url(url)
+    {
+        diagnostics.push(
+            Diagnostic::error(message).hint("pass `--base-url https://user.github.io/reader/`"),
+        );
+        return None;
+    }
+    let theme = match Theme::load(root, &config.build.theme) {
+        Ok(t) => Some(t),
+        Err(ds) => {
+            diagnostics.extend(ds);
+            None
+        }
+    };
+    let content_dir = root.join(&config.build.content_dir);
+    let (content, bib) = rayon::join(
+        || content::load(root, &content_dir, diagnostics),
+        || Bibliography::load(root, &config, &config_text, diagnostics),
+    );
+    let options = BuildOptions {
+        drafts: request.drafts,
+    };
+    let site = index::index(root, config, content, bib, options, diagnostics);
+    Some((site, theme?))
+}
+
+fn finish(diagnostics: Diagnostics, request: &Request, pages: usize) -> Outcome {
+    let diagnostics = diagnostics.into_sorted();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    let failed = errors > 0 || (request.deny_warnings && warnings > 0);
+    Outcome {
+        diagnostics,
+        pages,
+        failed,
+    }
+}
+
+/// Everything a build checks; writes nothing.
+pub fn check(request: &Request) -> Outcome {
+    let diagnostics = Diagnostics::new();
+    let mut pages = 0;
+    if let Some((site, theme)) = load(request, &diagnostics) {
+        let count = AtomicUsize::new(0);
+        let errors = render::render_site(&site, &theme, &|_page: Page| {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        diagnostics.extend(errors);
+        pages = count.into_inner();
+    }
+    finish(diagnostics, request, pages)
+}
+
+/// Build into memory (for `serve`): the files by output path, or `None` on failure.
+pub fn build_in_memory(
+    request: &Request,
+) -> (Outcome, Option<(BTreeMap<String, Vec<u8>>, String)>) {
+    let diagnostics = Diagnostics::new();
+    let mut result = None;
+    if let Some((site, theme)) = load(request, &diagnostics) {
+        let memory = MemorySite::default();
+        let errors = render::render_site(&site, &theme, &|(path, bytes): Page| {
+            memory.put(&path, bytes)
+        });
+        diagnostics.extend(errors);
+        result = Some((memory.into_map(), site.base_path()));
+    }
+    let pages = result.as_ref().map_or(0, |(m, _)| m.len());
+    let outcome = finish(diagnostics, request, pages);
+    if outcome.failed {
+        return (outcome, None);
+    }
+    (outcome, result)
+}
+
+/// Build to disk. `out` overrides `output-dir` (relative to the current folder).
+pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
+    let diagnostics = Diagnostics::new();
+    let Some((site, theme)) = load(request, &diagnostics) else {
+        return finish(diagnostics, request, 0);
+    };
+    let out_dir = match out {
+        Some(o) => o.to_path_buf(),
+        None => request.root.join(&site.config.build.output_dir),
+    };
+    let content_dir = request.root.join(&site.config.build.content_dir);
+    if let Err(d) = output::check_output_dir(&request.root, &content_dir, &out_dir, force) {
+        diagnostics.push(d);
+        return finish(diagnostics, request, 0);
+    }
+    if diagnostics.error_count() > 0 {
+        // Render anyway to report template problems too, but write nothing.
+        diagnostics.extend(render::render_site(&site, &theme, &|_| {}));
+        return finish(diagnostics, request, 0);
+    }
+    let staging = match Staging::new(&out_dir) {
+        Ok(s) => s,
+        Err(err) => {
+            diagnostics.push(Diagnostic::error(format!("{err:#}")));
+            return finish(diagnostics, request, 0);
+        }
+    };
+    let count = AtomicUsize::new(0);
+    let write_error = std::sync::Mutex::new(None::<anyhow::Error>);
+    let errors = render::render_site(&site, &theme, &|(path, bytes): Page| {
+        count.fetch_add(1, Ordering::Relaxed);
+        if let Err(err) = staging.put(&path, &bytes) {
+            write_error
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(err);
+        }
+    });
+    diagnostics.extend(errors);
+    if let Some(err) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        diagnostics.push(
+            Diagnostic::error(format!("{err:#}"))
+                .hint("check the output folder's permissions and free space"),
+        );
+    }
+    let outcome = finish(diagnostics, request, count.into_inner());
+    if outcome.failed {
+        staging.abandon();
+        return outcome;
+    }
+    if let Err(err) = staging.commit() {
+        let mut outcome = outcome;
+        outcome
+            .diagnostics
+            .push(Diagnostic::error(format!("{err:#}")));
+        outcome.failed = true;
+        return outcome;
+    }
+    outcome
+}

@@ -1,0 +1,746 @@
+//! The render stage: one page at a time, in parallel, from the index. Pure: it reads the
+//! `Site` and the compiled `Theme` and hands `(path, bytes)` to its caller; it never touches
+//! the disk. The view structs below are the only `Serialize` types of the crate.
+
+pub mod filters;
+pub mod search;
+pub mod theme;
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use crate::diagnostics::Diagnostic;
+use crate::index::{DocId, Site, Target, UseRef};
+use crate::markdown::{self, ResolvedUse, escape};
+pub use theme::Theme;
+
+/// One output file: its path under the output folder (`essays/x/index.html`) and bytes.
+pub type Page = (String, Vec<u8>);
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    authors: &'a [String],
+    language: &'a str,
+    base: String,
+    url: String,
+    generator: &'static str,
+    has_glossary: bool,
+    has_sources: bool,
+    has_tags: bool,
+}
+
+#[derive(Serialize, Clone)]
+struct LinkView {
+    title: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct TagView {
+    name: String,
+    url: String,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct EssayCard {
+    title: String,
+    subtitle: Option<String>,
+    url: String,
+    abs_url: String,
+    summary: String,
+    date: Option<String>,
+    authors: Vec<String>,
+    minutes: usize,
+    tags: Vec<TagView>,
+    draft: bool,
+}
+
+#[derive(Serialize)]
+struct CardView {
+    id: String,
+    kind: &'static str,
+    title: String,
+    html: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct UseView {
+    href: String,
+    section: Option<String>,
+    before: String,
+    label: String,
+    label_html: String,
+    after: String,
+    locator: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UsesByDoc {
+    title: String,
+    url: String,
+    kind: &'static str,
+    uses: Vec<UseView>,
+}
+
+#[derive(Serialize)]
+struct TermRow {
+    name: String,
+    slug: String,
+    url: String,
+    short: String,
+    aliases: Vec<String>,
+    count: usize,
+    uses: Vec<UsesByDoc>,
+}
+
+#[derive(Serialize)]
+struct LetterGroup {
+    letter: String,
+    terms: Vec<TermRow>,
+}
+
+#[derive(Serialize)]
+struct SourceRow {
+    key: String,
+    url: String,
+    html: String,
+    count: usize,
+}
+
+/// Render every page of the site. Pages go to `emit` as they are made (in parallel);
+/// template errors are returned as diagnostics.
+pub fn render_site(site: &Site, theme: &Theme, emit: &(dyn Fn(Page) + Sync)) -> Vec<Diagnostic> {
+    let mut tera_ctx_site = Context::new();
+    let has_tags = !site.tags.is_empty();
+    let site_view = SiteView {
+        title: &site.config.book.title,
+        description: &site.config.book.description,
+        authors: &site.config.book.authors,
+        language: &site.config.book.language,
+        base: site.base_path(),
+        url: site.config.site_url(),
+        generator: concat!("Scholion ", env!("CARGO_PKG_VERSION")),
+        has_glossary: !site.content.terms.is_empty(),
+        has_sources: !site.bib.is_empty(),
+        has_tags,
+    };
+    tera_ctx_site.insert("site", &site_view);
+    let r = Renderer {
+        site,
+        theme,
+        base: tera_ctx_site,
+    };
+    let errors = std::sync::Mutex::new(Vec::new());
+    let run = |job: &Job| {
+        if let Err(d) = r.job(job, emit) {
+            errors.lock().unwrap_or_else(|e| e.into_inner()).push(d);
+        }
+    };
+    let mut jobs: Vec<Job> = vec![
+        Job::Home,
+        Job::Glossary,
+        Job::Citations,
+        Job::Tags,
+        Job::Search,
+        Job::NotFound,
+        Job::Feed,
+        Job::Sitemap,
+        Job::Statics,
+    ];
+    jobs.extend(site.published_essays().map(Job::Essay));
+    jobs.extend((0..site.content.terms.len()).map(Job::Term));
+    jobs.extend((0..site.bib.len()).map(Job::Source));
+    jobs.extend(site.tags.keys().cloned().map(Job::Tag));
+    jobs.par_iter().for_each(run);
+    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    errors.sort_by(|a, b| a.message.cmp(&b.message));
+    errors.dedup();
+    errors
+}
+
+enum Job {
+    Home,
+    Essay(usize),
+    Term(usize),
+    Source(usize),
+    Tag(String),
+    Glossary,
+    Citations,
+    Tags,
+    Search,
+    NotFound,
+    Feed,
+    Sitemap,
+    Statics,
+}
+
+struct Renderer<'a> {
+    site: &'a Site,
+    theme: &'a Theme,
+    base: Context,
+}
+
+fn page_path(url_path: &str) -> String {
+    format!("{url_path}index.html")
+}
+
+impl Renderer<'_> {
+    fn ctx(&self) -> Context {
+        self.base.clone()
+    }
+
+    fn render(&self, template: &str, ctx: &Context) -> Result<Vec<u8>, Diagnostic> {
+        let mut out = Vec::with_capacity(16 * 1024);
+        self.theme
+            .tera
+            .render_to(template, ctx, &mut out)
+            .map_err(|e| theme::template_error(&e, &Default::default(), &Default::default()))?;
+        Ok(out)
+    }
+
+    /// A URL's path below the base path, as an output path.
+    fn out_path(&self, url: &str) -> String {
+        let base = self.site.base_path();
+        let rel = url.strip_prefix(base.as_str()).unwrap_or(url);
+        page_path(rel)
+    }
+
+    fn job(&self, job: &Job, emit: &(dyn Fn(Page) + Sync)) -> Result<(), Diagnostic> {
+        let site = self.site;
+        match job {
+            Job::Home => {
+                let mut ctx = self.ctx();
+                let (title, html, cards) = match &site.content.home {
+                    Some(_) => {
+                        let rendered = self.markdown(DocId::Home);
+                        (
+                            site.doc_title(DocId::Home),
+                            rendered.html,
+                            self.cards(&rendered.cards),
+                        )
+                    }
+                    None => (site.config.book.title.clone(), String::new(), Vec::new()),
+                };
+                ctx.insert(
+                    "page",
+                    &LinkView {
+                        title,
+                        url: site.base_path(),
+                    },
+                );
+                ctx.insert("html", &html);
+                ctx.insert("cards", &cards);
+                ctx.insert("essays", &self.essay_cards(site.published_essays()));
+                emit(("index.html".into(), self.render("home.html", &ctx)?));
+            }
+            Job::Essay(i) => {
+                let bytes = self.essay(*i)?;
+                emit((self.out_path(&site.essay_url(*i)), bytes));
+            }
+            Job::Term(i) => {
+                let bytes = self.term(*i)?;
+                emit((self.out_path(&site.term_url(*i)), bytes));
+            }
+            Job::Source(i) => {
+                let bytes = self.source(*i)?;
+                emit((self.out_path(&site.source_url(*i)), bytes));
+            }
+            Job::Tag(slug) => {
+                let (name, essays) = &site.tags[slug];
+                let mut ctx = self.ctx();
+                ctx.insert(
+                    "tag",
+                    &LinkView {
+                        title: name.clone(),
+                        url: format!("{}tags/{slug}/", site.base_path()),
+                    },
+                );
+                ctx.insert("essays", &self.essay_cards(essays.iter().copied()));
+                emit((
+                    format!("tags/{slug}/index.html"),
+                    self.render("tag.html", &ctx)?,
+                ));
+            }
+            Job::Tags => {
+                let mut ctx = self.ctx();
+                ctx.insert("tags", &self.tag_views());
+                emit(("tags/index.html".into(), self.render("tags.html", &ctx)?));
+            }
+            Job::Glossary => {
+                let rows: Vec<TermRow> = (0..site.content.terms.len())
+                    .map(|i| self.term_row(i, true))
+                    .collect();
+                let mut letters: BTreeMap<String, Vec<TermRow>> = BTreeMap::new();
+                for row in rows {
+                    let letter = row
+                        .name
+                        .chars()
+                        .next()
+                        .map(|c| c.to_uppercase().collect::<String>())
+                        .filter(|c| c.chars().all(char::is_alphabetic))
+                        .unwrap_or_else(|| "#".into());
+                    letters.entry(letter).or_default().push(row);
+                }
+                let letters: Vec<LetterGroup> = letters
+                    .into_iter()
+                    .map(|(letter, terms)| LetterGroup { letter, terms })
+                    .collect();
+                let mut ctx = self.ctx();
+                ctx.insert("letters", &letters);
+                ctx.insert("count", &site.content.terms.len());
+                emit((
+                    "glossary/index.html".into(),
+                    self.render("glossary.html", &ctx)?,
+                ));
+            }
+            Job::Citations => {
+                let rows: Vec<SourceRow> = site
+                    .bib
+                    .sources
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| SourceRow {
+                        key: s.key.clone(),
+                        url: site.source_url(i),
+                        html: s.html.clone(),
+                        count: site.uses_of.get(&Target::Source(i)).map_or(0, Vec::len),
+                    })
+                    .collect();
+                let mut ctx = self.ctx();
+                ctx.insert("sources", &rows);
+                emit((
+                    "citations/index.html".into(),
+                    self.render("citations.html", &ctx)?,
+                ));
+            }
+            Job::Search => {
+                let ctx = self.ctx();
+                emit((
+                    "search/index.html".into(),
+                    self.render("search.html", &ctx)?,
+                ));
+                for page in search::index_files(site) {
+                    emit(page);
+                }
+            }
+            Job::NotFound => {
+                let ctx = self.ctx();
+                emit(("404.html".into(), self.render("404.html", &ctx)?));
+                emit((".nojekyll".into(), Vec::new()));
+            }
+            Job::Feed => {
+                let mut essays: Vec<usize> = site.published_essays().collect();
+                essays.sort_by(|a, b| {
+                    let (ea, eb) = (&site.content.essays[*a], &site.content.essays[*b]);
+                    eb.date.cmp(&ea.date).then_with(|| ea.slug.cmp(&eb.slug))
+                });
+                let updated = essays
+                    .iter()
+                    .filter_map(|&i| site.content.essays[i].date)
+                    .max()
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "1970-01-01".into());
+                let mut ctx = self.ctx();
+                ctx.insert("essays", &self.essay_cards(essays.into_iter()));
+                ctx.insert("updated", &updated);
+                emit(("atom.xml".into(), self.render("atom.xml", &ctx)?));
+            }
+            Job::Sitemap => {
+                let url = site.config.site_url();
+                let base = site.base_path();
+                let abs =
+                    |u: &str| format!("{}{}", url, u.strip_prefix(base.as_str()).unwrap_or(u));
+                let mut urls = vec![abs(&base)];
+                urls.extend(site.published_essays().map(|i| abs(&site.essay_url(i))));
+                urls.push(abs(&format!("{base}glossary/")));
+                urls.extend((0..site.content.terms.len()).map(|i| abs(&site.term_url(i))));
+                urls.push(abs(&format!("{base}citations/")));
+                urls.extend((0..site.bib.len()).map(|i| abs(&site.source_url(i))));
+                urls.push(abs(&format!("{base}tags/")));
+                urls.extend(site.tags.keys().map(|t| abs(&format!("{base}tags/{t}/"))));
+                let mut ctx = self.ctx();
+                ctx.insert("urls", &urls);
+                emit(("sitemap.xml".into(), self.render("sitemap.xml", &ctx)?));
+            }
+            Job::Statics => {
+                for (path, bytes) in &self.theme.statics {
+                    emit((format!("static/{path}"), bytes.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn markdown(&self, doc: DocId) -> markdown::Rendered {
+        let file = self.site.file(doc);
+        let bib = &self.site.bib;
+        let annotated = markdown::annotate(file.body(), &|k| bib.contains(k));
+        let empty = Vec::new();
+        let resolved = self.site.resolved.get(&doc).unwrap_or(&empty);
+        markdown::render(annotated.nodes, resolved, &bib.cite_style)
+    }
+
+    fn cards(&self, ids: &std::collections::BTreeSet<String>) -> Vec<CardView> {
+        let site = self.site;
+        ids.iter()
+            .filter_map(|id| {
+                if let Some(slug) = id.strip_prefix("term:") {
+                    let i = site.content.terms.iter().position(|t| t.slug == slug)?;
+                    let term = &site.content.terms[i];
+                    Some(CardView {
+                        id: id.clone(),
+                        kind: "term",
+                        title: term.name.clone(),
+                        html: escape(&self.short(i)),
+                        url: site.term_url(i),
+                    })
+                } else {
+                    let key = id.strip_prefix("cite:")?;
+                    let i = site.bib.index_of(key)?;
+                    Some(CardView {
+                        id: id.clone(),
+                        kind: "source",
+                        title: site.bib.sources[i].title.clone(),
+                        html: site.bib.sources[i].html.clone(),
+                        url: site.source_url(i),
+                    })
+                }
+            })
+            .collect()
+    }
+
+    fn short(&self, i: usize) -> String {
+        let term = &self.site.content.terms[i];
+        term.short
+            .clone()
+            .unwrap_or_else(|| self.site.term_scans[i].first_paragraph.clone())
+    }
+
+    fn summary(&self, i: usize) -> String {
+        let e = &self.site.content.essays[i];
+        e.summary.clone().unwrap_or_else(|| {
+            let p = &self.site.essay_scans[i].first_paragraph;
+            if p.chars().count() > 280 {
+                let cut: String = p.chars().take(280).collect();
+                format!(
+                    "{} …",
+                    cut.rsplit_once(' ').map_or(cut.as_str(), |(l, _)| l)
+                )
+            } else {
+                p.clone()
+            }
+        })
+    }
+
+    fn tag_views(&self) -> Vec<TagView> {
+        self.site
+            .tags
+            .iter()
+            .map(|(slug, (name, essays))| TagView {
+                name: name.clone(),
+                url: format!("{}tags/{slug}/", self.site.base_path()),
+                count: essays.len(),
+            })
+            .collect()
+    }
+
+    fn essay_cards(&self, essays: impl Iterator<Item = usize>) -> Vec<EssayCard> {
+        let site = self.site;
+        let url = site.config.site_url();
+        let base = site.base_path();
+        essays
+            .map(|i| {
+                let e = &site.content.essays[i];
+                let rel = site.essay_url(i);
+                EssayCard {
+                    title: e.title.clone(),
+                    subtitle: e.subtitle.clone(),
+                    abs_url: format!("{}{}", url, rel.strip_prefix(base.as_str()).unwrap_or(&rel)),
+                    url: rel,
+                    summary: self.summary(i),
+                    date: e.date.map(|d| d.to_string()),
+                    authors: e.authors.clone(),
+                    minutes: site.essay_scans[i].words.div_ceil(230).max(1),
+                    tags: e
+                        .tags
+                        .iter()
+                        .map(|t| TagView {
+                            name: t.clone(),
+                            url: format!("{base}tags/{}/", crate::index::tag_slug(t)),
+                            count: 0,
+                        })
+                        .collect(),
+                    draft: e.draft,
+                }
+            })
+            .collect()
+    }
+
+    fn use_view(&self, u: &UseRef) -> UseView {
+        let site = self.site;
+        let scan = site.scan(u.doc);
+        let the_use = &scan.uses[u.index];
+        let section = the_use.section.map(|s| scan.headings[s].text.clone());
+        let locator = match &the_use.kind {
+            markdown::UseKind::Cite(item) => item
+                .locator
+                .as_ref()
+                .map(|(k, v)| format!("{} {v}", locator_label(*k))),
+            _ => None,
+        };
+        let label_html = match site.resolved.get(&u.doc).and_then(|r| r.get(u.index)) {
+            Some(ResolvedUse::Cite { html, .. }) if the_use.context.label.is_empty() => {
+                html.clone()
+            }
+            _ => escape(&the_use.context.label),
+        };
+        UseView {
+            href: format!("{}#use_{}", site.doc_url(u.doc), u.index),
+            section,
+            before: the_use.context.before.clone(),
+            label: the_use.context.label.clone(),
+            label_html,
+            after: the_use.context.after.clone(),
+            locator,
+        }
+    }
+
+    fn uses_by_doc(&self, target: Target) -> Vec<UsesByDoc> {
+        let site = self.site;
+        let mut groups: Vec<UsesByDoc> = Vec::new();
+        let mut last: Option<DocId> = None;
+        for u in site.uses_of.get(&target).map(Vec::as_slice).unwrap_or(&[]) {
+            if last != Some(u.doc) {
+                groups.push(UsesByDoc {
+                    title: site.doc_title(u.doc),
+                    url: site.doc_url(u.doc),
+                    kind: match u.doc {
+                        DocId::Home => "home",
+                        DocId::Essay(_) => "essay",
+                        DocId::Term(_) => "term",
+                    },
+                    uses: Vec::new(),
+                });
+                last = Some(u.doc);
+            }
+            if let Some(g) = groups.last_mut() {
+                g.uses.push(self.use_view(u));
+            }
+        }
+        groups
+    }
+
+    fn term_row(&self, i: usize, with_uses: bool) -> TermRow {
+        let site = self.site;
+        let term = &site.content.terms[i];
+        TermRow {
+            name: term.name.clone(),
+            slug: term.slug.clone(),
+            url: site.term_url(i),
+            short: self.short(i),
+            aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
+            count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
+            uses: if with_uses {
+                self.uses_by_doc(Target::Term(i))
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn essay(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
+        let site = self.site;
+        let e = &site.content.essays[i];
+        let rendered = self.markdown(DocId::Essay(i));
+        let published: Vec<usize> = site.published_essays().collect();
+        let pos = published.iter().position(|&j| j == i);
+        let link = |j: usize| LinkView {
+            title: site.content.essays[j].title.clone(),
+            url: site.essay_url(j),
+        };
+        let prev = pos
+            .and_then(|p| p.checked_sub(1))
+            .map(|p| link(published[p]));
+        let next = pos.and_then(|p| published.get(p + 1)).map(|&j| link(j));
+        // Linked from: documents with a use targeting this essay (in document order).
+        let mut linked_from: Vec<LinkView> = Vec::new();
+        for u in site
+            .uses_of
+            .get(&Target::Essay(i))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            let view = LinkView {
+                title: site.doc_title(u.doc),
+                url: site.doc_url(u.doc),
+            };
+            if u.doc != DocId::Essay(i) && !linked_from.iter().any(|l| l.url == view.url) {
+                linked_from.push(view);
+            }
+        }
+        // Terms used and works cited, from this essay's resolved uses.
+        let mut terms: Vec<usize> = Vec::new();
+        let mut cited: Vec<usize> = Vec::new();
+        for u in &site.essay_scans[i].uses {
+            match &u.kind {
+                markdown::UseKind::Cite(item) => {
+                    if let Some(k) = site.bib.index_of(&item.key)
+                        && !cited.contains(&k)
+                    {
+                        cited.push(k);
+                    }
+                }
+                markdown::UseKind::Xref { target, .. } => {
+                    if let Some(t) = site.content.terms.iter().position(|t| {
+                        t.slug == *target
+                            || t.name.eq_ignore_ascii_case(target)
+                            || t.aliases
+                                .iter()
+                                .any(|a| a.value.eq_ignore_ascii_case(target))
+                    }) && !terms.contains(&t)
+                    {
+                        terms.push(t);
+                    }
+                }
+            }
+        }
+        cited.sort_unstable(); // bibliography order is the style's order
+        terms.sort_unstable();
+        let annotates = e
+            .annotates
+            .as_ref()
+            .and_then(|a| site.bib.index_of(&a.value))
+            .map(|k| SourceRow {
+                key: site.bib.sources[k].key.clone(),
+                url: site.source_url(k),
+                html: site.bib.sources[k].html.clone(),
+                count: 0,
+            });
+        let references: Vec<SourceRow> = cited
+            .into_iter()
+            .map(|k| SourceRow {
+                key: site.bib.sources[k].key.clone(),
+                url: site.source_url(k),
+                html: site.bib.sources[k].html.clone(),
+                count: 0,
+            })
+            .collect();
+        let terms_used: Vec<TermRow> = terms.into_iter().map(|t| self.term_row(t, false)).collect();
+        let card = &self.essay_cards(std::iter::once(i))[0];
+        let mut ctx = self.ctx();
+        ctx.insert("essay", card);
+        ctx.insert("html", &rendered.html);
+        ctx.insert("toc", &rendered.toc);
+        ctx.insert("cards", &self.cards(&rendered.cards));
+        ctx.insert("prev", &prev);
+        ctx.insert("next", &next);
+        ctx.insert("linked_from", &linked_from);
+        ctx.insert("terms_used", &terms_used);
+        ctx.insert("references", &references);
+        ctx.insert("annotates", &annotates);
+        ctx.insert("extra", &e.extra);
+        self.render("essay.html", &ctx)
+    }
+
+    fn term(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
+        let site = self.site;
+        let term = &site.content.terms[i];
+        let rendered = self.markdown(DocId::Term(i));
+        let slugs: std::collections::HashMap<&str, usize> = site
+            .content
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(j, t)| (t.slug.as_str(), j))
+            .collect();
+        let mut see_also: Vec<usize> = term
+            .see_also
+            .iter()
+            .filter_map(|s| slugs.get(s.value.as_str()).copied())
+            .collect();
+        for &j in site.see_also_from.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
+            if !see_also.contains(&j) {
+                see_also.push(j);
+            }
+        }
+        see_also.retain(|&j| j != i);
+        let see_also: Vec<LinkView> = see_also
+            .into_iter()
+            .map(|j| LinkView {
+                title: site.content.terms[j].name.clone(),
+                url: site.term_url(j),
+            })
+            .collect();
+        let mut ctx = self.ctx();
+        ctx.insert("term", &self.term_row(i, true));
+        ctx.insert("html", &rendered.html);
+        ctx.insert("cards", &self.cards(&rendered.cards));
+        ctx.insert("see_also", &see_also);
+        self.render("term.html", &ctx)
+    }
+
+    fn source(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
+        let site = self.site;
+        let s = &site.bib.sources[i];
+        let link = s
+            .doi
+            .as_ref()
+            .map(|d| format!("https://doi.org/{d}"))
+            .or_else(|| s.url.clone());
+        let annotated_by: Vec<LinkView> = site
+            .published_essays()
+            .filter(|&j| {
+                site.content.essays[j]
+                    .annotates
+                    .as_ref()
+                    .is_some_and(|a| a.value == s.key)
+            })
+            .map(|j| LinkView {
+                title: site.content.essays[j].title.clone(),
+                url: site.essay_url(j),
+            })
+            .collect();
+        let uses = self.uses_by_doc(Target::Source(i));
+        let mut ctx = self.ctx();
+        ctx.insert(
+            "source",
+            &SourceRow {
+                key: s.key.clone(),
+                url: site.source_url(i),
+                html: s.html.clone(),
+                count: site.uses_of.get(&Target::Source(i)).map_or(0, Vec::len),
+            },
+        );
+        ctx.insert("title", &s.title);
+        ctx.insert("link", &link);
+        ctx.insert("uses", &uses);
+        ctx.insert("annotated_by", &annotated_by);
+        self.render("source.html", &ctx)
+    }
+}
+
+fn locator_label(kind: markdown::LocatorKind) -> &'static str {
+    use markdown::LocatorKind as L;
+    match kind {
+        L::Page => "p.",
+        L::Chapter => "ch.",
+        L::Section => "sec.",
+        L::Paragraph => "para.",
+        L::Volume => "vol.",
+        L::Figure => "fig.",
+        L::Note => "n.",
+        L::Line => "l.",
+        L::Column => "col.",
+        L::Book => "bk.",
+        L::Part => "pt.",
+        L::Verse => "v.",
+        L::Table => "table",
+    }
+}

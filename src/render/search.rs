@@ -1,0 +1,204 @@
+//! The search index: a prebuilt, sharded inverted index that any static server can serve.
+//!
+//! Layout under `search/`:
+//! - `meta.json`: document count, chunk size, and the list of shard names;
+//! - `shard/<prefix>.json`: tokens starting with `<prefix>` (their first three characters)
+//!   → postings `[doc, count]`, at most `MAX_POSTINGS` per token (the docs that use it most);
+//! - `docs/<n>.json`: titles, URLs, kinds and summaries of documents `n*CHUNK ..`;
+//! - `text/<doc>.txt`: the first `MAX_TEXT` bytes of a document's text, for excerpts.
+//!
+//! A query downloads `meta.json`, one shard per word, the doc chunks of its top results and
+//! their texts: a few hundred KB however large the reader grows (see the search benchmark).
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::Page;
+use crate::index::Site;
+
+pub const CHUNK: usize = 100;
+pub const MAX_POSTINGS: usize = 400;
+pub const MAX_TEXT: usize = 12 * 1024;
+
+#[derive(Serialize)]
+struct Meta {
+    docs: usize,
+    chunk: usize,
+    shards: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DocEntry {
+    t: String,
+    u: String,
+    k: &'static str,
+    s: String,
+}
+
+struct Doc {
+    entry: DocEntry,
+    text: String,
+}
+
+/// Lowercased words of two or more characters.
+pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_lowercase)
+}
+
+/// The shard a token lives in: its first three characters.
+pub fn shard_of(token: &str) -> String {
+    token.chars().take(3).collect()
+}
+
+fn clip(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+pub fn index_files(site: &Site) -> Vec<Page> {
+    let mut docs: Vec<Doc> = Vec::new();
+    for i in site.published_essays() {
+        let e = &site.content.essays[i];
+        let scan = &site.essay_scans[i];
+        docs.push(Doc {
+            entry: DocEntry {
+                t: e.title.clone(),
+                u: site.essay_url(i),
+                k: "essay",
+                s: e.summary
+                    .clone()
+                    .unwrap_or_else(|| clip(&scan.first_paragraph, 240).to_string()),
+            },
+            text: format!(
+                "{}\n{}\n{}",
+                e.title,
+                e.subtitle.clone().unwrap_or_default(),
+                scan.text
+            ),
+        });
+    }
+    for (i, t) in site.content.terms.iter().enumerate() {
+        let scan = &site.term_scans[i];
+        let aliases: Vec<&str> = t.aliases.iter().map(|a| a.value.as_str()).collect();
+        docs.push(Doc {
+            entry: DocEntry {
+                t: t.name.clone(),
+                u: site.term_url(i),
+                k: "term",
+                s: t.short
+                    .clone()
+                    .unwrap_or_else(|| clip(&scan.first_paragraph, 240).to_string()),
+            },
+            text: format!("{}\n{}\n{}", t.name, aliases.join(", "), scan.text),
+        });
+    }
+    for (i, s) in site.bib.sources.iter().enumerate() {
+        let plain = strip_tags(&s.html);
+        docs.push(Doc {
+            entry: DocEntry {
+                t: s.title.clone(),
+                u: site.source_url(i),
+                k: "source",
+                s: plain.clone(),
+            },
+            text: format!("{}\n{}\n{}", s.title, s.key, plain),
+        });
+    }
+
+    // Count tokens per document in parallel, then merge in document order.
+    let counts: Vec<BTreeMap<String, u32>> = docs
+        .par_iter()
+        .map(|d| {
+            let mut m: BTreeMap<String, u32> = BTreeMap::new();
+            for t in tokens(&d.text) {
+                *m.entry(t).or_insert(0) += 1;
+            }
+            m
+        })
+        .collect();
+    let mut postings: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
+    for (id, m) in counts.into_iter().enumerate() {
+        for (token, n) in m {
+            postings.entry(token).or_default().push((id as u32, n));
+        }
+    }
+    let mut shards: BTreeMap<String, BTreeMap<String, Vec<(u32, u32)>>> = BTreeMap::new();
+    for (token, mut list) in postings {
+        if list.len() > MAX_POSTINGS {
+            list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            list.truncate(MAX_POSTINGS);
+            list.sort_unstable();
+        }
+        shards
+            .entry(shard_of(&token))
+            .or_default()
+            .insert(token, list);
+    }
+
+    let mut pages: Vec<Page> = Vec::new();
+    let meta = Meta {
+        docs: docs.len(),
+        chunk: CHUNK,
+        shards: shards.keys().cloned().collect(),
+    };
+    pages.push((
+        "search/meta.json".into(),
+        serde_json::to_vec(&meta).unwrap_or_default(),
+    ));
+    let shard_pages: Vec<Page> = shards
+        .par_iter()
+        .map(|(name, tokens)| {
+            (
+                format!(
+                    "search/shard/{}.json",
+                    super::super::index::url_segment(name)
+                ),
+                serde_json::to_vec(tokens).unwrap_or_default(),
+            )
+        })
+        .collect();
+    pages.extend(shard_pages);
+    for (n, chunk) in docs.chunks(CHUNK).enumerate() {
+        let entries: Vec<&DocEntry> = chunk.iter().map(|d| &d.entry).collect();
+        pages.push((
+            format!("search/docs/{n}.json"),
+            serde_json::to_vec(&entries).unwrap_or_default(),
+        ));
+    }
+    for (id, d) in docs.iter().enumerate() {
+        pages.push((
+            format!("search/text/{id}.txt"),
+            clip(&d.text, MAX_TEXT).as_bytes().to_vec(),
+        ));
+    }
+    pages
+}
+
+/// Text of a small HTML fragment we produced (a formatted bibliography entry).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}

@@ -1,0 +1,167 @@
+//! The theme: the built-in templates and static files (compiled into the binary from
+//! `themes/default/`), overridden file by file from `themes/<name>/` in the project, and
+//! compiled into one `Tera` once per build.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+
+use crate::diagnostics::{Diagnostic, Location};
+
+macro_rules! builtin {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../../themes/default/", $path)))),*]
+    };
+}
+
+/// The built-in theme, as (relative path, contents).
+pub const BUILTIN: &[(&str, &str)] = builtin![
+    "templates/base.html",
+    "templates/home.html",
+    "templates/essay.html",
+    "templates/glossary.html",
+    "templates/term.html",
+    "templates/citations.html",
+    "templates/source.html",
+    "templates/tags.html",
+    "templates/tag.html",
+    "templates/search.html",
+    "templates/404.html",
+    "templates/macros/uses.html",
+    "templates/macros/cards.html",
+    "templates/atom.xml",
+    "templates/sitemap.xml",
+    "static/style.css",
+    "static/scholion.js",
+    "static/search.js",
+];
+
+pub struct Theme {
+    pub tera: Tera,
+    /// Static files: output path (under `static/`) → bytes.
+    pub statics: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// Compile the theme for a project. `name` is `[build] theme`.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
+        let dir = root.join("themes").join(name);
+        let mut templates: BTreeMap<String, (String, PathBuf)> = BTreeMap::new();
+        let mut statics: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        for (path, text) in BUILTIN {
+            if let Some(t) = path.strip_prefix("templates/") {
+                templates.insert(
+                    t.to_string(),
+                    (
+                        text.to_string(),
+                        PathBuf::from(format!("(built-in theme)/{path}")),
+                    ),
+                );
+            } else if let Some(s) = path.strip_prefix("static/") {
+                statics.insert(s.to_string(), text.as_bytes().to_vec());
+            }
+        }
+        let mut errors = Vec::new();
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&dir)
+                .follow_links(true)
+                .sort_by_file_name()
+            {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        errors.push(Diagnostic::error(format!("cannot read the theme: {err}")));
+                        continue;
+                    }
+                };
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+                let rel_str = rel.to_string_lossy().replace('\\', "/");
+                let display = entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(entry.path())
+                    .to_path_buf();
+                if let Some(t) = rel_str.strip_prefix("templates/") {
+                    match crate::content::read_text(entry.path(), &display) {
+                        Ok(text) => {
+                            templates.insert(t.to_string(), (text, display));
+                        }
+                        Err(d) => errors.push(d),
+                    }
+                } else if let Some(s) = rel_str.strip_prefix("static/") {
+                    match std::fs::read(entry.path()) {
+                        Ok(bytes) => {
+                            statics.insert(s.to_string(), bytes);
+                        }
+                        Err(err) => errors.push(
+                            Diagnostic::error(format!("cannot read the theme file: {err}"))
+                                .at(Location::file(&display)),
+                        ),
+                    }
+                }
+            }
+        } else if name != "default" {
+            errors.push(
+                Diagnostic::error(format!("the theme `{name}` does not exist")).hint(format!(
+                    "create `themes/{name}/` or set `theme = \"default\"` in book.toml"
+                )),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        super::filters::register(&mut tera);
+        // Add one at a time so a syntax error names its own file.
+        let sources: BTreeMap<String, PathBuf> = templates
+            .iter()
+            .map(|(k, (_, p))| (k.clone(), p.clone()))
+            .collect();
+        let all: Vec<(String, String)> = templates
+            .iter()
+            .map(|(k, (t, _))| (k.clone(), t.clone()))
+            .collect();
+        if let Err(err) = tera.add_raw_templates(all) {
+            return Err(vec![template_error(&err, &sources, &templates)]);
+        }
+        Ok(Theme { tera, statics })
+    }
+}
+
+/// A Tera error as a diagnostic naming the template file, line and column.
+pub fn template_error(
+    err: &tera::Error,
+    sources: &BTreeMap<String, PathBuf>,
+    templates: &BTreeMap<String, (String, PathBuf)>,
+) -> Diagnostic {
+    match err.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let name = report.filename();
+            let span = report.span();
+            let path = sources
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from(name));
+            let mut d =
+                Diagnostic::error(format!("broken template `{name}`: {}", report.message()));
+            if let Some((text, _)) = templates.get(name) {
+                d = d.at(Location::at_line_col(
+                    &path,
+                    text,
+                    span.start_line,
+                    span.start_col + 1,
+                ));
+            } else {
+                d = d.at(Location::file(&path));
+            }
+            d.hint("fix the template; Tera's syntax is described at keats.github.io/tera")
+        }
+        _ => Diagnostic::error(format!("broken template: {err}"))
+            .hint("fix the theme's templates; Tera's syntax is described at keats.github.io/tera"),
+    }
+}
