@@ -101,7 +101,7 @@ pub fn new_essay(root: &Path, title: &str) -> Result<std::path::PathBuf> {
     let today = jiff::Zoned::now().date();
     let path = root.join("content/essays").join(format!("{slug}.md"));
     let text = format!(
-        "---\ntitle: {}\ndate: {today}\nsummary: \"\"\ntags: []\ndraft: true\n---\n\nWrite here. Link terms with [[term]], cite with [@key, p. 1].\n",
+        "---\ntitle: {}\ndate: {today}\nsummary: \"\"\ntags: []\ndraft: true\n---\n\nWrite here. Link terms with `[[term]]`, cite with `[@key, p. 1]`.\n",
         yaml_string(title)
     );
     write_new(&path, &text)?;

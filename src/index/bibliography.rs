@@ -1,7 +1,7 @@
 //! The bibliography: loading `.bib`/`.yaml` files with hayagriva, choosing the CSL style,
 //! formatting entries (once, for the whole site) and in-text citation items.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hayagriva::citationberg::{IndependentStyle, Locale, Style, StyleClass};
@@ -41,6 +41,9 @@ pub struct Bibliography {
     by_key: HashMap<String, usize>,
     pub cite_style: CiteStyle,
     pub note_style: bool,
+    /// Keys whose in-text form the style disambiguates (e.g. `2024a`/`2024b`): their
+    /// citations are formatted through a driver that sees the whole bibliography.
+    disambiguated: HashSet<String>,
 }
 
 impl Bibliography {
@@ -54,6 +57,7 @@ impl Bibliography {
             sources: Vec::new(),
             by_key: HashMap::new(),
             cite_style,
+            disambiguated: HashSet::new(),
         }
     }
 
@@ -209,6 +213,22 @@ impl Bibliography {
             locale: None,
             locale_files: &self.locales,
         });
+        // An entry whose citation in the full driver differs from its standalone form is
+        // disambiguated by the style (year suffixes, added initials…).
+        for (entry, cited) in library.iter().zip(&rendered.citations) {
+            let mut full = String::new();
+            let _ = cited.citation.write_buf(&mut full, BufWriteFormat::Html);
+            let alone = hayagriva::standalone_citation(CitationRequest::from_items(
+                vec![CitationItem::with_entry(entry)],
+                &self.style,
+                &self.locales,
+            ));
+            let mut plain = String::new();
+            let _ = alone.write_buf(&mut plain, BufWriteFormat::Html);
+            if plain != full {
+                self.disambiguated.insert(entry.key().to_string());
+            }
+        }
         let mut sources = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let items = rendered.bibliography.map(|b| b.items).unwrap_or_default();
@@ -250,67 +270,137 @@ impl Bibliography {
         self.library = library;
     }
 
-    /// Format one in-text citation item as HTML: `Lieberthal 1992, 3` inside a bracketed
-    /// citation (the cluster adds the style's parentheses), `1992, 3` when the author is
-    /// suppressed, `Lieberthal (1992, 3)` when narrative. Pandoc prefix and suffix included.
-    pub fn format_item(&self, item: &CiteItem, narrative: bool) -> Option<String> {
-        let entry = self.library.get(&item.key)?;
-        let locator = item.locator.as_ref().map(|(kind, value)| {
-            SpecificLocator(csl_locator(*kind), LocatorPayload::Str(value.as_str()))
-        });
-        let render = |purpose: Option<CitePurpose>| {
-            let mut citation = CitationItem::with_locator(entry, locator.clone());
+    /// The purposes an item needs rendered: the regular form, or prose (narrative), or
+    /// prose and author (author suppressed).
+    fn purposes(&self, item: &CiteItem, narrative: bool) -> Vec<Option<CitePurpose>> {
+        if self.note_style {
+            vec![None]
+        } else if narrative {
+            vec![Some(CitePurpose::Prose)]
+        } else if item.suppress_author {
+            vec![Some(CitePurpose::Prose), Some(CitePurpose::Author)]
+        } else {
+            vec![None]
+        }
+    }
+
+    /// Format distinct in-text citation items as HTML: `Lieberthal 1992, 3` inside a
+    /// bracketed citation (the cluster adds the style's parentheses), `1992, 3` when the
+    /// author is suppressed, `Lieberthal (1992, 3)` when narrative; pandoc prefix and suffix
+    /// included. Each item is formatted once; items of disambiguated entries go through one
+    /// driver that sees the whole bibliography, the rest are formatted alone in parallel.
+    pub fn format_items(&self, items: &[(CiteItem, bool)]) -> Vec<Option<String>> {
+        use rayon::prelude::*;
+        fn locator_of(item: &CiteItem) -> Option<SpecificLocator<'_>> {
+            item.locator
+                .as_ref()
+                .map(|(kind, value)| SpecificLocator(csl_locator(*kind), LocatorPayload::Str(value.as_str())))
+        }
+        fn citation_of<'a>(
+            library: &'a Library,
+            item: &'a CiteItem,
+            purpose: Option<CitePurpose>,
+        ) -> Option<CitationItem<'a, Entry>> {
+            let entry = library.get(&item.key)?;
+            let mut citation = CitationItem::with_locator(entry, locator_of(item));
             citation.purpose = purpose;
-            let children = hayagriva::standalone_citation(CitationRequest::from_items(
-                vec![citation],
-                &self.style,
-                &self.locales,
-            ));
-            let mut s = String::new();
-            let _ = children.write_buf(&mut s, BufWriteFormat::Html);
-            s
-        };
-        let layout = &self.style.citation.layout;
-        let strip_affixes = |s: String| -> String {
-            let mut t = s.as_str().trim();
-            if let Some(p) = layout
-                .prefix
-                .as_deref()
-                .map(escape)
-                .filter(|p| !p.is_empty())
-            {
-                t = t.strip_prefix(p.as_str()).unwrap_or(t);
+            Some(citation)
+        }
+        // Disambiguated entries: one driver with every entry first (the context), then ours.
+        let mut through_driver: HashMap<(usize, usize), String> = HashMap::new();
+        let wanted: Vec<(usize, usize, Option<CitePurpose>)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, (item, _))| self.disambiguated.contains(&item.key))
+            .flat_map(|(i, (item, narrative))| {
+                self.purposes(item, *narrative).into_iter().enumerate().map(move |(p, purpose)| (i, p, purpose))
+            })
+            .collect();
+        if !wanted.is_empty() {
+            let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
+            for entry in self.library.iter() {
+                driver.citation(CitationRequest::from_items(vec![CitationItem::with_entry(entry)], &self.style, &self.locales));
             }
-            if let Some(p) = layout
-                .suffix
-                .as_deref()
-                .map(escape)
-                .filter(|p| !p.is_empty())
-            {
-                t = t.strip_suffix(p.as_str()).unwrap_or(t);
+            let mut kept = Vec::new();
+            for &(i, p, purpose) in &wanted {
+                if let Some(c) = citation_of(&self.library, &items[i].0, purpose) {
+                    driver.citation(CitationRequest::from_items(vec![c], &self.style, &self.locales));
+                    kept.push((i, p));
+                }
+            }
+            let rendered = driver.finish(BibliographyRequest { style: &self.style, locale: None, locale_files: &self.locales });
+            let skip = self.library.len();
+            for ((i, p), cited) in kept.into_iter().zip(rendered.citations.iter().skip(skip)) {
+                let mut s = String::new();
+                let _ = cited.citation.write_buf(&mut s, BufWriteFormat::Html);
+                through_driver.insert((i, p), s);
+            }
+        }
+        items
+            .par_iter()
+            .enumerate()
+            .map(|(i, (item, narrative))| {
+                self.library.get(&item.key)?;
+                let purposes = self.purposes(item, *narrative);
+                let forms: Vec<String> = purposes
+                    .iter()
+                    .enumerate()
+                    .map(|(p, purpose)| {
+                        through_driver.get(&(i, p)).cloned().unwrap_or_else(|| {
+                            let mut s = String::new();
+                            if let Some(c) = citation_of(&self.library, item, *purpose) {
+                                let children = hayagriva::standalone_citation(CitationRequest::from_items(
+                                    vec![c],
+                                    &self.style,
+                                    &self.locales,
+                                ));
+                                let _ = children.write_buf(&mut s, BufWriteFormat::Html);
+                            }
+                            s
+                        })
+                    })
+                    .collect();
+                Some(self.finish_item(item, *narrative, &forms))
+            })
+            .collect()
+    }
+
+    /// Assemble an item from its rendered forms (see `purposes`).
+    fn finish_item(&self, item: &CiteItem, narrative: bool, forms: &[String]) -> String {
+        let layout = &self.style.citation.layout;
+        let prefix = layout.prefix.as_deref().map(escape).unwrap_or_default();
+        let suffix = layout.suffix.as_deref().map(escape).unwrap_or_default();
+        let strip_affixes = |s: &str| -> String {
+            let mut t = s.trim();
+            if !prefix.is_empty() {
+                t = t.strip_prefix(prefix.as_str()).unwrap_or(t);
+            }
+            if !suffix.is_empty() {
+                t = t.strip_suffix(suffix.as_str()).unwrap_or(t);
             }
             t.to_string()
         };
+        let first = forms.first().map(String::as_str).unwrap_or("");
         let core = if self.note_style {
-            render(None)
+            first.to_string()
         } else if narrative {
-            render(Some(CitePurpose::Prose))
+            // hayagriva may put the layout prefix before a prose citation: "(Fu et al. (2013)".
+            let t = first.trim();
+            let unbalanced = t.matches('(').count() > t.matches(')').count();
+            match t.strip_prefix(prefix.as_str()) {
+                Some(rest) if unbalanced && !prefix.is_empty() => rest.to_string(),
+                _ => t.to_string(),
+            }
         } else if item.suppress_author {
-            let prose = render(Some(CitePurpose::Prose));
-            let author = render(Some(CitePurpose::Author));
-            let rest = prose
-                .strip_prefix(author.as_str())
-                .map(str::trim_start)
-                .unwrap_or(prose.as_str())
-                .to_string();
-            let rest = rest.trim();
-            let rest = rest
-                .strip_prefix('(')
-                .and_then(|r| r.strip_suffix(')'))
-                .unwrap_or(rest);
+            let author = strip_affixes(forms.get(1).map(String::as_str).unwrap_or(""));
+            let author = author.as_str();
+            let prose = first.trim();
+            let prose = prose.strip_prefix(prefix.as_str()).filter(|_| !prefix.is_empty() && prose.matches('(').count() > prose.matches(')').count()).unwrap_or(prose);
+            let rest = prose.strip_prefix(author).map(str::trim_start).unwrap_or(prose).trim();
+            let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
             rest.to_string()
         } else {
-            strip_affixes(render(None))
+            strip_affixes(first)
         };
         let mut html = String::new();
         if !item.prefix.is_empty() {
@@ -319,7 +409,7 @@ impl Bibliography {
         }
         html.push_str(&core);
         html.push_str(&escape(&item.suffix));
-        Some(html)
+        html
     }
 }
 

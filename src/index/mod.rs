@@ -173,6 +173,26 @@ pub fn tag_slug(tag: &str) -> String {
     if s.is_empty() { "tag".into() } else { s }
 }
 
+/// What an unpiped `[[slug]]` shows: the target's name, in sentence case when the author
+/// wrote the slug in lower case and the name is a common noun ("Cyber sovereignty" →
+/// "cyber sovereignty"; "World Internet Conference" and "ICANN" stay as they are). `None`
+/// keeps the text as written (it already is the name, in the author's case).
+fn display_name(written: &str, name: &str) -> Option<String> {
+    if written.eq_ignore_ascii_case(name) {
+        return None;
+    }
+    let mut words = name.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let common = first.chars().skip(1).all(|c| !c.is_uppercase())
+        && words.all(|w| w.chars().all(|c| !c.is_uppercase()));
+    if common && written.chars().next().is_some_and(char::is_lowercase) {
+        let mut chars = name.chars();
+        let head: String = chars.next().map(|c| c.to_lowercase().collect()).unwrap_or_default();
+        return Some(head + chars.as_str());
+    }
+    Some(name.to_string())
+}
+
 /// Build the index from loaded content. Problems go to `diagnostics`.
 pub fn index(
     root: &Path,
@@ -242,11 +262,10 @@ pub fn index(
     }
     let distinct: Vec<(markdown::CiteItem, bool)> = distinct.into_iter().collect();
     let formatted: HashMap<(markdown::CiteItem, bool), String> = distinct
-        .into_par_iter()
-        .filter_map(|(item, narrative)| {
-            let html = site.bib.format_item(&item, narrative)?;
-            Some(((item, narrative), html))
-        })
+        .iter()
+        .cloned()
+        .zip(site.bib.format_items(&distinct))
+        .filter_map(|(key, html)| Some((key, html?)))
         .collect();
 
     let resolved: Vec<(DocId, Vec<ResolvedUse>)> = all_docs
@@ -400,7 +419,7 @@ fn resolve_doc(
                     href,
                     class,
                     card,
-                    display: (!piped && by_slug).then_some(title),
+                    display: (!piped && by_slug).then(|| display_name(target, &title)).flatten(),
                 });
             }
             UseKind::Cite(item) => match site.bib.index_of(&item.key) {
@@ -633,11 +652,13 @@ impl Namespace {
         if let Some(ts) = self.slugs.get(target) {
             return ts.iter().map(|t| (*t, true)).collect();
         }
+        // Names and aliases match case-insensitively; so does a slug written in capitals,
+        // but only an exact slug shows the target's name instead of the written text.
         let lower = target.to_lowercase();
-        if let Some(ts) = self.slugs.get(&lower) {
-            return ts.iter().map(|t| (*t, true)).collect();
+        if let Some(ts) = self.names.get(&lower) {
+            return ts.iter().map(|t| (*t, false)).collect();
         }
-        self.names
+        self.slugs
             .get(&lower)
             .map(|ts| ts.iter().map(|t| (*t, false)).collect())
             .unwrap_or_default()

@@ -499,6 +499,10 @@ impl Renderer<'_> {
             Some(ResolvedUse::Cite { html, .. }) if the_use.context.label.is_empty() => {
                 html.clone()
             }
+            Some(ResolvedUse::Link {
+                display: Some(display),
+                ..
+            }) => escape(display),
             _ => escape(&the_use.context.label),
         };
         UseView {

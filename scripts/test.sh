@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: formatting, lints, unit and integration tests
+# (real projects built by the real binary), then the browser suite (headless Chromium,
+# the W3C Nu checker, axe-core), which installs what it needs from Debian and npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --all-targets
+if [ -f tests/browser/run.sh ]; then
+  echo "== browser tests"
+  cargo build --quiet
+  SCHOLION="$PWD/target/debug/scholion" bash tests/browser/run.sh
+fi

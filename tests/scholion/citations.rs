@@ -1,0 +1,115 @@
+//! Citations: pandoc syntax, CSL styles, source pages, bibliography errors.
+
+use crate::support::*;
+
+fn cite_project(style: &str) -> Project {
+    let p = Project::new();
+    p.write("book.toml", &format!("{BOOK}\n[citations]\nstyle = \"{style}\"\n"));
+    p.write("content/references.bib", BIB);
+    p.essay(
+        "one",
+        "title: One\norder: 1\nannotates: lieberthal1992",
+        "## Claims\n\nPlain [@lieberthal1992]. Page [@lieberthal1992, p. 33]. Two [@lieberthal1992; @wang2012, pp. 4-5]. Prefix [see @wang2012, ch. 2]. Year only [-@lieberthal1992]. @lieberthal1992 argues. Mail me@lieberthal1992.org.\n",
+    );
+    p.essay("two", "title: Two\norder: 2", "Only [@freedomhouse2018].\n");
+    p.essay("three", "title: Three\norder: 3", "Nothing cited.\n");
+    p
+}
+
+#[test]
+fn chicago_author_date_forms() {
+    let p = cite_project("chicago-author-date");
+    p.build().assert_ok();
+    let one = p.page("/essays/one/");
+    let cites = one.texts(".essay-body .citation");
+    assert_eq!(
+        cites,
+        vec![
+            "(Lieberthal 1992)",
+            "(Lieberthal 1992, 33)",
+            "(Lieberthal 1992; Wang 2012, 4–5)",
+            "(see Wang 2012, chap. 2)",
+            "(1992)",
+            "Lieberthal (1992)",
+        ]
+    );
+    assert!(one.text.contains("me@lieberthal1992.org"));
+    assert_eq!(one.attrs(".essay-body a.cite", "href")[0], "/citations/lieberthal1992/");
+    assert_eq!(one.select(".references li").len(), 2);
+}
+
+#[test]
+fn apa_forms() {
+    let p = cite_project("apa");
+    p.build().assert_ok();
+    let cites = p.page("/essays/one/").texts(".essay-body .citation");
+    assert_eq!(cites[0], "(Lieberthal, 1992)");
+    assert_eq!(cites[1], "(Lieberthal, 1992, p. 33)");
+    assert_eq!(cites[2], "(Lieberthal, 1992; Wang, 2012, pp. 4–5)");
+    assert_eq!(cites[5], "Lieberthal (1992)");
+}
+
+#[test]
+fn source_pages_list_exactly_the_citing_essays() {
+    let p = cite_project("chicago-author-date");
+    p.build().assert_ok();
+    let l = p.page("/citations/lieberthal1992/");
+    assert_eq!(l.texts(".use-doc"), vec!["One"]);
+    assert_eq!(l.select(".use").len(), 5);
+    assert_eq!(l.texts(".use-locator"), vec!["(p. 33)"]);
+    assert_eq!(l.texts(".annotated-by a"), vec!["One"]);
+    let f = p.page("/citations/freedomhouse2018/");
+    assert_eq!(f.texts(".use-doc"), vec!["Two"]);
+    assert_eq!(f.attrs(".source-url a", "href"), vec!["https://freedomhouse.org/report/freedom-net-methodology"]);
+    let w = p.page("/citations/wang2012/");
+    assert_eq!(w.attrs(".source-url a", "href"), vec!["https://doi.org/10.1093/idpl/ips023"]);
+    let all = p.page("/citations/");
+    assert_eq!(all.select(".bibliography li").len(), 3);
+}
+
+#[test]
+fn uncited_sources_warn() {
+    let p = cite_project("chicago-author-date");
+    p.essay("two", "title: Two", "Nothing.\n");
+    let run = p.build();
+    run.assert_ok();
+    assert!(run.stderr().contains("`freedomhouse2018` is never cited"), "{}", run.stderr());
+    assert!(p.page("/citations/freedomhouse2018/").select(".use").is_empty());
+}
+
+#[test]
+fn unknown_key_has_a_hint() {
+    let p = cite_project("chicago-author-date");
+    p.essay("three", "title: Three", "As argued [@lieberthal1993, p. 2].\n");
+    p.run(&["check", "."]).assert_fails_with(&["unknown citation key `lieberthal1993`", "content/essays/three.md:4:12", "did you mean `lieberthal1992`?"]);
+}
+
+#[test]
+fn bibliography_and_style_errors() {
+    let p = cite_project("chicago-author-date");
+    p.write("content/references.bib", "@book{broken,\n  title = {Unclosed,\n  year = 1992\n");
+    p.run(&["check", "."]).assert_fails_with(&["malformed bibliography", "content/references.bib:"]);
+    let p = cite_project("chicago-author-date");
+    p.write("book.toml", &format!("{BOOK}\n[citations]\nbibliography = [\"missing.bib\"]\n"));
+    p.run(&["check", "."]).assert_fails_with(&["bibliography file `content/missing.bib` not found", "book.toml:8:"]);
+    let p = cite_project("chicago-author-dat");
+    p.run(&["check", "."]).assert_fails_with(&["unknown citation style `chicago-author-dat`", "did you mean `chicago-author-date`?"]);
+}
+
+#[test]
+fn bibtex_accents_corporate_authors_and_yaml() {
+    let p = Project::new();
+    p.write(
+        "content/references.bib",
+        "@incollection{mueller2001,\n  author = {M{\\\"u}ller, J{\\\"o}rg and {\\'E}mile Durand},\n  editor = {Smith, Ann},\n  title = {Networks \\& States},\n  booktitle = {The {Internet} Reader},\n  publisher = {Polity},\n  year = {2001},\n  pages = {10--20},\n}\n",
+    );
+    p.write("content/more.yaml", "itu2015:\n  type: report\n  title: Measuring the Information Society\n  author: International Telecommunication Union\n  date: 2015\n");
+    p.write("book.toml", &format!("{BOOK}\n[citations]\nbibliography = [\"references.bib\", \"more.yaml\"]\n"));
+    p.essay("one", "title: One", "See [@mueller2001, p. 12] and [@itu2015].\n");
+    p.build().assert_ok();
+    let page = p.page("/citations/mueller2001/");
+    let entry = page.texts(".entry").join(" ");
+    assert!(entry.contains("Müller") && entry.contains("Émile") && entry.contains("Networks & States"), "{entry}");
+    let one = p.page("/essays/one/");
+    assert_eq!(one.texts(".essay-body .citation")[0], "(Müller and Durand 2001, 12)");
+}

@@ -1,0 +1,165 @@
+//! The foundation: build, check, init, new, safety of the output folder, determinism.
+
+use crate::support::*;
+
+fn small() -> Project {
+    let p = Project::new();
+    p.write("content/index.md", "---\ntitle: Home\n---\nWelcome to the [[second]] reader.\n");
+    p.essay("first", "title: First\norder: 1\ndate: 2020-01-02", "## Part one\n\nText.\n\n## Part one\n\nAgain.\n");
+    p.essay("second", "title: Second\norder: 2", "See [[first#part-one-1|the repeat]].\n");
+    p
+}
+
+#[test]
+fn builds_home_and_essays_with_links_under_a_base_path() {
+    let p = small();
+    p.run(&["build", ".", "--base-url", "https://example.github.io/reader/"]).assert_ok();
+    let home = p.page("/");
+    let essays = home.attrs(".essay-card h3 a", "href");
+    assert_eq!(essays, vec!["/reader/essays/first/", "/reader/essays/second/"]);
+    let first = p.page("/essays/first/");
+    assert_eq!(first.attrs(".toc a", "href"), vec!["#part-one", "#part-one-1"]);
+    assert_eq!(first.attrs("a[rel=next]", "href"), vec!["/reader/essays/second/"]);
+    assert!(p.out().join(".nojekyll").exists() && p.out().join("404.html").exists());
+    let problems = crawl(&p.out(), "/reader/");
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn bundled_reader_links_all_resolve_under_subpath_and_root() {
+    for base in ["https://example.github.io/reader/", "/"] {
+        let p = Project::bundled();
+        p.run(&["build", ".", "--base-url", base]).assert_ok();
+        let path = if base == "/" { "/" } else { "/reader/" };
+        let problems = crawl(&p.out(), path);
+        assert!(problems.is_empty(), "{base}: {problems:#?}");
+    }
+}
+
+#[test]
+fn check_reports_every_error_with_file_and_line_in_one_run() {
+    let p = Project::new();
+    p.write("book.toml", "[book]\ntitle = \"x\"\n[build]\noutput-dri = \"out\"\n");
+    p.run(&["check", "."]).assert_fails_with(&["output-dri", "book.toml:4:1", "did you mean `output-dir`?"]);
+    p.write("book.toml", BOOK);
+    p.essay("bad-yaml", "title: [unclosed", "x");
+    p.essay("no-title", "summary: hi", "x");
+    p.essay("wrong-type", "title: Fine\ntags: 3", "x");
+    p.essay("typo", "title: Fine\nsummery: hi", "x");
+    p.essay("bad-date", "title: Fine\ndate: 1993-02-30", "x");
+    let run = p.run(&["check", "."]);
+    run.assert_fails_with(&[
+        "content/essays/bad-yaml.md:2:",
+        "content/essays/no-title.md:1:1",
+        "content/essays/wrong-type.md:3:",
+        "content/essays/typo.md:3:1",
+        "did you mean `summary`?",
+        "content/essays/bad-date.md:3:7",
+        "not a real calendar date",
+    ]);
+    assert!(run.stderr().contains("failed with 5 errors"), "{}", run.stderr());
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let p = small();
+    p.build().assert_ok();
+    let before = snapshot(&p.out());
+    p.essay("second", "title: [broken", "x");
+    p.build().assert_fails_with(&["content/essays/second.md"]);
+    assert_eq!(before, snapshot(&p.out()), "output changed after a failed build");
+    // And a good build replaces it whole.
+    p.essay("second", "title: Second again", "New text.");
+    p.build().assert_ok();
+    assert!(p.page("/essays/second/").text.contains("New text."));
+}
+
+#[test]
+fn output_is_byte_identical_whatever_the_thread_count() {
+    let p = Project::bundled();
+    let build = |threads: &str, out: &str| {
+        let status = std::process::Command::new(bin())
+            .args(["build", ".", "--out", out])
+            .current_dir(p.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("run");
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    };
+    build("1", "one");
+    build("2", "two");
+    build("2", "again");
+    let one = snapshot(&p.path().join("one"));
+    assert!(one.len() > 100);
+    assert_eq!(one, snapshot(&p.path().join("two")));
+    assert_eq!(one, snapshot(&p.path().join("again")));
+}
+
+#[test]
+fn refuses_dangerous_output_folders() {
+    let p = small();
+    p.run(&["build", ".", "--out", "."]).assert_fails_with(&["refusing", "project folder"]);
+    p.run(&["build", ".", "--out", ".."]).assert_fails_with(&["refusing", "project folder"]);
+    p.run(&["build", ".", "--out", "content"]).assert_fails_with(&["refusing", "content folder"]);
+    p.run(&["build", ".", "--out", "content/site"]).assert_fails_with(&["refusing", "content folder"]);
+    p.write("mine/notes.txt", "precious");
+    p.run(&["build", ".", "--out", "mine"]).assert_fails_with(&["refusing", "--force"]);
+    assert_eq!(std::fs::read_to_string(p.path().join("mine/notes.txt")).unwrap(), "precious");
+    p.run(&["build", ".", "--out", "mine", "--force"]).assert_ok();
+    assert!(!p.path().join("mine/notes.txt").exists());
+    // Scholion's own output is replaced without --force.
+    p.run(&["build", ".", "--out", "mine"]).assert_ok();
+    assert!(p.path().join("content/essays/first.md").exists());
+}
+
+#[test]
+fn init_then_build_and_new_files_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("r");
+    let run = std::process::Command::new(bin()).arg("init").arg(&target).output().unwrap();
+    assert!(run.status.success());
+    let built = std::process::Command::new(bin()).arg("build").arg(&target).output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(target.join("public/essays/first-essay/index.html").exists());
+    assert!(target.join(".github/workflows/pages.yml").exists());
+    for args in [["new", "essay", "A Title"], ["new", "term", "Soft Power"]] {
+        let r = std::process::Command::new(bin()).args(args).current_dir(&target).output().unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    assert!(target.join("content/essays/a-title.md").exists());
+    // The new essay is a draft; the new term is unused: check passes with warnings only.
+    let check = std::process::Command::new(bin()).args(["check", "--drafts"]).arg(&target).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let built = std::process::Command::new(bin()).args(["build", "--drafts"]).arg(&target).output().unwrap();
+    assert!(built.status.success());
+    assert!(target.join("public/essays/a-title/index.html").exists());
+}
+
+#[test]
+fn reading_order_drafts_and_empty_essays() {
+    let p = Project::new();
+    p.essay("b", "title: B\ndate: 2020-01-01", "x");
+    p.essay("a", "title: A\ndate: 2021-01-01", "x");
+    p.essay("c", "title: C\norder: 1", "x");
+    p.essay("z", "title: Z", "x");
+    p.essay("d", "title: D\ndraft: true", "x");
+    p.essay("e", "title: Empty", "");
+    let run = p.build();
+    run.assert_ok();
+    assert!(run.stderr().contains("empty essay"), "{}", run.stderr());
+    let order = p.page("/").texts(".essay-card h3 a");
+    assert_eq!(order, vec!["C", "B", "A", "Empty", "Z"]);
+    assert!(!p.out().join("essays/d").exists());
+    p.run(&["build", ".", "--deny-warnings"]).assert_fails_with(&["empty essay"]);
+}
+
+#[test]
+fn bom_crlf_and_markup_in_titles_are_handled() {
+    let p = Project::new();
+    p.write("content/essays/crlf.md", "\u{feff}---\r\ntitle: \"<script>alert(1)</script> & co\"\r\n---\r\nBody [^n].\r\n\r\n[^n]: A note.\r\n");
+    p.build().assert_ok();
+    let page = p.page("/essays/crlf/");
+    assert!(!page.text.contains("<script>alert"), "title not escaped");
+    assert_eq!(page.texts("h1"), vec!["<script>alert(1)</script> & co"]);
+    assert_eq!(page.select(".endnotes li").len(), 1);
+}

@@ -1,0 +1,8 @@
+//! The one integration test binary: real projects built by the real `scholion` binary,
+//! output parsed and its links followed.
+
+mod citations;
+mod foundation;
+mod glossary;
+mod reader;
+mod support;
