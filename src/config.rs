@@ -152,11 +152,7 @@ impl Config {
         let path = root.join(CONFIG_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|_| {
-                    Diagnostic::error(format!("{CONFIG_FILE} is not valid UTF-8"))
-                        .at(Location::file(Path::new(CONFIG_FILE)))
-                        .hint("save the file as UTF-8")
-                })?;
+                let text = crate::content::decode_text(bytes, Path::new(CONFIG_FILE))?;
                 Config::parse(Path::new(CONFIG_FILE), &text)
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),

@@ -23,7 +23,7 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     /// Where it is: the file (relative to the project root when possible) and a position.
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     pub hint: Option<String>,
 }
 
@@ -122,7 +122,7 @@ impl Diagnostic {
     }
 
     pub fn at(mut self, location: Location) -> Diagnostic {
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 

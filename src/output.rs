@@ -3,11 +3,10 @@
 //! A build writes into a staging folder beside the output folder and swaps it in only when
 //! the whole build succeeded, so a failed build leaves the previous output exactly as it was.
 //! Scholion marks its own output with a `.scholion-output` file and refuses to replace a
-//! non-empty folder without it (unless `--force`), or any dangerous folder.
+//! non-empty folder without it (unless `--force`), or any dangerous folder. (`serve` writes
+//! nothing: it renders pages into memory on request; see `serve.rs`.)
 
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
 
@@ -170,24 +169,5 @@ fn safe_relative(rel: &str) -> Result<PathBuf> {
         Ok(path.to_path_buf())
     } else {
         anyhow::bail!("refusing to write outside the output folder: {rel}")
-    }
-}
-
-/// The in-memory site `serve` serves: URL path (below the base) → bytes.
-#[derive(Default)]
-pub struct MemorySite {
-    pub files: Mutex<BTreeMap<String, Vec<u8>>>,
-}
-
-impl MemorySite {
-    pub fn put(&self, rel: &str, bytes: Vec<u8>) {
-        self.files
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(rel.to_string(), bytes);
-    }
-
-    pub fn into_map(self) -> BTreeMap<String, Vec<u8>> {
-        self.files.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 }

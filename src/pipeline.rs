@@ -1,15 +1,15 @@
 //! The pipeline, end to end: load → index → render → write. `check` stops before write;
 //! `build` writes to a staging folder and swaps it in; `serve` keeps the site in memory.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::content;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
-use crate::index::{self, Bibliography, BuildOptions, Site};
-use crate::output::{self, MemorySite, Staging};
+use crate::index::{self, Bibliography, BuildOptions, ScanCache, Site};
+use crate::output::{self, Staging};
 use crate::render::{self, Page, Theme};
 
 /// What the user asked for on the command line.
@@ -45,8 +45,24 @@ impl Outcome {
     }
 }
 
+/// What `serve` keeps between rebuilds. Every cached value is keyed by all of its inputs.
+#[derive(Default)]
+pub struct Caches {
+    pub scans: ScanCache,
+    pub bibliography: Mutex<Option<(u64, Arc<Bibliography>)>>,
+}
+
 /// Load and index a project; `None` when a problem prevents indexing at all.
 pub fn load(request: &Request, diagnostics: &Diagnostics) -> Option<(Site, Theme)> {
+    load_with(request, diagnostics, None)
+}
+
+/// `load`, reusing what `caches` holds.
+pub fn load_with(
+    request: &Request,
+    diagnostics: &Diagnostics,
+    caches: Option<&Caches>,
+) -> Option<(Site, Theme)> {
     let root = &request.root;
     let config_text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
     let mut config = match Config::load(root) {
@@ -72,14 +88,36 @@ pub fn load(request: &Request, diagnostics: &Diagnostics) -> Option<(Site, Theme
         }
     };
     let content_dir = root.join(&config.build.content_dir);
-    let (content, bib) = rayon::join(
-        || content::load(root, &content_dir, diagnostics),
-        || Bibliography::load(root, &config, &config_text, diagnostics),
-    );
+    let load_bib = || -> Arc<Bibliography> {
+        let Some(caches) = caches else {
+            return Arc::new(Bibliography::load(root, &config, &config_text, diagnostics));
+        };
+        let fingerprint = Bibliography::fingerprint(root, &config);
+        let mut slot = caches
+            .bibliography
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some((f, bib)) = slot.as_ref()
+            && *f == fingerprint
+        {
+            return bib.clone();
+        }
+        // Load afresh; cache it only if it loaded without problems (so errors repeat).
+        let local = Diagnostics::new();
+        let bib = Arc::new(Bibliography::load(root, &config, &config_text, &local));
+        let problems = local.into_sorted();
+        if problems.is_empty() {
+            *slot = Some((fingerprint, bib.clone()));
+        }
+        diagnostics.extend(problems);
+        bib
+    };
+    let (content, bib) = rayon::join(|| content::load(root, &content_dir, diagnostics), load_bib);
     let options = BuildOptions {
         drafts: request.drafts,
     };
-    let site = index::index(root, config, content, bib, options, diagnostics);
+    let scans = caches.map(|c| &c.scans);
+    let site = index::index(root, config, content, bib, options, diagnostics, scans);
     Some((site, theme?))
 }
 
@@ -111,28 +149,6 @@ pub fn check(request: &Request) -> Outcome {
         pages = count.into_inner();
     }
     finish(diagnostics, request, pages)
-}
-
-/// Build into memory (for `serve`): the files by output path, or `None` on failure.
-pub fn build_in_memory(
-    request: &Request,
-) -> (Outcome, Option<(BTreeMap<String, Vec<u8>>, String)>) {
-    let diagnostics = Diagnostics::new();
-    let mut result = None;
-    if let Some((site, theme)) = load(request, &diagnostics) {
-        let memory = MemorySite::default();
-        let errors = render::render_site(&site, &theme, &|(path, bytes): Page| {
-            memory.put(&path, bytes)
-        });
-        diagnostics.extend(errors);
-        result = Some((memory.into_map(), site.base_path()));
-    }
-    let pages = result.as_ref().map_or(0, |(m, _)| m.len());
-    let outcome = finish(diagnostics, request, pages);
-    if outcome.failed {
-        return (outcome, None);
-    }
-    (outcome, result)
 }
 
 /// Build to disk. `out` overrides `output-dir` (relative to the current folder).

@@ -1,7 +1,39 @@
 //! `scholion serve`: build in memory, serve under the base path, watch, rebuild, reload.
+//!
+//! Each rebuild loads and indexes the whole project (reusing cached scans and the
+//! bibliography when their inputs are unchanged) and becomes a new *generation*; pages are
+//! rendered on request from the current generation and kept until the next one. So a page
+//! served is always exactly what a full build would write (a test compares them), and an
+//! edit costs one re-index plus the pages the browser asks for.
+//!
+//! A failed rebuild keeps the last good generation, prints the diagnostics, and sends them
+//! to open pages, which show them in an overlay; the next good rebuild reloads the pages.
+//! Pages are served from memory only, so no request can reach a file outside the site.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify::RecursiveMode;
+use notify_debouncer_full::new_debouncer;
+use tokio::sync::broadcast;
+
+use crate::config::{CONFIG_FILE, Config};
+use crate::diagnostics::Diagnostics;
+use crate::index::Site;
+use crate::pipeline::{self, Caches, Request};
+use crate::render::{self, Theme};
 
 pub struct Options {
     pub root: PathBuf,
@@ -11,6 +43,509 @@ pub struct Options {
     pub drafts: bool,
 }
 
-pub fn run(_options: Options) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("serve is not implemented yet")
+/// The script every served HTML page gets: live reload, scroll keeping, error overlay.
+const LIVE_JS: &str = include_str!("serve_live.js");
+const LIVE_PATH: &str = "/__scholion/live.js";
+const EVENTS_PATH: &str = "/__scholion/events";
+
+/// One successful build: the indexed site, its theme, and the pages rendered so far.
+pub struct Generation {
+    pub id: u64,
+    site: Site,
+    theme: Theme,
+    pages: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+}
+
+impl Generation {
+    /// The file at output path `rel`, rendered on first request.
+    pub fn file(&self, rel: &str) -> Option<Arc<Vec<u8>>> {
+        if let Some(hit) = self
+            .pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(rel)
+        {
+            return Some(hit.clone());
+        }
+        let made = render::render_path(&self.site, &self.theme, rel)?.ok()?;
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        for (path, bytes) in made {
+            pages.entry(path).or_insert_with(|| Arc::new(bytes));
+        }
+        pages.get(rel).cloned()
+    }
+
+    pub fn base_path(&self) -> String {
+        self.site.base_path()
+    }
+}
+
+/// What the server shares between requests and the rebuild thread.
+pub struct Shared {
+    pub current: RwLock<Option<Arc<Generation>>>,
+    /// The diagnostics of the last failed rebuild (cleared by a good one).
+    pub error: RwLock<Option<String>>,
+    pub events: broadcast::Sender<String>,
+}
+
+/// Builds generations, reusing caches between them.
+pub struct Builder {
+    request: Request,
+    caches: Caches,
+    next_id: u64,
+}
+
+impl Builder {
+    pub fn new(root: PathBuf, drafts: bool) -> Builder {
+        Builder {
+            request: Request {
+                root,
+                base_url: None,
+                drafts,
+                deny_warnings: false,
+            },
+            caches: Caches::default(),
+            next_id: 1,
+        }
+    }
+
+    /// Load, index and render one page of each template. `Err` holds the diagnostics text.
+    pub fn build(&mut self) -> Result<(Generation, Vec<String>), String> {
+        let diagnostics = Diagnostics::new();
+        let loaded = pipeline::load_with(&self.request, &diagnostics, Some(&self.caches));
+        let mut generation = None;
+        if let Some((site, theme)) = loaded
+            && diagnostics.error_count() == 0
+        {
+            let g = Generation {
+                id: self.next_id,
+                site,
+                theme,
+                pages: Mutex::new(HashMap::new()),
+            };
+            for rel in render::sample_paths(&g.site) {
+                if let Some(Err(d)) = render::render_path(&g.site, &g.theme, &rel) {
+                    diagnostics.push(d);
+                    break;
+                }
+            }
+            generation = Some(g);
+        }
+        let sorted = diagnostics.into_sorted();
+        let errors = sorted
+            .iter()
+            .any(|d| d.severity == crate::diagnostics::Severity::Error);
+        let text: Vec<String> = sorted.iter().map(|d| d.render(false)).collect();
+        match generation {
+            Some(g) if !errors => {
+                self.next_id += 1;
+                Ok((g, text))
+            }
+            _ => Err(text.join("\n\n")),
+        }
+    }
+}
+
+pub fn run(options: Options) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(options))
+}
+
+async fn serve(options: Options) -> anyhow::Result<ExitCode> {
+    let root = options.root.clone();
+    let (events, _) = broadcast::channel(16);
+    let shared = Arc::new(Shared {
+        current: RwLock::new(None),
+        error: RwLock::new(None),
+        events,
+    });
+    let mut builder = Builder::new(root.clone(), options.drafts);
+    let start = Instant::now();
+    let base = match builder.build() {
+        Ok((g, warnings)) => {
+            for w in &warnings {
+                eprintln!("{w}\n");
+            }
+            let base = g.base_path();
+            eprintln!("Built the site in {} ms", start.elapsed().as_millis());
+            *shared.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(g));
+            base
+        }
+        Err(text) => {
+            eprintln!("{text}\n\nerror: the site has errors; serving them until they are fixed");
+            *shared.error.write().unwrap_or_else(|e| e.into_inner()) = Some(text);
+            Config::load(&root)
+                .map(|c| c.base_path())
+                .unwrap_or_else(|_| "/".into())
+        }
+    };
+
+    let addr: SocketAddr = format!("{}:{}", options.interface, options.port)
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`{}` is not an IP address", options.interface))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e} (is another server using port {}? try --port)",
+            options.port
+        )
+    })?;
+    let url = format!("http://{}{}", listener.local_addr()?, base);
+    eprintln!("Serving {} at {url}  (Ctrl-C to stop)", root.display());
+    if options.open {
+        open_browser(&url);
+    }
+
+    spawn_watcher(root, builder, shared.clone())?;
+    let app = router(shared);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The HTTP routes: the live-reload endpoints, then every other path from memory.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(LIVE_PATH, get(live_js))
+        .route(EVENTS_PATH, get(events))
+        .fallback(get(page))
+        .with_state(shared)
+}
+
+async fn live_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        LIVE_JS,
+    )
+        .into_response()
+}
+
+async fn events(
+    State(shared): State<Arc<Shared>>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let rx = shared.events.subscribe();
+    let initial = shared
+        .error
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let first = Event::default()
+        .event("hello")
+        .data(initial.map_or_else(|| "ok".to_string(), |e| format!("error\n{e}")));
+    let stream = futures_util::stream::unfold((Some(first), rx), |(first, mut rx)| async move {
+        if let Some(first) = first {
+            return Some((Ok(first), (None, rx)));
+        }
+        loop {
+            match rx.recv().await {
+                Ok(message) => {
+                    let (kind, data) = message.split_once('\n').unwrap_or((message.as_str(), ""));
+                    let event =
+                        Event::default()
+                            .event(kind)
+                            .data(if data.is_empty() { "-" } else { data });
+                    return Some((Ok(event), (None, rx)));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Decode `%XX` escapes; `None` if the result is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len() + 1
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The output path for a request path below the base, or `None` if it is not a clean
+/// relative path (`..`, `.`, empty segments, backslashes, NUL are refused).
+pub fn output_path(rel: &str) -> Option<String> {
+    let decoded = percent_decode(rel)?;
+    let mut parts = Vec::new();
+    let trailing = decoded.is_empty() || decoded.ends_with('/');
+    for seg in decoded.split('/') {
+        if seg.is_empty() {
+            continue;
+        }
+        if seg == "." || seg == ".." || seg.contains('\\') || seg.contains('\0') {
+            return None;
+        }
+        parts.push(seg);
+    }
+    let mut path = parts.join("/");
+    if trailing {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str("index.html");
+    }
+    Some(path)
+}
+
+async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    let current = shared
+        .current
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let Some(generation) = current else {
+        return html_response(StatusCode::SERVICE_UNAVAILABLE, inject(b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Scholion: errors</title></head><body><p>The site has errors; fix them and this page reloads.</p></body></html>".to_vec()));
+    };
+    let base = generation.base_path();
+    let path = uri.path();
+    if path == "/" && base != "/" || path.len() + 1 == base.len() && base.starts_with(path) {
+        return redirect(&base);
+    }
+    let not_found = || {
+        let body = generation
+            .file("404.html")
+            .map(|b| b.as_ref().clone())
+            .unwrap_or_default();
+        html_response(StatusCode::NOT_FOUND, inject(body))
+    };
+    let Some(rel) = path.strip_prefix(base.as_str()) else {
+        return not_found();
+    };
+    let Some(out) = output_path(rel) else {
+        return not_found();
+    };
+    let lookup = generation.clone();
+    let out_clone = out.clone();
+    let found = tokio::task::spawn_blocking(move || lookup.file(&out_clone))
+        .await
+        .ok()
+        .flatten();
+    match found {
+        Some(bytes) => {
+            let ty = content_type(&out);
+            let body = if ty.starts_with("text/html") {
+                inject(bytes.as_ref().clone())
+            } else {
+                bytes.as_ref().clone()
+            };
+            let mut response = Response::new(Body::from(body));
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        None => {
+            // `/essays/x` → `/essays/x/` when that page exists.
+            if !out.ends_with("index.html")
+                && generation.file(&format!("{out}/index.html")).is_some()
+            {
+                return redirect(&format!("{path}/"));
+            }
+            not_found()
+        }
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    if let Ok(v) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+fn html_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Add the live-reload script before `</body>` (or at the end).
+fn inject(mut html: Vec<u8>) -> Vec<u8> {
+    let tag = format!("<script src=\"{LIVE_PATH}\"></script>");
+    let at = html
+        .windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
+        .unwrap_or(html.len());
+    html.splice(at..at, tag.into_bytes());
+    html
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener).arg(url).spawn().is_err() {
+        eprintln!("(could not open a browser; visit {url})");
+    }
+}
+
+/// Whether a changed path should trigger a rebuild.
+fn relevant(root: &Path, content: &Path, out: &Path, path: &Path) -> bool {
+    if path.starts_with(out) {
+        return false;
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.starts_with(".#")
+        || name == "4913"
+    {
+        return false;
+    }
+    path.starts_with(content)
+        || path.starts_with(root.join("themes"))
+        || path == root.join(CONFIG_FILE)
+        || path.extension().is_some_and(|e| e == "csl")
+}
+
+fn spawn_watcher(root: PathBuf, mut builder: Builder, shared: Arc<Shared>) -> anyhow::Result<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut debouncer = new_debouncer(Duration::from_millis(15), None, tx)?;
+    let abs_root = crate::output::normalise(&root);
+    debouncer.watch(&abs_root, RecursiveMode::NonRecursive)?;
+    let config = Config::load(&root).unwrap_or_default();
+    let content = abs_root.join(&config.build.content_dir);
+    let out = abs_root.join(&config.build.output_dir);
+    let themes = abs_root.join("themes");
+    if content.is_dir() {
+        debouncer.watch(&content, RecursiveMode::Recursive)?;
+    }
+    let mut watching_themes = themes.is_dir();
+    if watching_themes {
+        debouncer.watch(&themes, RecursiveMode::Recursive)?;
+    }
+    std::thread::spawn(move || {
+        let _keep = &debouncer;
+        let mut watching_content = content.is_dir();
+        while let Ok(first) = rx.recv() {
+            // Drain whatever else arrived: one rebuild per burst.
+            let mut batches = vec![first];
+            while let Ok(more) = rx.recv_timeout(Duration::from_millis(5)) {
+                batches.push(more);
+            }
+            let changed = batches.into_iter().flatten().flatten().any(|event| {
+                !matches!(event.event.kind, notify::EventKind::Access(_))
+                    && event
+                        .paths
+                        .iter()
+                        .any(|p| relevant(&abs_root, &content, &out, p))
+            });
+            if !watching_themes
+                && themes.is_dir()
+                && debouncer.watch(&themes, RecursiveMode::Recursive).is_ok()
+            {
+                watching_themes = true;
+            }
+            if !watching_content
+                && content.is_dir()
+                && debouncer.watch(&content, RecursiveMode::Recursive).is_ok()
+            {
+                watching_content = true;
+            }
+            if !changed {
+                continue;
+            }
+            let start = Instant::now();
+            match builder.build() {
+                Ok((generation, warnings)) => {
+                    let id = generation.id;
+                    *shared.current.write().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Arc::new(generation));
+                    *shared.error.write().unwrap_or_else(|e| e.into_inner()) = None;
+                    let _ = shared.events.send(format!("reload\n{id}"));
+                    eprintln!(
+                        "Rebuilt in {} ms{}",
+                        start.elapsed().as_millis(),
+                        if warnings.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({} warnings)", warnings.len())
+                        }
+                    );
+                }
+                Err(text) => {
+                    eprintln!("{text}\n\nerror: rebuild failed; still serving the last good site");
+                    *shared.error.write().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
+                    let _ = shared.events.send(format!("builderror\n{text}"));
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths_refuse_traversal() {
+        assert_eq!(output_path("").as_deref(), Some("index.html"));
+        assert_eq!(
+            output_path("essays/x/").as_deref(),
+            Some("essays/x/index.html")
+        );
+        assert_eq!(
+            output_path("static/style.css").as_deref(),
+            Some("static/style.css")
+        );
+        for bad in [
+            "../etc/passwd",
+            "%2e%2e/x",
+            "a/%2E%2E/%2e%2e/b",
+            "..%2fx",
+            "a\\..\\b",
+            "%00",
+        ] {
+            assert_eq!(output_path(bad), None, "{bad}");
+        }
+    }
 }

@@ -106,14 +106,31 @@ pub struct Scalar(pub String);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_yaml::Value::deserialize(d)? {
-            serde_yaml::Value::String(s) => Ok(Scalar(s)),
-            serde_yaml::Value::Number(n) => Ok(Scalar(n.to_string())),
-            serde_yaml::Value::Bool(b) => Ok(Scalar(b.to_string())),
-            _ => Err(serde::de::Error::custom(
-                "expected a date written as YYYY-MM-DD",
-            )),
+        // A visitor rather than a `Value` then a check: an error raised while the value's
+        // node is being read carries that node's line, not the front matter's first line.
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date written as YYYY-MM-DD")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
         }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -144,14 +161,14 @@ pub fn parse<T: DeserializeOwned + Default>(
         );
     }
     serde_yaml::from_str::<T>(yaml).map_err(|err| {
-        let full = err.to_string();
-        let message = match full.rfind(" at line ") {
-            Some(i) => full[..i].to_string(),
-            None => full,
-        };
-        let (line, column) = err
-            .location()
-            .map_or((split.yaml_line, 1), |l| (l.line() + split.yaml_line - 1, l.column()));
+        let (message, context) = strip_positions(&err.to_string());
+        // At the end of the input the problem's own position says nothing: point at the
+        // construct left unfinished (an unclosed quote or bracket) instead.
+        let at_end = message.contains("end of stream");
+        let (line, column) = context
+            .filter(|_| at_end)
+            .or_else(|| err.location().map(|l| (l.line(), l.column())))
+            .map_or((split.yaml_line, 1), |(l, c)| (l + split.yaml_line - 1, c));
         let location = Location::at_line_col(path, source, line, column);
         if message.starts_with("unknown field") {
             let key = backticked(&message).unwrap_or("?").to_string();
@@ -168,6 +185,10 @@ pub fn parse<T: DeserializeOwned + Default>(
             Diagnostic::error(format!("wrong type in front matter: {message}"))
                 .at(location)
                 .hint("check the table of front-matter keys: lists are written `[a, b]` or as `- a` lines")
+        } else if message.contains("quoted scalar") {
+            Diagnostic::error(format!("malformed front matter: {message}"))
+                .at(location)
+                .hint("this quoted value is never closed: add the closing quote")
         } else {
             Diagnostic::error(format!("malformed front matter: {message}"))
                 .at(location)
@@ -179,8 +200,7 @@ pub fn parse<T: DeserializeOwned + Default>(
 /// The position of a top-level `key:` in the front matter, for errors found after parsing.
 pub fn key_location(path: &Path, source: &str, split: &Split<'_>, key: &str) -> Location {
     let yaml = split.yaml.unwrap_or("");
-    let mut line_no = split.yaml_line;
-    for line in yaml.lines() {
+    for (line_no, line) in (split.yaml_line..).zip(yaml.lines()) {
         if let Some(rest) = line.strip_prefix(key) {
             if rest.trim_start().starts_with(':') {
                 let value_col = line.len() - rest.trim_start()[1..].trim_start().len();
@@ -193,9 +213,40 @@ pub fn key_location(path: &Path, source: &str, split: &Split<'_>, key: &str) -> 
                 );
             }
         }
-        line_no += 1;
     }
     Location::at_line_col(path, source, 1, 1)
+}
+
+/// A YAML error message without its positions (they count lines of the front matter, not
+/// of the file), and the position of its context (`…, while scanning a quoted scalar at
+/// line 1 column 8`), 1-based.
+fn strip_positions(full: &str) -> (String, Option<(usize, usize)>) {
+    let mut message = String::with_capacity(full.len());
+    let mut context = None;
+    let mut rest = full;
+    while let Some(i) = rest.find(" at line ") {
+        let after = &rest[i + " at line ".len()..];
+        let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+        let n = digits(after);
+        let position = after[n..].strip_prefix(" column ").and_then(|col| {
+            let m = digits(col);
+            let line = after[..n].parse::<usize>().ok()?;
+            let column = col[..m].parse::<usize>().ok()?;
+            Some(((line, column), &col[m..]))
+        });
+        let Some((position, tail)) = position else {
+            message.push_str(&rest[..i + 1]);
+            rest = &rest[i + 1..];
+            continue;
+        };
+        message.push_str(&rest[..i]);
+        if message.contains(", while ") {
+            context = Some(position);
+        }
+        rest = tail;
+    }
+    message.push_str(rest);
+    (message, context)
 }
 
 fn tab_indent(yaml: &str) -> Option<(usize, usize)> {
@@ -239,6 +290,22 @@ mod tests {
     fn wrong_type_has_line() {
         let d = essay("---\ntitle: A\ntags: 3\norder: [1]\n---\n").unwrap_err();
         assert_eq!(d.location.unwrap().line, 3, "{}", d.message);
+    }
+
+    #[test]
+    fn unclosed_quote_points_at_the_quote() {
+        let d = essay("---\ntitle: \"First\ndate: 2020-01-02\n---\nbody").unwrap_err();
+        let loc = d.location.unwrap();
+        assert_eq!((loc.line, loc.column), (2, 8), "{}", d.message);
+        assert!(!d.message.contains("at line"), "{}", d.message);
+        assert!(d.hint.unwrap().contains("closing quote"));
+    }
+
+    #[test]
+    fn a_date_of_the_wrong_type_points_at_the_date() {
+        let d = essay("---\ntitle: A\ndate: [2020, 1, 2]\n---\n").unwrap_err();
+        assert_eq!(d.location.unwrap().line, 3, "{}", d.message);
+        assert!(d.message.contains("YYYY-MM-DD"), "{}", d.message);
     }
 
     #[test]

@@ -219,6 +219,12 @@ pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
             .at(Location::file(display))
             .hint("check that the file exists and that you may read it")
     })?;
+    decode_text(bytes, display)
+}
+
+/// Bytes of a file as UTF-8 text, with the BOM removed; invalid UTF-8 is reported at the
+/// line and column of the first bad byte, with that line shown (the bad byte replaced).
+pub fn decode_text(bytes: Vec<u8>, display: &Path) -> Result<String, Diagnostic> {
     match String::from_utf8(bytes) {
         Ok(mut text) => {
             if text.starts_with('\u{feff}') {
@@ -228,10 +234,9 @@ pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
         }
         Err(err) => {
             let valid = err.utf8_error().valid_up_to();
-            let bytes = err.into_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-            let mut location = Location::at_offset(display, &prefix, valid, 1);
-            location.source_line = None;
+            // The lossy text keeps every byte before `valid` as it is, so offsets agree.
+            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let location = Location::at_offset(display, &lossy, valid, 1);
             Err(Diagnostic::error(format!(
                 "the file is not valid UTF-8 (invalid byte at line {}, column {})",
                 location.line, location.column

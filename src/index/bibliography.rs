@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use hayagriva::citationberg::{IndependentStyle, Locale, Style, StyleClass};
 use hayagriva::{
@@ -33,6 +34,8 @@ pub struct Source {
 }
 
 pub struct Bibliography {
+    /// Bibliography files that exist but could not be loaded (already reported).
+    pub failed_files: Vec<PathBuf>,
     library: Library,
     style: IndependentStyle,
     locales: Vec<Locale>,
@@ -44,12 +47,16 @@ pub struct Bibliography {
     /// Keys whose in-text form the style disambiguates (e.g. `2024a`/`2024b`): their
     /// citations are formatted through a driver that sees the whole bibliography.
     disambiguated: HashSet<String>,
+    /// Formatted in-text items, kept for the life of this bibliography (across `serve`
+    /// rebuilds while the bibliography and style are unchanged).
+    format_cache: Mutex<HashMap<(CiteItem, bool), Option<String>>>,
 }
 
 impl Bibliography {
     pub fn empty(style: IndependentStyle) -> Bibliography {
         let cite_style = cite_style(&style);
         Bibliography {
+            failed_files: Vec::new(),
             library: Library::new(),
             note_style: style.settings.class == StyleClass::Note,
             style,
@@ -58,6 +65,7 @@ impl Bibliography {
             by_key: HashMap::new(),
             cite_style,
             disambiguated: HashSet::new(),
+            format_cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -131,6 +139,7 @@ impl Bibliography {
                 Ok(t) => t,
                 Err(d) => {
                     diagnostics.push(d);
+                    bib.failed_files.push(display);
                     continue;
                 }
             };
@@ -138,34 +147,7 @@ impl Bibliography {
                 path.extension().and_then(|e| e.to_str()),
                 Some("yaml" | "yml")
             );
-            let parsed = if is_yaml {
-                hayagriva::io::from_yaml_str(&text).map_err(|err| {
-                    let loc = err
-                        .location()
-                        .map(|l| Location::at_line_col(&display, &text, l.line(), l.column()))
-                        .unwrap_or_else(|| Location::file(&display));
-                    let message = err.to_string();
-                    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
-                    vec![Diagnostic::error(format!("malformed bibliography: {message}"))
-                        .at(loc)
-                        .hint("see hayagriva's YAML format: each entry is `key:` with `type`, `title`, `author` …")]
-                })
-            } else {
-                hayagriva::io::from_biblatex_str(&text).map_err(|errors| {
-                    errors
-                        .into_iter()
-                        .map(|err| {
-                            let (span, message) = match &err {
-                                hayagriva::io::BibLaTeXError::Parse(e) => (e.span.clone(), e.kind.to_string()),
-                                hayagriva::io::BibLaTeXError::Type(e) => (e.span.clone(), e.kind.to_string()),
-                            };
-                            Diagnostic::error(format!("malformed bibliography: {message}"))
-                                .at(Location::at_offset(&display, &text, span.start, span.len().max(1)))
-                                .hint("check the entry's braces and commas: `@book{key, title = {…}, }`")
-                        })
-                        .collect()
-                })
-            };
+            let parsed = parse_file(&display, &text, is_yaml);
             match parsed {
                 Ok(lib) => {
                     for entry in lib.iter() {
@@ -191,7 +173,10 @@ impl Bibliography {
                         library.push(entry);
                     }
                 }
-                Err(ds) => diagnostics.extend(ds),
+                Err(ds) => {
+                    diagnostics.extend(ds);
+                    bib.failed_files.push(display);
+                }
             }
         }
         bib.fill(library, defined_in);
@@ -270,6 +255,53 @@ impl Bibliography {
         self.library = library;
     }
 
+    /// Formatted HTML of each distinct item, from the cache or formatted now.
+    pub fn formatted(&self, distinct: Vec<(CiteItem, bool)>) -> HashMap<(CiteItem, bool), String> {
+        let mut cache = self.format_cache.lock().unwrap_or_else(|e| e.into_inner());
+        let missing: Vec<(CiteItem, bool)> = distinct
+            .iter()
+            .filter(|k| !cache.contains_key(*k))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            let done = self.format_items(&missing);
+            cache.extend(missing.into_iter().zip(done));
+        }
+        distinct
+            .into_iter()
+            .filter_map(|k| {
+                let html = cache.get(&k).cloned().flatten()?;
+                Some((k, html))
+            })
+            .collect()
+    }
+
+    /// A fingerprint of everything a bibliography is made from (style, files and their
+    /// text), so `serve` can keep it while it is unchanged.
+    pub fn fingerprint(root: &Path, config: &Config) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        config.citations.style.hash(&mut h);
+        format!("{:?}", config.citations.bibliography).hash(&mut h);
+        config.build.content_dir.hash(&mut h);
+        let files = config
+            .citations
+            .bibliography
+            .clone()
+            .unwrap_or_else(|| vec![PathBuf::from("references.bib")]);
+        for f in files {
+            std::fs::read(root.join(&config.build.content_dir).join(f))
+                .ok()
+                .hash(&mut h);
+        }
+        if config.citations.style.ends_with(".csl") {
+            std::fs::read(root.join(&config.citations.style))
+                .ok()
+                .hash(&mut h);
+        }
+        h.finish()
+    }
+
     /// The purposes an item needs rendered: the regular form, or prose (narrative), or
     /// prose and author (author suppressed).
     fn purposes(&self, item: &CiteItem, narrative: bool) -> Vec<Option<CitePurpose>> {
@@ -292,9 +324,9 @@ impl Bibliography {
     pub fn format_items(&self, items: &[(CiteItem, bool)]) -> Vec<Option<String>> {
         use rayon::prelude::*;
         fn locator_of(item: &CiteItem) -> Option<SpecificLocator<'_>> {
-            item.locator
-                .as_ref()
-                .map(|(kind, value)| SpecificLocator(csl_locator(*kind), LocatorPayload::Str(value.as_str())))
+            item.locator.as_ref().map(|(kind, value)| {
+                SpecificLocator(csl_locator(*kind), LocatorPayload::Str(value.as_str()))
+            })
         }
         fn citation_of<'a>(
             library: &'a Library,
@@ -313,22 +345,37 @@ impl Bibliography {
             .enumerate()
             .filter(|(_, (item, _))| self.disambiguated.contains(&item.key))
             .flat_map(|(i, (item, narrative))| {
-                self.purposes(item, *narrative).into_iter().enumerate().map(move |(p, purpose)| (i, p, purpose))
+                self.purposes(item, *narrative)
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(p, purpose)| (i, p, purpose))
             })
             .collect();
         if !wanted.is_empty() {
             let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
             for entry in self.library.iter() {
-                driver.citation(CitationRequest::from_items(vec![CitationItem::with_entry(entry)], &self.style, &self.locales));
+                driver.citation(CitationRequest::from_items(
+                    vec![CitationItem::with_entry(entry)],
+                    &self.style,
+                    &self.locales,
+                ));
             }
             let mut kept = Vec::new();
             for &(i, p, purpose) in &wanted {
                 if let Some(c) = citation_of(&self.library, &items[i].0, purpose) {
-                    driver.citation(CitationRequest::from_items(vec![c], &self.style, &self.locales));
+                    driver.citation(CitationRequest::from_items(
+                        vec![c],
+                        &self.style,
+                        &self.locales,
+                    ));
                     kept.push((i, p));
                 }
             }
-            let rendered = driver.finish(BibliographyRequest { style: &self.style, locale: None, locale_files: &self.locales });
+            let rendered = driver.finish(BibliographyRequest {
+                style: &self.style,
+                locale: None,
+                locale_files: &self.locales,
+            });
             let skip = self.library.len();
             for ((i, p), cited) in kept.into_iter().zip(rendered.citations.iter().skip(skip)) {
                 let mut s = String::new();
@@ -349,11 +396,12 @@ impl Bibliography {
                         through_driver.get(&(i, p)).cloned().unwrap_or_else(|| {
                             let mut s = String::new();
                             if let Some(c) = citation_of(&self.library, item, *purpose) {
-                                let children = hayagriva::standalone_citation(CitationRequest::from_items(
-                                    vec![c],
-                                    &self.style,
-                                    &self.locales,
-                                ));
+                                let children =
+                                    hayagriva::standalone_citation(CitationRequest::from_items(
+                                        vec![c],
+                                        &self.style,
+                                        &self.locales,
+                                    ));
                                 let _ = children.write_buf(&mut s, BufWriteFormat::Html);
                             }
                             s
@@ -395,9 +443,21 @@ impl Bibliography {
             let author = strip_affixes(forms.get(1).map(String::as_str).unwrap_or(""));
             let author = author.as_str();
             let prose = first.trim();
-            let prose = prose.strip_prefix(prefix.as_str()).filter(|_| !prefix.is_empty() && prose.matches('(').count() > prose.matches(')').count()).unwrap_or(prose);
-            let rest = prose.strip_prefix(author).map(str::trim_start).unwrap_or(prose).trim();
-            let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+            let prose = prose
+                .strip_prefix(prefix.as_str())
+                .filter(|_| {
+                    !prefix.is_empty() && prose.matches('(').count() > prose.matches(')').count()
+                })
+                .unwrap_or(prose);
+            let rest = prose
+                .strip_prefix(author)
+                .map(str::trim_start)
+                .unwrap_or(prose)
+                .trim();
+            let rest = rest
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .unwrap_or(rest);
             rest.to_string()
         } else {
             strip_affixes(first)
@@ -413,7 +473,18 @@ impl Bibliography {
     }
 }
 
+/// Mend doubled punctuation hayagriva leaves when an entry lacks trailing fields
+/// (`“Title.”.`, `“Why?.”`, `Journal,.`), a known quirk of its CSL renderer.
+fn tidy_punctuation(html: &str) -> String {
+    html.replace(".”.", ".”")
+        .replace("?.”", "?”")
+        .replace("!.”", "!”")
+        .replace(",.", ".")
+        .replace("?.", "?")
+}
+
 fn source(entry: &Entry, html: String, location: Option<Location>) -> Source {
+    let html = tidy_punctuation(&html);
     Source {
         key: entry.key().to_string(),
         html,
@@ -470,6 +541,96 @@ impl IntoIndependent for Style {
             },
         }
     }
+}
+
+/// Parse one bibliography file (`yaml`: hayagriva YAML, else BibLaTeX), reporting problems
+/// at positions of `display`, the file's display path.
+pub fn parse_file(display: &Path, text: &str, yaml: bool) -> Result<Library, Vec<Diagnostic>> {
+    if yaml {
+        return hayagriva::io::from_yaml_str(text).map_err(|err| {
+            let loc = err
+                .location()
+                .map(|l| Location::at_line_col(display, text, l.line(), l.column()))
+                .unwrap_or_else(|| Location::file(display));
+            let message = err.to_string();
+            let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+            vec![Diagnostic::error(format!("malformed bibliography: {message}"))
+                .at(loc)
+                .hint("see hayagriva's YAML format: each entry is `key:` with `type`, `title`, `author` …")]
+        });
+    }
+    hayagriva::io::from_biblatex_str(text).map_err(|errors| {
+        // An unbalanced brace makes the parser read on to the end of the file and report
+        // there, far from the mistake: point at the brace instead.
+        if let Some(d) = unbalanced_brace(display, text) {
+            return vec![d];
+        }
+        errors
+            .into_iter()
+            .map(|err| {
+                let (span, message) = match &err {
+                    hayagriva::io::BibLaTeXError::Parse(e) => (e.span.clone(), e.kind.to_string()),
+                    hayagriva::io::BibLaTeXError::Type(e) => (e.span.clone(), e.kind.to_string()),
+                };
+                Diagnostic::error(format!("malformed bibliography: {message}"))
+                    .at(Location::at_offset(
+                        display,
+                        text,
+                        span.start,
+                        span.len().max(1),
+                    ))
+                    .hint(if message.starts_with("duplicate key") {
+                        "keys must be unique: rename or remove one of the entries"
+                    } else {
+                        "check the entry's braces and commas: `@book{key, title = {…}, }`"
+                    })
+            })
+            .collect()
+    })
+}
+
+/// The brace that unbalances a BibLaTeX file: a `}` that closes nothing, or the innermost
+/// `{` still open where a new field (`name =`) or a new entry (`@`) starts, or at the end.
+/// `\{` and `\}` are literal braces.
+fn unbalanced_brace(display: &Path, text: &str) -> Option<Diagnostic> {
+    let unclosed = |at: usize| {
+        Diagnostic::error("malformed bibliography: this `{` is never closed")
+            .at(Location::at_offset(display, text, at, 1))
+            .hint("add the matching `}`: braces in an entry must balance")
+    };
+    let mut open: Vec<usize> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let starts_field = trimmed.split_once('=').is_some_and(|(name, _)| {
+            let name = name.trim_end();
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+        if (open.len() >= 2 && starts_field) || (!open.is_empty() && trimmed.starts_with('@')) {
+            return open.last().map(|&at| unclosed(at));
+        }
+        let mut escaped = false;
+        for (i, b) in line.bytes().enumerate() {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'{' => open.push(offset + i),
+                b'}' if open.pop().is_none() => {
+                    return Some(
+                        Diagnostic::error("malformed bibliography: this `}` closes no `{`")
+                            .at(Location::at_offset(display, text, offset + i, 1))
+                            .hint("remove it, or add the `{` it should close"),
+                    );
+                }
+                _ => {}
+            }
+        }
+        offset += line.len();
+    }
+    open.last().map(|&at| unclosed(at))
 }
 
 /// Every built-in style name.

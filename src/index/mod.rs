@@ -7,7 +7,9 @@
 pub mod bibliography;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -51,12 +53,12 @@ pub struct Site {
     pub root: PathBuf,
     pub config: Config,
     pub content: Content,
-    pub bib: Bibliography,
+    pub bib: Arc<Bibliography>,
     pub options: BuildOptions,
     /// Scan results, by document.
-    pub home_scan: Option<Scan>,
-    pub essay_scans: Vec<Scan>,
-    pub term_scans: Vec<Scan>,
+    pub home_scan: Option<Arc<Scan>>,
+    pub essay_scans: Vec<Arc<Scan>>,
+    pub term_scans: Vec<Arc<Scan>>,
     /// How each use resolved, by document and use number.
     pub resolved: HashMap<DocId, Vec<ResolvedUse>>,
     /// The use-map, inverted: target → uses, in document then source order.
@@ -187,10 +189,27 @@ fn display_name(written: &str, name: &str) -> Option<String> {
         && words.all(|w| w.chars().all(|c| !c.is_uppercase()));
     if common && written.chars().next().is_some_and(char::is_lowercase) {
         let mut chars = name.chars();
-        let head: String = chars.next().map(|c| c.to_lowercase().collect()).unwrap_or_default();
+        let head: String = chars
+            .next()
+            .map(|c| c.to_lowercase().collect())
+            .unwrap_or_default();
         return Some(head + chars.as_str());
     }
     Some(name.to_string())
+}
+
+/// Scans kept between rebuilds (for `serve`), keyed by a document's body and the set of
+/// bibliography keys (narrative `@key` depends on it). A scan is a pure function of those,
+/// so a cached scan is exactly what a fresh one would be.
+#[derive(Default)]
+pub struct ScanCache {
+    scans: Mutex<HashMap<(u64, u64), Arc<Scan>>>,
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
 }
 
 /// Build the index from loaded content. Problems go to `diagnostics`.
@@ -198,25 +217,45 @@ pub fn index(
     root: &Path,
     config: Config,
     content: Content,
-    bib: Bibliography,
+    bib: Arc<Bibliography>,
     options: BuildOptions,
     diagnostics: &Diagnostics,
+    cache: Option<&ScanCache>,
 ) -> Site {
     let namespace = Namespace::build(&content, diagnostics);
 
-    // Scan every document once, in parallel.
+    // Scan every document once, in parallel (or take it from the cache).
     let is_key = |k: &str| bib.contains(k);
-    let scan_doc = |file: &SourceFile| {
+    let keys_hash = hash_of(bib.keys().collect::<Vec<_>>());
+    let scan_doc = |file: &SourceFile| -> Arc<Scan> {
+        let key = (hash_of(file.body()), keys_hash);
+        if let Some(cache) = cache
+            && let Some(hit) = cache
+                .scans
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+        {
+            return hit.clone();
+        }
         let annotated = markdown::annotate(file.body(), &is_key);
-        markdown::scan(&annotated, true)
+        let scan = Arc::new(markdown::scan(&annotated, true));
+        if let Some(cache) = cache {
+            cache
+                .scans
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, scan.clone());
+        }
+        scan
     };
     let home_scan = content.home.as_ref().map(|h| scan_doc(&h.file));
-    let essay_scans: Vec<Scan> = content
+    let essay_scans: Vec<Arc<Scan>> = content
         .essays
         .par_iter()
         .map(|e| scan_doc(&e.file))
         .collect();
-    let term_scans: Vec<Scan> = content
+    let term_scans: Vec<Arc<Scan>> = content
         .terms
         .par_iter()
         .map(|t| scan_doc(&t.file))
@@ -261,12 +300,7 @@ pub fn index(
         }
     }
     let distinct: Vec<(markdown::CiteItem, bool)> = distinct.into_iter().collect();
-    let formatted: HashMap<(markdown::CiteItem, bool), String> = distinct
-        .iter()
-        .cloned()
-        .zip(site.bib.format_items(&distinct))
-        .filter_map(|(key, html)| Some((key, html?)))
-        .collect();
+    let formatted = site.bib.formatted(distinct);
 
     let resolved: Vec<(DocId, Vec<ResolvedUse>)> = all_docs
         .par_iter()
@@ -419,7 +453,9 @@ fn resolve_doc(
                     href,
                     class,
                     card,
-                    display: (!piped && by_slug).then(|| display_name(target, &title)).flatten(),
+                    display: (!piped && by_slug)
+                        .then(|| display_name(target, &title))
+                        .flatten(),
                 });
             }
             UseKind::Cite(item) => match site.bib.index_of(&item.key) {
@@ -439,7 +475,12 @@ fn resolve_doc(
                 }
                 None => {
                     let hint = did_you_mean(&item.key, site.bib.keys()).or_else(|| {
-                        Some(if site.bib.is_empty() {
+                        Some(if let Some(file) = site.bib.failed_files.first() {
+                            format!(
+                                "the bibliography could not be loaded: fix the errors in `{}` first",
+                                file.display()
+                            )
+                        } else if site.bib.is_empty() {
                             "there is no bibliography: add `content/references.bib` or set `bibliography` in book.toml".to_string()
                         } else {
                             "add the entry to the bibliography, or check the key's spelling".to_string()

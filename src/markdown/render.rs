@@ -174,9 +174,9 @@ pub fn render<'a>(
             let events = renderer.events(&body, Mode::Endnote, &definitions);
             let mut inner = String::new();
             html::push_html(&mut inner, events.into_iter());
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<li id=\"note_{n}\">{inner}<a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"Back to note {n} in the text\">↩</a></li>\n"
+                "<li id=\"note_{n}\">{inner}<a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"Back to note {n} in the text\">↩</a></li>"
             );
         }
         out.push_str("</ol>\n</section>\n");

@@ -117,25 +117,10 @@ struct SourceRow {
 /// Render every page of the site. Pages go to `emit` as they are made (in parallel);
 /// template errors are returned as diagnostics.
 pub fn render_site(site: &Site, theme: &Theme, emit: &(dyn Fn(Page) + Sync)) -> Vec<Diagnostic> {
-    let mut tera_ctx_site = Context::new();
-    let has_tags = !site.tags.is_empty();
-    let site_view = SiteView {
-        title: &site.config.book.title,
-        description: &site.config.book.description,
-        authors: &site.config.book.authors,
-        language: &site.config.book.language,
-        base: site.base_path(),
-        url: site.config.site_url(),
-        generator: concat!("Scholion ", env!("CARGO_PKG_VERSION")),
-        has_glossary: !site.content.terms.is_empty(),
-        has_sources: !site.bib.is_empty(),
-        has_tags,
-    };
-    tera_ctx_site.insert("site", &site_view);
     let r = Renderer {
         site,
         theme,
-        base: tera_ctx_site,
+        base: site_context(site),
     };
     let errors = std::sync::Mutex::new(Vec::new());
     let run = |job: &Job| {
@@ -163,6 +148,104 @@ pub fn render_site(site: &Site, theme: &Theme, emit: &(dyn Fn(Page) + Sync)) -> 
     errors.sort_by(|a, b| a.message.cmp(&b.message));
     errors.dedup();
     errors
+}
+
+/// Render the page at output path `rel` (e.g. `essays/x/index.html`), and whatever else the
+/// same job makes (the search index is made whole), for `serve`'s on-demand rendering.
+/// `None` when no page lives at that path.
+pub fn render_path(site: &Site, theme: &Theme, rel: &str) -> Option<Result<Vec<Page>, Diagnostic>> {
+    let job = job_for(site, rel)?;
+    let r = Renderer {
+        site,
+        theme,
+        base: site_context(site),
+    };
+    let pages = std::sync::Mutex::new(Vec::new());
+    let result = r.job(&job, &|page: Page| {
+        pages.lock().unwrap_or_else(|e| e.into_inner()).push(page)
+    });
+    Some(result.map(|()| pages.into_inner().unwrap_or_else(|e| e.into_inner())))
+}
+
+/// Which job makes the file at output path `rel`.
+fn job_for(site: &Site, rel: &str) -> Option<Job> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    Some(match parts.as_slice() {
+        ["index.html"] => Job::Home,
+        ["essays", slug, "index.html"] => Job::Essay(
+            site.published_essays()
+                .find(|&i| site.content.essays[i].slug == *slug)?,
+        ),
+        ["glossary", "index.html"] => Job::Glossary,
+        ["glossary", slug, "index.html"] => {
+            Job::Term(site.content.terms.iter().position(|t| t.slug == *slug)?)
+        }
+        ["citations", "index.html"] => Job::Citations,
+        ["citations", seg, "index.html"] => Job::Source(
+            site.bib
+                .sources
+                .iter()
+                .position(|s| crate::index::url_segment(&s.key) == *seg)?,
+        ),
+        ["tags", "index.html"] => Job::Tags,
+        ["tags", slug, "index.html"] if site.tags.contains_key(*slug) => Job::Tag(slug.to_string()),
+        ["search", ..] => Job::Search,
+        ["404.html"] | [".nojekyll"] => Job::NotFound,
+        ["atom.xml"] => Job::Feed,
+        ["sitemap.xml"] => Job::Sitemap,
+        ["static", ..] => Job::Statics,
+        _ => return None,
+    })
+}
+
+/// Output paths of one page of each template, rendered eagerly by `serve` so a template
+/// error shows at once rather than on the next click.
+pub fn sample_paths(site: &Site) -> Vec<String> {
+    let mut paths = vec![
+        "index.html".to_string(),
+        "glossary/index.html".into(),
+        "citations/index.html".into(),
+        "tags/index.html".into(),
+        "404.html".into(),
+        "atom.xml".into(),
+        "sitemap.xml".into(),
+    ];
+    if let Some(i) = site.published_essays().next() {
+        paths.push(format!("essays/{}/index.html", site.content.essays[i].slug));
+    }
+    if let Some(t) = site.content.terms.first() {
+        paths.push(format!("glossary/{}/index.html", t.slug));
+    }
+    if let Some(s) = site.bib.sources.first() {
+        paths.push(format!(
+            "citations/{}/index.html",
+            crate::index::url_segment(&s.key)
+        ));
+    }
+    if let Some(t) = site.tags.keys().next() {
+        paths.push(format!("tags/{t}/index.html"));
+    }
+    paths
+}
+
+fn site_context(site: &Site) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert(
+        "site",
+        &SiteView {
+            title: &site.config.book.title,
+            description: &site.config.book.description,
+            authors: &site.config.book.authors,
+            language: &site.config.book.language,
+            base: site.base_path(),
+            url: site.config.site_url(),
+            generator: concat!("Scholion ", env!("CARGO_PKG_VERSION")),
+            has_glossary: !site.content.terms.is_empty(),
+            has_sources: !site.bib.is_empty(),
+            has_tags: !site.tags.is_empty(),
+        },
+    );
+    ctx
 }
 
 enum Job {

@@ -4,7 +4,10 @@ use crate::support::*;
 
 fn cite_project(style: &str) -> Project {
     let p = Project::new();
-    p.write("book.toml", &format!("{BOOK}\n[citations]\nstyle = \"{style}\"\n"));
+    p.write(
+        "book.toml",
+        &format!("{BOOK}\n[citations]\nstyle = \"{style}\"\n"),
+    );
     p.write("content/references.bib", BIB);
     p.essay(
         "one",
@@ -34,7 +37,10 @@ fn chicago_author_date_forms() {
         ]
     );
     assert!(one.text.contains("me@lieberthal1992.org"));
-    assert_eq!(one.attrs(".essay-body a.cite", "href")[0], "/citations/lieberthal1992/");
+    assert_eq!(
+        one.attrs(".essay-body a.cite", "href")[0],
+        "/citations/lieberthal1992/"
+    );
     assert_eq!(one.select(".references li").len(), 2);
 }
 
@@ -60,9 +66,15 @@ fn source_pages_list_exactly_the_citing_essays() {
     assert_eq!(l.texts(".annotated-by a"), vec!["One"]);
     let f = p.page("/citations/freedomhouse2018/");
     assert_eq!(f.texts(".use-doc"), vec!["Two"]);
-    assert_eq!(f.attrs(".source-url a", "href"), vec!["https://freedomhouse.org/report/freedom-net-methodology"]);
+    assert_eq!(
+        f.attrs(".source-url a", "href"),
+        vec!["https://freedomhouse.org/report/freedom-net-methodology"]
+    );
     let w = p.page("/citations/wang2012/");
-    assert_eq!(w.attrs(".source-url a", "href"), vec!["https://doi.org/10.1093/idpl/ips023"]);
+    assert_eq!(
+        w.attrs(".source-url a", "href"),
+        vec!["https://doi.org/10.1093/idpl/ips023"]
+    );
     let all = p.page("/citations/");
     assert_eq!(all.select(".bibliography li").len(), 3);
 }
@@ -73,27 +85,56 @@ fn uncited_sources_warn() {
     p.essay("two", "title: Two", "Nothing.\n");
     let run = p.build();
     run.assert_ok();
-    assert!(run.stderr().contains("`freedomhouse2018` is never cited"), "{}", run.stderr());
-    assert!(p.page("/citations/freedomhouse2018/").select(".use").is_empty());
+    assert!(
+        run.stderr().contains("`freedomhouse2018` is never cited"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        p.page("/citations/freedomhouse2018/")
+            .select(".use")
+            .is_empty()
+    );
 }
 
 #[test]
 fn unknown_key_has_a_hint() {
     let p = cite_project("chicago-author-date");
-    p.essay("three", "title: Three", "As argued [@lieberthal1993, p. 2].\n");
-    p.run(&["check", "."]).assert_fails_with(&["unknown citation key `lieberthal1993`", "content/essays/three.md:4:12", "did you mean `lieberthal1992`?"]);
+    p.essay(
+        "three",
+        "title: Three",
+        "As argued [@lieberthal1993, p. 2].\n",
+    );
+    p.run(&["check", "."]).assert_fails_with(&[
+        "unknown citation key `lieberthal1993`",
+        "content/essays/three.md:4:12",
+        "did you mean `lieberthal1992`?",
+    ]);
 }
 
 #[test]
 fn bibliography_and_style_errors() {
     let p = cite_project("chicago-author-date");
-    p.write("content/references.bib", "@book{broken,\n  title = {Unclosed,\n  year = 1992\n");
-    p.run(&["check", "."]).assert_fails_with(&["malformed bibliography", "content/references.bib:"]);
+    p.write(
+        "content/references.bib",
+        "@book{broken,\n  title = {Unclosed,\n  year = 1992\n",
+    );
+    p.run(&["check", "."])
+        .assert_fails_with(&["malformed bibliography", "content/references.bib:"]);
     let p = cite_project("chicago-author-date");
-    p.write("book.toml", &format!("{BOOK}\n[citations]\nbibliography = [\"missing.bib\"]\n"));
-    p.run(&["check", "."]).assert_fails_with(&["bibliography file `content/missing.bib` not found", "book.toml:8:"]);
+    p.write(
+        "book.toml",
+        &format!("{BOOK}\n[citations]\nbibliography = [\"missing.bib\"]\n"),
+    );
+    p.run(&["check", "."]).assert_fails_with(&[
+        "bibliography file `content/missing.bib` not found",
+        "book.toml:8:",
+    ]);
     let p = cite_project("chicago-author-dat");
-    p.run(&["check", "."]).assert_fails_with(&["unknown citation style `chicago-author-dat`", "did you mean `chicago-author-date`?"]);
+    p.run(&["check", "."]).assert_fails_with(&[
+        "unknown citation style `chicago-author-dat`",
+        "did you mean `chicago-author-date`?",
+    ]);
 }
 
 #[test]
@@ -104,12 +145,25 @@ fn bibtex_accents_corporate_authors_and_yaml() {
         "@incollection{mueller2001,\n  author = {M{\\\"u}ller, J{\\\"o}rg and {\\'E}mile Durand},\n  editor = {Smith, Ann},\n  title = {Networks \\& States},\n  booktitle = {The {Internet} Reader},\n  publisher = {Polity},\n  year = {2001},\n  pages = {10--20},\n}\n",
     );
     p.write("content/more.yaml", "itu2015:\n  type: report\n  title: Measuring the Information Society\n  author: International Telecommunication Union\n  date: 2015\n");
-    p.write("book.toml", &format!("{BOOK}\n[citations]\nbibliography = [\"references.bib\", \"more.yaml\"]\n"));
-    p.essay("one", "title: One", "See [@mueller2001, p. 12] and [@itu2015].\n");
+    p.write(
+        "book.toml",
+        &format!("{BOOK}\n[citations]\nbibliography = [\"references.bib\", \"more.yaml\"]\n"),
+    );
+    p.essay(
+        "one",
+        "title: One",
+        "See [@mueller2001, p. 12] and [@itu2015].\n",
+    );
     p.build().assert_ok();
     let page = p.page("/citations/mueller2001/");
     let entry = page.texts(".entry").join(" ");
-    assert!(entry.contains("Müller") && entry.contains("Émile") && entry.contains("Networks & States"), "{entry}");
+    assert!(
+        entry.contains("Müller") && entry.contains("Émile") && entry.contains("Networks & States"),
+        "{entry}"
+    );
     let one = p.page("/essays/one/");
-    assert_eq!(one.texts(".essay-body .citation")[0], "(Müller and Durand 2001, 12)");
+    assert_eq!(
+        one.texts(".essay-body .citation")[0],
+        "(Müller and Durand 2001, 12)"
+    );
 }

@@ -4,22 +4,48 @@ use crate::support::*;
 
 fn small() -> Project {
     let p = Project::new();
-    p.write("content/index.md", "---\ntitle: Home\n---\nWelcome to the [[second]] reader.\n");
-    p.essay("first", "title: First\norder: 1\ndate: 2020-01-02", "## Part one\n\nText.\n\n## Part one\n\nAgain.\n");
-    p.essay("second", "title: Second\norder: 2", "See [[first#part-one-1|the repeat]].\n");
+    p.write(
+        "content/index.md",
+        "---\ntitle: Home\n---\nWelcome to the [[second]] reader.\n",
+    );
+    p.essay(
+        "first",
+        "title: First\norder: 1\ndate: 2020-01-02",
+        "## Part one\n\nText.\n\n## Part one\n\nAgain.\n",
+    );
+    p.essay(
+        "second",
+        "title: Second\norder: 2",
+        "See [[first#part-one-1|the repeat]].\n",
+    );
     p
 }
 
 #[test]
 fn builds_home_and_essays_with_links_under_a_base_path() {
     let p = small();
-    p.run(&["build", ".", "--base-url", "https://example.github.io/reader/"]).assert_ok();
+    p.run(&[
+        "build",
+        ".",
+        "--base-url",
+        "https://example.github.io/reader/",
+    ])
+    .assert_ok();
     let home = p.page("/");
     let essays = home.attrs(".essay-card h3 a", "href");
-    assert_eq!(essays, vec!["/reader/essays/first/", "/reader/essays/second/"]);
+    assert_eq!(
+        essays,
+        vec!["/reader/essays/first/", "/reader/essays/second/"]
+    );
     let first = p.page("/essays/first/");
-    assert_eq!(first.attrs(".toc a", "href"), vec!["#part-one", "#part-one-1"]);
-    assert_eq!(first.attrs("a[rel=next]", "href"), vec!["/reader/essays/second/"]);
+    assert_eq!(
+        first.attrs(".toc a", "href"),
+        vec!["#part-one", "#part-one-1"]
+    );
+    assert_eq!(
+        first.attrs("a[rel=next]", "href"),
+        vec!["/reader/essays/second/"]
+    );
     assert!(p.out().join(".nojekyll").exists() && p.out().join("404.html").exists());
     let problems = crawl(&p.out(), "/reader/");
     assert!(problems.is_empty(), "{problems:#?}");
@@ -39,8 +65,15 @@ fn bundled_reader_links_all_resolve_under_subpath_and_root() {
 #[test]
 fn check_reports_every_error_with_file_and_line_in_one_run() {
     let p = Project::new();
-    p.write("book.toml", "[book]\ntitle = \"x\"\n[build]\noutput-dri = \"out\"\n");
-    p.run(&["check", "."]).assert_fails_with(&["output-dri", "book.toml:4:1", "did you mean `output-dir`?"]);
+    p.write(
+        "book.toml",
+        "[book]\ntitle = \"x\"\n[build]\noutput-dri = \"out\"\n",
+    );
+    p.run(&["check", "."]).assert_fails_with(&[
+        "output-dri",
+        "book.toml:4:1",
+        "did you mean `output-dir`?",
+    ]);
     p.write("book.toml", BOOK);
     p.essay("bad-yaml", "title: [unclosed", "x");
     p.essay("no-title", "summary: hi", "x");
@@ -57,7 +90,11 @@ fn check_reports_every_error_with_file_and_line_in_one_run() {
         "content/essays/bad-date.md:3:7",
         "not a real calendar date",
     ]);
-    assert!(run.stderr().contains("failed with 5 errors"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("failed with 5 errors"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -67,7 +104,11 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     let before = snapshot(&p.out());
     p.essay("second", "title: [broken", "x");
     p.build().assert_fails_with(&["content/essays/second.md"]);
-    assert_eq!(before, snapshot(&p.out()), "output changed after a failed build");
+    assert_eq!(
+        before,
+        snapshot(&p.out()),
+        "output changed after a failed build"
+    );
     // And a good build replaces it whole.
     p.essay("second", "title: Second again", "New text.");
     p.build().assert_ok();
@@ -84,7 +125,11 @@ fn output_is_byte_identical_whatever_the_thread_count() {
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .expect("run");
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
     };
     build("1", "one");
     build("2", "two");
@@ -98,14 +143,23 @@ fn output_is_byte_identical_whatever_the_thread_count() {
 #[test]
 fn refuses_dangerous_output_folders() {
     let p = small();
-    p.run(&["build", ".", "--out", "."]).assert_fails_with(&["refusing", "project folder"]);
-    p.run(&["build", ".", "--out", ".."]).assert_fails_with(&["refusing", "project folder"]);
-    p.run(&["build", ".", "--out", "content"]).assert_fails_with(&["refusing", "content folder"]);
-    p.run(&["build", ".", "--out", "content/site"]).assert_fails_with(&["refusing", "content folder"]);
+    p.run(&["build", ".", "--out", "."])
+        .assert_fails_with(&["refusing", "project folder"]);
+    p.run(&["build", ".", "--out", ".."])
+        .assert_fails_with(&["refusing", "project folder"]);
+    p.run(&["build", ".", "--out", "content"])
+        .assert_fails_with(&["refusing", "content folder"]);
+    p.run(&["build", ".", "--out", "content/site"])
+        .assert_fails_with(&["refusing", "content folder"]);
     p.write("mine/notes.txt", "precious");
-    p.run(&["build", ".", "--out", "mine"]).assert_fails_with(&["refusing", "--force"]);
-    assert_eq!(std::fs::read_to_string(p.path().join("mine/notes.txt")).unwrap(), "precious");
-    p.run(&["build", ".", "--out", "mine", "--force"]).assert_ok();
+    p.run(&["build", ".", "--out", "mine"])
+        .assert_fails_with(&["refusing", "--force"]);
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("mine/notes.txt")).unwrap(),
+        "precious"
+    );
+    p.run(&["build", ".", "--out", "mine", "--force"])
+        .assert_ok();
     assert!(!p.path().join("mine/notes.txt").exists());
     // Scholion's own output is replaced without --force.
     p.run(&["build", ".", "--out", "mine"]).assert_ok();
@@ -116,21 +170,49 @@ fn refuses_dangerous_output_folders() {
 fn init_then_build_and_new_files_build() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("r");
-    let run = std::process::Command::new(bin()).arg("init").arg(&target).output().unwrap();
+    let run = std::process::Command::new(bin())
+        .arg("init")
+        .arg(&target)
+        .output()
+        .unwrap();
     assert!(run.status.success());
-    let built = std::process::Command::new(bin()).arg("build").arg(&target).output().unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let built = std::process::Command::new(bin())
+        .arg("build")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
     assert!(target.join("public/essays/first-essay/index.html").exists());
     assert!(target.join(".github/workflows/pages.yml").exists());
     for args in [["new", "essay", "A Title"], ["new", "term", "Soft Power"]] {
-        let r = std::process::Command::new(bin()).args(args).current_dir(&target).output().unwrap();
+        let r = std::process::Command::new(bin())
+            .args(args)
+            .current_dir(&target)
+            .output()
+            .unwrap();
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     }
     assert!(target.join("content/essays/a-title.md").exists());
     // The new essay is a draft; the new term is unused: check passes with warnings only.
-    let check = std::process::Command::new(bin()).args(["check", "--drafts"]).arg(&target).output().unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
-    let built = std::process::Command::new(bin()).args(["build", "--drafts"]).arg(&target).output().unwrap();
+    let check = std::process::Command::new(bin())
+        .args(["check", "--drafts"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let built = std::process::Command::new(bin())
+        .args(["build", "--drafts"])
+        .arg(&target)
+        .output()
+        .unwrap();
     assert!(built.status.success());
     assert!(target.join("public/essays/a-title/index.html").exists());
 }
@@ -150,7 +232,8 @@ fn reading_order_drafts_and_empty_essays() {
     let order = p.page("/").texts(".essay-card h3 a");
     assert_eq!(order, vec!["C", "B", "A", "Empty", "Z"]);
     assert!(!p.out().join("essays/d").exists());
-    p.run(&["build", ".", "--deny-warnings"]).assert_fails_with(&["empty essay"]);
+    p.run(&["build", ".", "--deny-warnings"])
+        .assert_fails_with(&["empty essay"]);
 }
 
 #[test]

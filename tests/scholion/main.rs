@@ -5,4 +5,5 @@ mod citations;
 mod foundation;
 mod glossary;
 mod reader;
+mod serve;
 mod support;

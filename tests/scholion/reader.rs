@@ -15,8 +15,14 @@ fn bundled_reader_is_clean_and_densely_annotated() {
     assert!(essays.len() >= 6, "{essays:?}");
     for url in &essays {
         let page = p.page(url);
-        let terms: HashSet<String> = page.attrs(".essay-body a.xref-term", "href").into_iter().collect();
-        let sources: HashSet<String> = page.attrs(".essay-body a.cite", "href").into_iter().collect();
+        let terms: HashSet<String> = page
+            .attrs(".essay-body a.xref-term", "href")
+            .into_iter()
+            .collect();
+        let sources: HashSet<String> = page
+            .attrs(".essay-body a.cite", "href")
+            .into_iter()
+            .collect();
         assert!(terms.len() >= 5, "{url} links {} terms", terms.len());
         assert!(sources.len() >= 3, "{url} cites {} sources", sources.len());
         let visible = page.texts(".essay-body").join(" ");

@@ -39,7 +39,12 @@ impl Run {
     #[track_caller]
     pub fn assert_fails_with(&self, fragments: &[&str]) -> &Run {
         let err = self.stderr();
-        assert_eq!(self.code(), 1, "expected exit 1, got {}:\n{err}", self.code());
+        assert_eq!(
+            self.code(),
+            1,
+            "expected exit 1, got {}:\n{err}",
+            self.code()
+        );
         assert!(!err.contains("panicked"), "panic:\n{err}");
         for f in fragments {
             assert!(err.contains(f), "expected `{f}` in:\n{err}");
@@ -79,23 +84,31 @@ pub const BIB: &str = r#"@book{lieberthal1992,
 impl Project {
     /// An empty project with a book.toml.
     pub fn new() -> Project {
-        let p = Project { dir: tempfile::tempdir().expect("tempdir") };
+        let p = Project {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
         p.write("book.toml", BOOK);
         p
     }
 
     /// A copy of a fixture folder under tests/fixtures.
+    #[allow(dead_code)]
     pub fn fixture(name: &str) -> Project {
-        let p = Project { dir: tempfile::tempdir().expect("tempdir") };
+        let p = Project {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
         copy_dir(&repo().join("tests/fixtures").join(name), p.path());
         p
     }
 
     /// A copy of the bundled reader.
     pub fn bundled() -> Project {
-        let p = Project { dir: tempfile::tempdir().expect("tempdir") };
+        let p = Project {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
         copy_dir(&repo().join("content"), &p.path().join("content"));
-        std::fs::copy(repo().join("book.toml"), p.path().join("book.toml")).expect("copy book.toml");
+        std::fs::copy(repo().join("book.toml"), p.path().join("book.toml"))
+            .expect("copy book.toml");
         p
     }
 
@@ -111,11 +124,17 @@ impl Project {
     }
 
     pub fn essay(&self, slug: &str, front: &str, body: &str) -> &Project {
-        self.write(&format!("content/essays/{slug}.md"), &format!("---\n{front}\n---\n{body}"))
+        self.write(
+            &format!("content/essays/{slug}.md"),
+            &format!("---\n{front}\n---\n{body}"),
+        )
     }
 
     pub fn term(&self, slug: &str, front: &str, body: &str) -> &Project {
-        self.write(&format!("content/glossary/{slug}.md"), &format!("---\n{front}\n---\n{body}"))
+        self.write(
+            &format!("content/glossary/{slug}.md"),
+            &format!("---\n{front}\n---\n{body}"),
+        )
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
@@ -144,8 +163,12 @@ impl Project {
         } else {
             self.out().join(rel)
         };
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        Page { html: Html::parse_document(&text), text }
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        Page {
+            html: Html::parse_document(&text),
+            text,
+        }
     }
 }
 
@@ -163,12 +186,21 @@ impl Page {
     pub fn texts(&self, css: &str) -> Vec<String> {
         self.select(css)
             .iter()
-            .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect()
     }
 
     pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
-        self.select(css).iter().filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
+        self.select(css)
+            .iter()
+            .filter_map(|e| e.value().attr(attr).map(str::to_string))
+            .collect()
     }
 }
 
@@ -194,7 +226,11 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.expect("walk");
         if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).expect("prefix").to_path_buf();
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_path_buf();
             map.insert(rel, std::fs::read(entry.path()).expect("read"));
         }
     }
@@ -216,7 +252,10 @@ pub fn crawl(out: &Path, base: &str) -> Vec<String> {
         let candidates = if rel.is_empty() || rel.ends_with('/') {
             vec![PathBuf::from(format!("{rel}index.html"))]
         } else {
-            vec![PathBuf::from(&rel), PathBuf::from(format!("{rel}/index.html"))]
+            vec![
+                PathBuf::from(&rel),
+                PathBuf::from(format!("{rel}/index.html")),
+            ]
         };
         candidates.into_iter().find(|c| files.contains_key(c))
     };
@@ -227,8 +266,15 @@ pub fn crawl(out: &Path, base: &str) -> Vec<String> {
         let text = String::from_utf8_lossy(bytes);
         let doc = Html::parse_document(&text);
         for el in doc.select(&sel) {
-            let attr = el.value().attr("href").or_else(|| el.value().attr("src")).unwrap_or("");
-            if attr.starts_with("http://") || attr.starts_with("https://") || attr.starts_with("mailto:") {
+            let attr = el
+                .value()
+                .attr("href")
+                .or_else(|| el.value().attr("src"))
+                .unwrap_or("");
+            if attr.starts_with("http://")
+                || attr.starts_with("https://")
+                || attr.starts_with("mailto:")
+            {
                 continue;
             }
             let (path, fragment) = match attr.split_once('#') {
@@ -270,7 +316,7 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
             if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
                 out.push(b);
                 i += 3;
