@@ -71,7 +71,8 @@
     card.appendChild(tpl.content.cloneNode(true));
     // The trigger already leads to the page; keep the card out of the tab order.
     each(card.querySelectorAll("a, button, input, [tabindex]"), function (el) { el.setAttribute("tabindex", "-1"); });
-    document.body.appendChild(card);
+    // Inside the link's landmark (main, usually), so that all content stays in landmarks.
+    (link.closest("main, header, footer, aside, nav") || document.body).appendChild(card);
     owner = link;
     link.setAttribute("aria-describedby", card.id);
     placeCard(link);
