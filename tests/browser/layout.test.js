@@ -155,6 +155,19 @@ test("following a use from a term page or a source page lands on the passage, hi
   }
 });
 
+test("the first Tab shows a skip link that moves focus to the main content", async () => {
+  const page = await open(browser, P.main.essay);
+  try {
+    await page.keyboard.press("Tab");
+    const skip = page.locator(".skip-link");
+    assert.equal(await skip.evaluate((a) => a === document.activeElement), true, "the first Tab does not reach the skip link");
+    const box = await skip.boundingBox();
+    assert.ok(box && box.y >= 0 && box.x >= 0, "the focused skip link is off screen");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+  } finally { await page.context().close(); }
+});
+
 test("prose is hyphenated in the page's language", async () => {
   const page = await open(browser, P.main.essay);
   try {
