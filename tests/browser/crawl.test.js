@@ -53,6 +53,10 @@ async function crawl(base, dir) {
     const self = await get(from);
     if (self.status !== 200 && rel !== "404.html") problems.push(`${from}: page not served (HTTP ${self.status})`);
     for (const r of refs) await check(from, r.value, `${r.tag}[${r.attr}]`);
+    // each page names itself as canonical (absolute, from --base-url); the 404 page names none
+    const canonical = refs.filter((r) => r.tag === "link" && r.rel === "canonical").map((r) => r.value);
+    const want = rel === "404.html" ? [] : [from];
+    if (canonical.join(" ") !== want.join(" ")) problems.push(`${from}: canonical ${JSON.stringify(canonical)}, expected ${JSON.stringify(want)}`);
   }
   // The feed and the sitemap.
   for (const xml of ["atom.xml", "sitemap.xml"]) {
@@ -95,7 +99,7 @@ test("the crawler reports a broken link and a missing fragment (the check can fa
     fs.writeFileSync(path.join(dir, "search/docs/0.json"), JSON.stringify([{ u: "/x/" }]));
     fs.writeFileSync(path.join(dir, "atom.xml"), `<feed><link href="${base}"/></feed>`);
     fs.writeFileSync(path.join(dir, "sitemap.xml"), `<urlset><url><loc>${base}</loc></url></urlset>`);
-    fs.writeFileSync(path.join(dir, "index.html"), '<a href="/x/#here" id="here">ok</a><a href="/x/#nowhere">bad fragment</a><a href="/x/missing/">missing</a><a href="/elsewhere/">outside</a><template><a href="/x/gone.css">card</a><p id="t"></p></template><a href="#t">template id</a>');
+    fs.writeFileSync(path.join(dir, "index.html"), '<link rel="canonical" href="' + base + '"><a href="/x/#here" id="here">ok</a><a href="/x/#nowhere">bad fragment</a><a href="/x/missing/">missing</a><a href="/elsewhere/">outside</a><template><a href="/x/gone.css">card</a><p id="t"></p></template><a href="#t">template id</a>');
     const { problems } = await crawl(base, dir);
     assert.equal(problems.length, 5, problems.join("\n"));
   } finally { server.close(); fs.rmSync(dir, { recursive: true, force: true }); void http; }

@@ -43,7 +43,7 @@ function scan(html) {
     const a = attributes(m[0].slice(0, -1));
     if (a.id !== undefined && !templateDepth) ids.add(a.id);
     if (name === "a" && a.name !== undefined && !templateDepth) ids.add(a.name);
-    for (const k of URL_ATTRS) if (a[k] !== undefined) refs.push({ tag: name, attr: k, value: a[k] });
+    for (const k of URL_ATTRS) if (a[k] !== undefined) refs.push({ tag: name, attr: k, value: a[k], rel: a.rel });
     if (a.srcset) for (const part of a.srcset.split(",")) { const u = part.trim().split(/\s+/)[0]; if (u) refs.push({ tag: name, attr: "srcset", value: u }); }
     if (name === "template") templateDepth++;
   }
