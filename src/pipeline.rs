@@ -45,6 +45,16 @@ impl Outcome {
     }
 }
 
+/// With `SCHOLION_TIMINGS` set, print how long a stage took (for profiling builds).
+pub fn timing(stage: &str, since: std::time::Instant) {
+    if std::env::var_os("SCHOLION_TIMINGS").is_some() {
+        eprintln!(
+            "timing: {stage}: {:.1} ms",
+            since.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
 /// What `serve` keeps between rebuilds. Every cached value is keyed by all of its inputs.
 #[derive(Default)]
 pub struct Caches {
@@ -63,6 +73,7 @@ pub fn load_with(
     diagnostics: &Diagnostics,
     caches: Option<&Caches>,
 ) -> Option<(Site, Theme)> {
+    let started = std::time::Instant::now();
     let root = &request.root;
     let config_text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
     let mut config = match Config::load(root) {
@@ -112,12 +123,27 @@ pub fn load_with(
         diagnostics.extend(problems);
         bib
     };
-    let (content, bib) = rayon::join(|| content::load(root, &content_dir, diagnostics), load_bib);
+    timing("theme", started);
+    let (content, bib) = rayon::join(
+        || {
+            let t = std::time::Instant::now();
+            let c = content::load(root, &content_dir, diagnostics);
+            timing("content", t);
+            c
+        },
+        || {
+            let t = std::time::Instant::now();
+            let b = load_bib();
+            timing("bibliography", t);
+            b
+        },
+    );
     let options = BuildOptions {
         drafts: request.drafts,
     };
     let scans = caches.map(|c| &c.scans);
     let site = index::index(root, config, content, bib, options, diagnostics, scans);
+    timing("load + index", started);
     Some((site, theme?))
 }
 
@@ -162,7 +188,13 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
         None => request.root.join(&site.config.build.output_dir),
     };
     let content_dir = request.root.join(&site.config.build.content_dir);
-    if let Err(d) = output::check_output_dir(&request.root, &content_dir, &out_dir, force) {
+    if let Err(mut d) = output::check_output_dir(&request.root, &content_dir, &out_dir, force) {
+        // Unless `--out` named the folder, book.toml did: point at the setting.
+        if out.is_none()
+            && let Some(location) = crate::config::setting_location(&request.root, "output-dir")
+        {
+            d = d.at(location);
+        }
         diagnostics.push(d);
         return finish(diagnostics, request, 0);
     }

