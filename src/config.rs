@@ -125,6 +125,9 @@ impl Config {
             } else {
                 diagnostic = diagnostic.at(Location::file(path));
             }
+            diagnostic = diagnostic.hint(
+                "book.toml is TOML: quote strings, write lists as `[\"a\", \"b\"]`; the README lists its keys",
+            );
             if let Some(unknown) =
                 backticked(&message).filter(|_| message.starts_with("unknown field"))
             {
@@ -227,6 +230,30 @@ impl Config {
             )
         }
     }
+}
+
+/// Where `key = …` is written in a project's book.toml, for a problem with that setting's
+/// value found after parsing; `None` when book.toml does not set it.
+pub fn setting_location(root: &Path, key: &str) -> Option<Location> {
+    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            let start = offset + line.len() - trimmed.len();
+            return Some(Location::at_offset(
+                Path::new(CONFIG_FILE),
+                &text,
+                start,
+                key.len(),
+            ));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The first `backticked` word of a message.

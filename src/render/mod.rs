@@ -284,7 +284,7 @@ impl Renderer<'_> {
         self.theme
             .tera
             .render_to(template, ctx, &mut out)
-            .map_err(|e| theme::template_error(&e, &Default::default(), &Default::default()))?;
+            .map_err(|e| theme::template_error(&e, &self.theme.sources, &self.theme.templates))?;
         Ok(out)
     }
 

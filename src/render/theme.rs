@@ -39,11 +39,26 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
 
 pub struct Theme {
     pub tera: Tera,
+    /// Each template's text and the file it came from, so a template error found while
+    /// rendering can name the file and show its line.
+    pub templates: BTreeMap<String, (String, PathBuf)>,
+    pub sources: BTreeMap<String, PathBuf>,
     /// Static files: output path (under `static/`) → bytes.
     pub statics: BTreeMap<String, Vec<u8>>,
 }
 
 impl Theme {
+    /// A fingerprint of every template's text (for `serve`: re-check templates only when
+    /// they change).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for (name, (text, _)) in &self.templates {
+            (name, text).hash(&mut h);
+        }
+        h.finish()
+    }
+
     /// Compile the theme for a project. `name` is `[build] theme`.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         let dir = root.join("themes").join(name);
@@ -105,11 +120,13 @@ impl Theme {
                 }
             }
         } else if name != "default" {
-            errors.push(
-                Diagnostic::error(format!("the theme `{name}` does not exist")).hint(format!(
-                    "create `themes/{name}/` or set `theme = \"default\"` in book.toml"
-                )),
+            let mut d = Diagnostic::error(format!("the theme `{name}` does not exist")).hint(
+                format!("create `themes/{name}/` or set `theme = \"default\"` in book.toml"),
             );
+            if let Some(location) = crate::config::setting_location(root, "theme") {
+                d = d.at(location);
+            }
+            errors.push(d);
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -129,7 +146,12 @@ impl Theme {
         if let Err(err) = tera.add_raw_templates(all) {
             return Err(vec![template_error(&err, &sources, &templates)]);
         }
-        Ok(Theme { tera, statics })
+        Ok(Theme {
+            tera,
+            templates,
+            sources,
+            statics,
+        })
     }
 }
 
