@@ -169,6 +169,11 @@ pub fn parse<T: DeserializeOwned + Default>(
             .filter(|_| at_end)
             .or_else(|| err.location().map(|l| (l.line(), l.column())))
             .map_or((split.yaml_line, 1), |(l, c)| (l + split.yaml_line - 1, c));
+        // A repeated key is reported at the start of its mapping: point at the repetition.
+        let repeated = backticked(&message)
+            .filter(|_| message.starts_with("duplicate field"))
+            .and_then(|key| repeated_key_line(yaml, key));
+        let (line, column) = repeated.map_or((line, column), |l| (l + split.yaml_line - 1, 1));
         let location = Location::at_line_col(path, source, line, column);
         if message.starts_with("unknown field") {
             let key = backticked(&message).unwrap_or("?").to_string();
@@ -185,6 +190,10 @@ pub fn parse<T: DeserializeOwned + Default>(
             Diagnostic::error(format!("wrong type in front matter: {message}"))
                 .at(location)
                 .hint("check the table of front-matter keys: lists are written `[a, b]` or as `- a` lines")
+        } else if repeated.is_some() {
+            Diagnostic::error(format!("malformed front matter: {message}"))
+                .at(location)
+                .hint("a key may appear only once: remove one of them")
         } else if message.contains("quoted scalar") {
             Diagnostic::error(format!("malformed front matter: {message}"))
                 .at(location)
@@ -247,6 +256,18 @@ fn strip_positions(full: &str) -> (String, Option<(usize, usize)>) {
     }
     message.push_str(rest);
     (message, context)
+}
+
+/// The 1-based line of `yaml` on which the top-level `key:` is written a second time.
+fn repeated_key_line(yaml: &str, key: &str) -> Option<usize> {
+    yaml.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .nth(1)
+        .map(|(i, _)| i + 1)
 }
 
 fn tab_indent(yaml: &str) -> Option<(usize, usize)> {
