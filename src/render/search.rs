@@ -54,6 +54,17 @@ pub fn shard_of(token: &str) -> String {
     token.chars().take(3).collect()
 }
 
+/// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`: the same data to
+/// a JSON parser, but no markup a user wrote appears in the file (they occur only inside
+/// strings, where the escapes are valid).
+fn json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .into_bytes()
+}
+
 fn clip(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
@@ -151,10 +162,7 @@ pub fn index_files(site: &Site) -> Vec<Page> {
         chunk: CHUNK,
         shards: shards.keys().cloned().collect(),
     };
-    pages.push((
-        "search/meta.json".into(),
-        serde_json::to_vec(&meta).unwrap_or_default(),
-    ));
+    pages.push(("search/meta.json".into(), json(&meta)));
     let shard_pages: Vec<Page> = shards
         .par_iter()
         .map(|(name, tokens)| {
@@ -163,17 +171,14 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                     "search/shard/{}.json",
                     super::super::index::url_segment(name)
                 ),
-                serde_json::to_vec(tokens).unwrap_or_default(),
+                json(tokens),
             )
         })
         .collect();
     pages.extend(shard_pages);
     for (n, chunk) in docs.chunks(CHUNK).enumerate() {
         let entries: Vec<&DocEntry> = chunk.iter().map(|d| &d.entry).collect();
-        pages.push((
-            format!("search/docs/{n}.json"),
-            serde_json::to_vec(&entries).unwrap_or_default(),
-        ));
+        pages.push((format!("search/docs/{n}.json"), json(&entries)));
     }
     for (id, d) in docs.iter().enumerate() {
         pages.push((
@@ -201,4 +206,21 @@ fn strip_tags(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_records_hold_no_markup() {
+        let bytes = json(&["<script>alert(1)</script> & co"]);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            !text.contains('<') && !text.contains('>') && !text.contains('&'),
+            "{text}"
+        );
+        let back: Vec<String> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, ["<script>alert(1)</script> & co"]);
+    }
 }
