@@ -12,12 +12,21 @@ use scholion::cli::{Cli, Command, NewWhat};
 use scholion::pipeline::{self, Outcome, Request};
 use scholion::{scaffold, serve};
 
+/// `eprintln!` that ignores a closed stderr: `scholion check 2>&1 | head` must not panic
+/// when `head` stops reading.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            say!("error: {err:#}");
             ExitCode::from(1)
         }
     }
@@ -31,11 +40,11 @@ fn root(dir: Option<PathBuf>) -> PathBuf {
 pub fn report(outcome: &Outcome, done: &str) -> ExitCode {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in &outcome.diagnostics {
-        eprintln!("{}\n", d.render(color));
+        say!("{}\n", d.render(color));
     }
     let (errors, warnings) = (outcome.errors(), outcome.warnings());
     if outcome.failed {
-        eprintln!(
+        say!(
             "error: failed with {errors} error{} and {warnings} warning{}",
             plural(errors),
             plural(warnings)
@@ -43,9 +52,9 @@ pub fn report(outcome: &Outcome, done: &str) -> ExitCode {
         ExitCode::from(1)
     } else {
         if warnings > 0 {
-            eprintln!("warning: {warnings} warning{}", plural(warnings));
+            say!("warning: {warnings} warning{}", plural(warnings));
         }
-        eprintln!("{done}");
+        say!("{done}");
         ExitCode::SUCCESS
     }
 }
@@ -112,7 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         })?,
         Command::Init { dir } => {
             scaffold::init(&dir)?;
-            eprintln!(
+            say!(
                 "Created a new reader in {}.\nNext: scholion build {0}   (or: scholion serve {0})",
                 dir.display()
             );
@@ -123,7 +132,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 NewWhat::Essay { title, dir } => scaffold::new_essay(&root(dir), &title)?,
                 NewWhat::Term { term, dir } => scaffold::new_term(&root(dir), &term)?,
             };
-            eprintln!("Created {}", path.display());
+            say!("Created {}", path.display());
             ExitCode::SUCCESS
         }
     })
