@@ -263,7 +263,21 @@ pub(super) fn split_text<'a>(
                 let inner = &text[i + 1..i + 1 + close];
                 if inner.contains('@') && !inner.contains('[') {
                     let base = locate(inner);
-                    if let Some(cluster) = parse_bracket(inner, base, use_count) {
+                    if let Some(mut cluster) = parse_bracket(inner, base, use_count) {
+                        // The parsed text may be longer than its source (smart quotes,
+                        // entities, U+FFFD for NUL), so offsets counted in it can fall
+                        // past the source: find each `@key` in the source instead.
+                        let mut from = base.saturating_sub(range.start);
+                        for item in &mut cluster.items {
+                            let needle = format!("@{}", item.key);
+                            match source.get(from..).and_then(|s| s.find(&needle)) {
+                                Some(j) => {
+                                    item.offset = range.start + from + j;
+                                    from += j + needle.len();
+                                }
+                                None => item.offset = base,
+                            }
+                        }
                         push_text(nodes, &text[out_start..i]);
                         nodes.push((Node::Cite(cluster), range.clone()));
                         i += close + 2;
@@ -325,6 +339,31 @@ pub(super) fn split_text<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (fuzz/fuzz_targets/markdown.rs): smart punctuation made the text of a
+    /// bracketed citation longer than its source, and the key's offset pointed past the body.
+    #[test]
+    fn citation_offsets_stay_in_the_source_after_smart_quotes() {
+        let body = "Text [''@wang201<]ext and [see '' @b; @b, p. 2].\n";
+        let a = crate::markdown::annotate(body, &|_| true);
+        let mut keys = Vec::new();
+        for (node, _) in &a.nodes {
+            if let crate::markdown::Node::Cite(c) = node {
+                for item in &c.items {
+                    assert!(
+                        body[item.offset..].starts_with(&format!("@{}", item.key)),
+                        "{item:?}"
+                    );
+                    keys.push(item.offset);
+                }
+            }
+        }
+        assert_eq!(keys.len(), 3);
+        assert!(
+            keys[1] < keys[2],
+            "a repeated key is found at its own place"
+        );
+    }
 
     fn clusters(text: &str, keys: &[&str]) -> Vec<Cluster> {
         let mut nodes = Vec::new();
