@@ -1,7 +1,9 @@
 //! The one integration test binary: real projects built by the real `scholion` binary,
 //! output parsed and its links followed.
 
+mod catalogue;
 mod citations;
+mod escaping;
 mod foundation;
 mod glossary;
 mod reader;
