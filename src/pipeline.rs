@@ -59,6 +59,7 @@ pub fn timing(stage: &str, since: std::time::Instant) {
 #[derive(Default)]
 pub struct Caches {
     pub scans: ScanCache,
+    pub files: content::LoadCache,
     pub bibliography: Mutex<Option<(u64, Arc<Bibliography>)>>,
 }
 
@@ -127,7 +128,7 @@ pub fn load_with(
     let (content, bib) = rayon::join(
         || {
             let t = std::time::Instant::now();
-            let c = content::load(root, &content_dir, diagnostics);
+            let c = content::load_cached(root, &content_dir, diagnostics, caches.map(|c| &c.files));
             timing("content", t);
             c
         },

@@ -93,6 +93,9 @@ pub struct Builder {
     request: Request,
     caches: Caches,
     next_id: u64,
+    /// The theme the last good generation was checked with: sample pages are rendered
+    /// (to surface template errors at once) only when the theme changes.
+    checked_theme: Option<u64>,
 }
 
 impl Builder {
@@ -106,6 +109,7 @@ impl Builder {
             },
             caches: Caches::default(),
             next_id: 1,
+            checked_theme: None,
         }
     }
 
@@ -114,6 +118,7 @@ impl Builder {
         let diagnostics = Diagnostics::new();
         let loaded = pipeline::load_with(&self.request, &diagnostics, Some(&self.caches));
         let mut generation = None;
+        let mut theme_checked = None;
         if let Some((site, theme)) = loaded
             && diagnostics.error_count() == 0
         {
@@ -123,12 +128,16 @@ impl Builder {
                 theme,
                 pages: Mutex::new(HashMap::new()),
             };
-            for rel in render::sample_paths(&g.site) {
-                if let Some(Err(d)) = render::render_path(&g.site, &g.theme, &rel) {
-                    diagnostics.push(d);
-                    break;
+            let fingerprint = g.theme.fingerprint();
+            if self.checked_theme != Some(fingerprint) {
+                for rel in render::sample_paths(&g.site) {
+                    if let Some(Err(d)) = render::render_path(&g.site, &g.theme, &rel) {
+                        diagnostics.push(d);
+                        break;
+                    }
                 }
             }
+            theme_checked = Some(fingerprint);
             generation = Some(g);
         }
         let sorted = diagnostics.into_sorted();
@@ -139,6 +148,7 @@ impl Builder {
         match generation {
             Some(g) if !errors => {
                 self.next_id += 1;
+                self.checked_theme = theme_checked;
                 Ok((g, text))
             }
             _ => Err(text.join("\n\n")),

@@ -94,6 +94,23 @@ pub struct Content {
 /// Find and load every content file under `content_dir`. `root` is the project root, used to
 /// make display paths. Problems go to `diagnostics`; bad files are left out.
 pub fn load(root: &Path, content_dir: &Path, diagnostics: &Diagnostics) -> Content {
+    load_cached(root, content_dir, diagnostics, None)
+}
+
+/// Parsed files kept between `serve` rebuilds, keyed by path, size and modification time:
+/// a file that has not changed parses to the same thing, so it is taken from here.
+#[derive(Default)]
+pub struct LoadCache {
+    files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), (Loaded, Vec<Diagnostic>)>>,
+}
+
+/// `load`, reusing files parsed by an earlier run when their text is unchanged.
+pub fn load_cached(
+    root: &Path,
+    content_dir: &Path,
+    diagnostics: &Diagnostics,
+    cache: Option<&LoadCache>,
+) -> Content {
     let mut paths: Vec<(DocKind, PathBuf)> = Vec::new();
     if !content_dir.is_dir() {
         diagnostics.push(
@@ -150,7 +167,7 @@ pub fn load(root: &Path, content_dir: &Path, diagnostics: &Diagnostics) -> Conte
         .par_iter()
         .map(|(kind, path)| {
             let display = display_path(root, path);
-            match load_file(*kind, path, &display) {
+            match load_file(*kind, path, &display, cache) {
                 Ok((loaded, warnings)) => {
                     diagnostics.extend(warnings);
                     Some(loaded)
@@ -196,7 +213,8 @@ pub fn reading_order(a: &Essay, b: &Essay) -> std::cmp::Ordering {
     key(a).cmp(&key(b))
 }
 
-enum Loaded {
+#[derive(Clone)]
+pub enum Loaded {
     Home(Home),
     Essay(Box<Essay>),
     Term(Box<Term>),
@@ -251,8 +269,56 @@ fn load_file(
     kind: DocKind,
     path: &Path,
     display: &Path,
+    cache: Option<&LoadCache>,
 ) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let Some(cache) = cache else {
+        let text = read_text(path, display).map_err(|d| vec![d])?;
+        return parse_file(kind, path, display, text);
+    };
+    // Keyed by what `stat` says (size and modification time, to the nanosecond): an
+    // editor's save changes the time, so an unchanged key means unchanged text, and
+    // unchanged files are not even read.
+    let stamp = std::fs::metadata(path).ok().and_then(|m| {
+        let modified = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some((m.len(), modified.as_nanos()))
+    });
+    let key = stamp.map(|(len, nanos)| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (kind, len, nanos).hash(&mut h);
+        (path.to_path_buf(), h.finish())
+    });
+    if let Some(key) = &key
+        && let Some(hit) = cache
+            .files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+    {
+        return Ok(hit.clone());
+    }
     let text = read_text(path, display).map_err(|d| vec![d])?;
+    let parsed = parse_file(kind, path, display, text)?;
+    if let Some(key) = key {
+        cache
+            .files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, parsed.clone());
+    }
+    Ok(parsed)
+}
+
+fn parse_file(
+    kind: DocKind,
+    path: &Path,
+    display: &Path,
+    text: String,
+) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
     let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
     let body_offset = split.body_offset;
     let stem = path
