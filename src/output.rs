@@ -150,8 +150,7 @@ impl Staging {
                 .with_context(|| format!("cannot move the new site into {}", self.out.display()));
         }
         if had_old {
-            std::fs::remove_dir_all(&old)
-                .with_context(|| format!("cannot remove {}", old.display()))?;
+            remove_tree(&old).with_context(|| format!("cannot remove {}", old.display()))?;
         }
         Ok(())
     }
@@ -160,6 +159,35 @@ impl Staging {
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Remove a folder we moved aside, its subfolders in parallel (removing a site of 10,000
+/// pages one file at a time took seconds).
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.par_iter().try_for_each(|p| {
+        // Never follow a symlink out of the folder: remove the link itself.
+        let meta = std::fs::symlink_metadata(p)?;
+        if meta.is_dir() {
+            let children: Vec<PathBuf> = std::fs::read_dir(p)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            children.par_iter().try_for_each(|c| {
+                if std::fs::symlink_metadata(c)?.is_dir() {
+                    std::fs::remove_dir_all(c)
+                } else {
+                    std::fs::remove_file(c)
+                }
+            })?;
+            std::fs::remove_dir(p)
+        } else {
+            std::fs::remove_file(p)
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 /// A relative output path that cannot escape its folder.

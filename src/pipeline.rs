@@ -48,8 +48,13 @@ impl Outcome {
 /// With `SCHOLION_TIMINGS` set, print how long a stage took (for profiling builds).
 pub fn timing(stage: &str, since: std::time::Instant) {
     if std::env::var_os("SCHOLION_TIMINGS").is_some() {
+        // Resident memory now, from /proc (Linux), to see where memory goes.
+        let rss_mb = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .map_or(0, |pages| pages * 4096 / (1 << 20));
         eprintln!(
-            "timing: {stage}: {:.1} ms",
+            "timing: {stage}: {:.1} ms (resident {rss_mb} MB)",
             since.elapsed().as_secs_f64() * 1000.0
         );
     }
@@ -213,6 +218,7 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     };
     let count = AtomicUsize::new(0);
     let write_error = std::sync::Mutex::new(None::<anyhow::Error>);
+    let render_start = std::time::Instant::now();
     let errors = render::render_site(&site, &theme, &|(path, bytes): Page| {
         count.fetch_add(1, Ordering::Relaxed);
         if let Err(err) = staging.put(&path, &bytes) {
@@ -222,6 +228,7 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
                 .get_or_insert(err);
         }
     });
+    timing("render + write", render_start);
     diagnostics.extend(errors);
     if let Some(err) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         diagnostics.push(

@@ -97,11 +97,14 @@ pub fn load(root: &Path, content_dir: &Path, diagnostics: &Diagnostics) -> Conte
     load_cached(root, content_dir, diagnostics, None)
 }
 
+/// A parsed file and the warnings parsing it gave.
+type ParsedFile = (Loaded, Vec<Diagnostic>);
+
 /// Parsed files kept between `serve` rebuilds, keyed by path, size and modification time:
 /// a file that has not changed parses to the same thing, so it is taken from here.
 #[derive(Default)]
 pub struct LoadCache {
-    files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), (Loaded, Vec<Diagnostic>)>>,
+    files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), ParsedFile>>,
 }
 
 /// `load`, reusing files parsed by an earlier run when their text is unchanged.

@@ -522,7 +522,7 @@ impl Bibliography {
             t.to_string()
         };
         let first = forms.first().map(String::as_str).unwrap_or("");
-        let core = if self.note_style {
+        if self.note_style {
             first.to_string()
         } else if narrative {
             // hayagriva may put the layout prefix before a prose citation: "(Fu et al. (2013)".
@@ -554,8 +554,7 @@ impl Bibliography {
             rest.to_string()
         } else {
             strip_affixes(first)
-        };
-        core
+        }
     }
 }
 

@@ -67,6 +67,15 @@ pub struct Site {
     pub tags: BTreeMap<String, (String, Vec<usize>)>,
     /// Terms whose `see-also` names each term (the other direction).
     pub see_also_from: HashMap<usize, Vec<usize>>,
+    /// Built essays in reading order, and each essay's position in that list.
+    pub published: Vec<usize>,
+    pub published_pos: Vec<Option<usize>>,
+    /// Glossary slug → term.
+    pub term_slugs: HashMap<String, usize>,
+    /// What each use of a built document resolved to (the use-map, forwards).
+    pub use_targets: HashMap<DocId, Vec<Option<Target>>>,
+    /// Source → built essays whose `annotates` names it.
+    pub annotated_by: HashMap<usize, Vec<usize>>,
 }
 
 impl Site {
@@ -80,7 +89,7 @@ impl Site {
     }
 
     pub fn published_essays(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.content.essays.len()).filter(|&i| self.is_published(i))
+        self.published.iter().copied()
     }
 
     pub fn file(&self, doc: DocId) -> &SourceFile {
@@ -274,7 +283,26 @@ pub fn index(
         uses_of: HashMap::new(),
         tags: BTreeMap::new(),
         see_also_from: HashMap::new(),
+        published: Vec::new(),
+        published_pos: Vec::new(),
+        term_slugs: HashMap::new(),
+        use_targets: HashMap::new(),
+        annotated_by: HashMap::new(),
     };
+    site.published = (0..site.content.essays.len())
+        .filter(|&i| site.is_published(i))
+        .collect();
+    site.published_pos = vec![None; site.content.essays.len()];
+    for (pos, &i) in site.published.iter().enumerate() {
+        site.published_pos[i] = Some(pos);
+    }
+    site.term_slugs = site
+        .content
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.slug.clone(), i))
+        .collect();
 
     // Every document is checked (drafts too), but only built ones enter the use-map.
     let mut all_docs: Vec<DocId> = Vec::new();
@@ -317,23 +345,36 @@ pub fn index(
 
     // Invert into target → uses, from built documents only.
     let mut uses_of: HashMap<Target, Vec<UseRef>> = HashMap::new();
+    let mut use_targets: HashMap<DocId, Vec<Option<Target>>> = HashMap::new();
     for doc in site.built_docs() {
-        for (index, u) in site.scan(doc).uses.iter().enumerate() {
-            if let Some(target) = namespace.target_of(&site, u) {
-                if Target::Term(match doc {
-                    DocId::Term(i) => i,
-                    _ => usize::MAX,
-                }) == target
-                {
-                    continue; // a term's definition mentioning itself is not a use
-                }
-                uses_of
-                    .entry(target)
-                    .or_default()
-                    .push(UseRef { doc, index });
+        let uses = &site.scan(doc).uses;
+        let mut targets = Vec::with_capacity(uses.len());
+        for (index, u) in uses.iter().enumerate() {
+            let target = namespace.target_of(&site, u);
+            targets.push(target);
+            let Some(target) = target else { continue };
+            if matches!((doc, target), (DocId::Term(a), Target::Term(b)) if a == b) {
+                continue; // a term's definition mentioning itself is not a use
             }
+            uses_of
+                .entry(target)
+                .or_default()
+                .push(UseRef { doc, index });
+        }
+        use_targets.insert(doc, targets);
+    }
+    site.use_targets = use_targets;
+    let mut annotated_by: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &i in &site.published {
+        if let Some(k) = site.content.essays[i]
+            .annotates
+            .as_ref()
+            .and_then(|a| site.bib.index_of(&a.value))
+        {
+            annotated_by.entry(k).or_default().push(i);
         }
     }
+    site.annotated_by = annotated_by;
     site.uses_of = uses_of;
 
     check_front_matter_references(&mut site, diagnostics);

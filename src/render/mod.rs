@@ -177,9 +177,7 @@ fn job_for(site: &Site, rel: &str) -> Option<Job> {
                 .find(|&i| site.content.essays[i].slug == *slug)?,
         ),
         ["glossary", "index.html"] => Job::Glossary,
-        ["glossary", slug, "index.html"] => {
-            Job::Term(site.content.terms.iter().position(|t| t.slug == *slug)?)
-        }
+        ["glossary", slug, "index.html"] => Job::Term(*site.term_slugs.get(*slug)?),
         ["citations", "index.html"] => Job::Citations,
         ["citations", seg, "index.html"] => Job::Source(
             site.bib
@@ -475,7 +473,7 @@ impl Renderer<'_> {
         ids.iter()
             .filter_map(|id| {
                 if let Some(slug) = id.strip_prefix("term:") {
-                    let i = site.content.terms.iter().position(|t| t.slug == slug)?;
+                    let i = *site.term_slugs.get(slug)?;
                     let term = &site.content.terms[i];
                     Some(CardView {
                         id: id.clone(),
@@ -646,8 +644,8 @@ impl Renderer<'_> {
         let site = self.site;
         let e = &site.content.essays[i];
         let rendered = self.markdown(DocId::Essay(i));
-        let published: Vec<usize> = site.published_essays().collect();
-        let pos = published.iter().position(|&j| j == i);
+        let published = &site.published;
+        let pos = site.published_pos[i];
         let link = |j: usize| LinkView {
             title: site.content.essays[j].title.clone(),
             url: site.essay_url(j),
@@ -675,27 +673,16 @@ impl Renderer<'_> {
         // Terms used and works cited, from this essay's resolved uses.
         let mut terms: Vec<usize> = Vec::new();
         let mut cited: Vec<usize> = Vec::new();
-        for u in &site.essay_scans[i].uses {
-            match &u.kind {
-                markdown::UseKind::Cite(item) => {
-                    if let Some(k) = site.bib.index_of(&item.key)
-                        && !cited.contains(&k)
-                    {
-                        cited.push(k);
-                    }
-                }
-                markdown::UseKind::Xref { target, .. } => {
-                    if let Some(t) = site.content.terms.iter().position(|t| {
-                        t.slug == *target
-                            || t.name.eq_ignore_ascii_case(target)
-                            || t.aliases
-                                .iter()
-                                .any(|a| a.value.eq_ignore_ascii_case(target))
-                    }) && !terms.contains(&t)
-                    {
-                        terms.push(t);
-                    }
-                }
+        let targets = site
+            .use_targets
+            .get(&DocId::Essay(i))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for target in targets.iter().flatten() {
+            match *target {
+                Target::Source(k) if !cited.contains(&k) => cited.push(k),
+                Target::Term(t) if !terms.contains(&t) => terms.push(t),
+                _ => {}
             }
         }
         cited.sort_unstable(); // bibliography order is the style's order
@@ -740,13 +727,7 @@ impl Renderer<'_> {
         let site = self.site;
         let term = &site.content.terms[i];
         let rendered = self.markdown(DocId::Term(i));
-        let slugs: std::collections::HashMap<&str, usize> = site
-            .content
-            .terms
-            .iter()
-            .enumerate()
-            .map(|(j, t)| (t.slug.as_str(), j))
-            .collect();
+        let slugs = &site.term_slugs;
         let mut see_also: Vec<usize> = term
             .see_also
             .iter()
@@ -782,14 +763,12 @@ impl Renderer<'_> {
             .map(|d| format!("https://doi.org/{d}"))
             .or_else(|| s.url.clone());
         let annotated_by: Vec<LinkView> = site
-            .published_essays()
-            .filter(|&j| {
-                site.content.essays[j]
-                    .annotates
-                    .as_ref()
-                    .is_some_and(|a| a.value == s.key)
-            })
-            .map(|j| LinkView {
+            .annotated_by
+            .get(&i)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&j| LinkView {
                 title: site.content.essays[j].title.clone(),
                 url: site.essay_url(j),
             })

@@ -5,12 +5,11 @@
 //! - `shard/<prefix>.json`: tokens starting with `<prefix>` (their first three characters)
 //!   → postings `[doc, count]`, at most `MAX_POSTINGS` per token (the docs that use it most);
 //! - `docs/<n>.json`: titles, URLs, kinds and summaries of documents `n*CHUNK ..`;
-//! - `text/<doc>.txt`: the first `MAX_TEXT` bytes of a document's text, for excerpts.
 //!
 //! A query downloads `meta.json`, one shard per word, the doc chunks of its top results and
-//! their texts: a few hundred KB however large the reader grows (see the search benchmark).
+//! (for excerpts) the pages of its ten best results: a few hundred KB however large the reader grows (see the search benchmark).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -20,7 +19,6 @@ use crate::index::Site;
 
 pub const CHUNK: usize = 100;
 pub const MAX_POSTINGS: usize = 400;
-pub const MAX_TEXT: usize = 12 * 1024;
 
 #[derive(Serialize)]
 struct Meta {
@@ -126,21 +124,34 @@ pub fn index_files(site: &Site) -> Vec<Page> {
         });
     }
 
-    // Count tokens per document in parallel, then merge in document order.
-    let counts: Vec<BTreeMap<String, u32>> = docs
-        .par_iter()
-        .map(|d| {
-            let mut m: BTreeMap<String, u32> = BTreeMap::new();
-            for t in tokens(&d.text) {
-                *m.entry(t).or_insert(0) += 1;
+    // Count tokens per document in parallel, a block of documents at a time (so the
+    // per-document counts of a large reader are never all held at once), and merge them
+    // in document order. Each document is lowercased once and its tokens borrowed from it.
+    let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+    for (block, chunk) in docs.chunks(512).enumerate() {
+        let counts: Vec<Vec<(String, u32)>> = chunk
+            .par_iter()
+            .map(|d| {
+                let lower = d.text.to_lowercase();
+                let mut m: HashMap<&str, u32> = HashMap::new();
+                for t in lower.split(|c: char| !c.is_alphanumeric()) {
+                    if t.len() >= 2 && (t.len() > 4 || t.chars().nth(1).is_some()) {
+                        *m.entry(t).or_insert(0) += 1;
+                    }
+                }
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            })
+            .collect();
+        for (offset, doc_counts) in counts.into_iter().enumerate() {
+            let id = (block * 512 + offset) as u32;
+            for (token, n) in doc_counts {
+                match postings.get_mut(&token) {
+                    Some(list) => list.push((id, n)),
+                    None => {
+                        postings.insert(token, vec![(id, n)]);
+                    }
+                }
             }
-            m
-        })
-        .collect();
-    let mut postings: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
-    for (id, m) in counts.into_iter().enumerate() {
-        for (token, n) in m {
-            postings.entry(token).or_default().push((id as u32, n));
         }
     }
     let mut shards: BTreeMap<String, BTreeMap<String, Vec<(u32, u32)>>> = BTreeMap::new();
@@ -179,12 +190,6 @@ pub fn index_files(site: &Site) -> Vec<Page> {
     for (n, chunk) in docs.chunks(CHUNK).enumerate() {
         let entries: Vec<&DocEntry> = chunk.iter().map(|d| &d.entry).collect();
         pages.push((format!("search/docs/{n}.json"), json(&entries)));
-    }
-    for (id, d) in docs.iter().enumerate() {
-        pages.push((
-            format!("search/text/{id}.txt"),
-            clip(&d.text, MAX_TEXT).as_bytes().to_vec(),
-        ));
     }
     pages
 }

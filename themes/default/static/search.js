@@ -18,6 +18,21 @@
     }
     return cache[path];
   }
+  // The readable text of a result's page (its main content), with two empty header lines
+  // so `excerpt` can skip them as it skips the title lines of the index.
+  var pages = {};
+  function pageText(url) {
+    if (!pages[url]) {
+      pages[url] = fetch(url).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
+        var d = new DOMParser().parseFromString(html, "text/html");
+        var main = d.querySelector(".essay-body, .term .prose, .source .entry, main");
+        if (!main) return "";
+        main.querySelectorAll(".sidenote, .endnotes, template, nav").forEach(function (n) { n.remove(); });
+        return "\n\n" + main.textContent;
+      }).catch(function () { return ""; });
+    }
+    return pages[url];
+  }
   function words(q) {
     var seen = {};
     return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (w) {
@@ -81,8 +96,12 @@
         if (!ids.length) { say("No results for “" + q.trim() + "”."); return; }
         return Promise.all(ids.map(function (id) {
           var n = Math.floor(id / meta.chunk);
-          return Promise.all([get("docs/" + n + ".json"), get("text/" + id + ".txt", true).catch(function () { return ""; })]).then(function (r) {
-            return { doc: r[0][id - n * meta.chunk], text: r[1] };
+          return get("docs/" + n + ".json").then(function (chunk) {
+            var doc = chunk[id - n * meta.chunk];
+            // Excerpts come from the page itself, for the best ten results only.
+            var rank = ids.indexOf(id);
+            var text = rank < 10 ? pageText(doc.u) : Promise.resolve("");
+            return text.then(function (t) { return { doc: doc, text: t }; });
           });
         })).then(function (results) {
           if (mine !== run) return;
