@@ -170,6 +170,12 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
                 }
             }
             Node::Cite(cluster) => {
+                // A bracketed citation leaves no text behind: drop the space before it so
+                // the sentence reads "states." and not "states ." (contexts, search).
+                if !cluster.narrative {
+                    let trimmed = block.text.trim_end().len();
+                    block.text.truncate(trimmed);
+                }
                 let at = block.text.len();
                 for item in &cluster.items {
                     block.marks.push((item.use_index, at, at));
@@ -280,7 +286,7 @@ mod tests {
         assert_eq!(s.uses[0].section, Some(0));
         assert_eq!(s.uses[0].context.label, "sovereignty");
         assert_eq!(s.uses[0].context.before, "The ");
-        assert_eq!(s.uses[0].context.after, " idea spread .");
+        assert_eq!(s.uses[0].context.after, " idea spread.");
         assert_eq!(
             s.uses[2].section,
             Some(1),

@@ -578,7 +578,15 @@ impl Renderer<'_> {
         };
         let label_html = match site.resolved.get(&u.doc).and_then(|r| r.get(u.index)) {
             Some(ResolvedUse::Cite { html, .. }) if the_use.context.label.is_empty() => {
-                html.clone()
+                // Shown as in the essay: "(Ludwig 2015)" inside the sentence.
+                match &the_use.kind {
+                    markdown::UseKind::Cite(item) if !item.narrative => {
+                        let style = &site.bib.cite_style;
+                        let space = if the_use.context.before.is_empty() { "" } else { " " };
+                        format!("{space}{}{html}{}", escape(&style.open), escape(&style.close))
+                    }
+                    _ => html.clone(),
+                }
             }
             Some(ResolvedUse::Link {
                 display: Some(display),
