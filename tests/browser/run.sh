@@ -84,6 +84,7 @@ export READER_URL="http://127.0.0.1:$READER_PORT/reader/"
 export ROOT_URL="http://127.0.0.1:$ROOT_PORT/"
 export READER_DIR="$WORK/reader" ROOT_DIR="$WORK/root"
 export CHROMIUM=/usr/bin/chromium
+export SCHOLION
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$REPO/target/screenshots}"
 
 echo "== building the bundled reader with $SCHOLION"
