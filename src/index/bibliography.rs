@@ -523,7 +523,8 @@ impl Bibliography {
         };
         let first = forms.first().map(String::as_str).unwrap_or("");
         if self.note_style {
-            first.to_string()
+            // The note adds its own closing full stop after all its items.
+            first.trim().trim_end_matches('.').to_string()
         } else if narrative {
             // hayagriva may put the layout prefix before a prose citation: "(Fu et al. (2013)".
             let t = first.trim();
@@ -663,6 +664,7 @@ fn cite_style(style: &IndependentStyle) -> CiteStyle {
         open: layout.prefix.clone().unwrap_or_default(),
         close: layout.suffix.clone().unwrap_or_default(),
         delimiter: layout.delimiter.clone().unwrap_or_else(|| "; ".into()),
+        note: style.settings.class == StyleClass::Note,
     }
 }
 

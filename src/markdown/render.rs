@@ -39,6 +39,8 @@ pub struct CiteStyle {
     pub open: String,
     pub close: String,
     pub delimiter: String,
+    /// A note style (e.g. Chicago notes): each citation becomes a numbered note.
+    pub note: bool,
 }
 
 impl Default for CiteStyle {
@@ -47,6 +49,7 @@ impl Default for CiteStyle {
             open: "(".into(),
             close: ")".into(),
             delimiter: "; ".into(),
+            note: false,
         }
     }
 }
@@ -81,6 +84,13 @@ struct Renderer<'r> {
     definitions: HashMap<String, Vec<Node<'r>>>,
     references_seen: HashMap<String, usize>,
     heading_ids: HashMap<usize, String>,
+    /// Endnote text of note-style citations, by note number.
+    cite_notes: HashMap<usize, String>,
+}
+
+/// The note label of a note-style citation (`\0` keeps it apart from footnote labels).
+fn cite_note_label(use_index: usize) -> String {
+    format!("\0cite{use_index}")
 }
 
 /// Render a document's nodes. `uses` is indexed by use number.
@@ -131,7 +141,7 @@ pub fn render<'a>(
         main.push((node, range));
     }
 
-    // Number notes by first reference.
+    // Number notes by first reference (and, in a note style, every citation).
     let mut note_numbers = HashMap::new();
     for (node, _) in &main {
         if let Node::Event(Event::FootnoteReference(label)) = node
@@ -140,6 +150,13 @@ pub fn render<'a>(
         {
             let n = note_numbers.len() + 1;
             note_numbers.insert(label.to_string(), n);
+        }
+        if let Node::Cite(cluster) = node
+            && style.note
+            && let Some(first) = cluster.items.first()
+        {
+            let n = note_numbers.len() + 1;
+            note_numbers.insert(cite_note_label(first.use_index), n);
         }
     }
 
@@ -152,6 +169,7 @@ pub fn render<'a>(
         definitions: HashMap::new(),
         references_seen: HashMap::new(),
         heading_ids,
+        cite_notes: HashMap::new(),
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -167,6 +185,13 @@ pub fn render<'a>(
         let numbered: Vec<(String, usize)> =
             numbered.into_iter().map(|(l, n)| (l.clone(), *n)).collect();
         for (label, n) in numbered {
+            if let Some(text) = renderer.cite_notes.get(&n) {
+                let _ = writeln!(
+                    out,
+                    "<li id=\"note_{n}\"><p>{text}</p><a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"Back to note {n} in the text\">↩</a></li>"
+                );
+                continue;
+            }
             let body: Vec<(Node<'_>, usize)> = definitions
                 .get(&label)
                 .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
@@ -248,6 +273,9 @@ impl<'r> Renderer<'r> {
                     link_depth = link_depth.saturating_sub(1);
                     out.push(Event::InlineHtml("</a>".into()));
                 }
+                Node::Cite(cluster) if self.style.note && mode == Mode::Body => {
+                    self.cite_note(cluster, &mut out);
+                }
                 Node::Cite(cluster) => {
                     let mut html = String::from("<span class=\"citation\">");
                     if !cluster.narrative {
@@ -287,6 +315,63 @@ impl<'r> Renderer<'r> {
             }
         }
         out
+    }
+
+    /// A citation in a note style: a numbered sidenote (and endnote) holding the note text.
+    fn cite_note<'a>(&mut self, cluster: &super::Cluster, out: &mut Vec<Event<'a>>) {
+        let Some(first) = cluster.items.first() else {
+            return;
+        };
+        let Some(&n) = self.note_numbers.get(&cite_note_label(first.use_index)) else {
+            return;
+        };
+        let mut side = String::new();
+        let mut end = String::new();
+        for (i, item) in cluster.items.iter().enumerate() {
+            if i > 0 {
+                side.push_str("; ");
+                end.push_str("; ");
+            }
+            match self.uses.get(item.use_index) {
+                Some(ResolvedUse::Cite {
+                    href,
+                    card,
+                    html: text,
+                }) => {
+                    let _ = write!(
+                        side,
+                        "<a class=\"cite\" href=\"{}\" id=\"use_{}\"",
+                        escape(href),
+                        item.use_index
+                    );
+                    if let Some(card) = card {
+                        let _ = write!(side, " data-card=\"{}\"", escape(card));
+                        self.cards.insert(card.clone());
+                    }
+                    let _ = write!(side, ">{text}</a>");
+                    let _ = write!(
+                        end,
+                        "<a class=\"cite\" href=\"{}\">{text}</a>",
+                        escape(href)
+                    );
+                }
+                _ => {
+                    let _ = write!(side, "@{}", escape(&item.key));
+                    let _ = write!(end, "@{}", escape(&item.key));
+                }
+            }
+        }
+        if !side.ends_with('.') {
+            side.push('.');
+            end.push('.');
+        }
+        self.cite_notes.insert(n, end);
+        out.push(Event::InlineHtml(
+            format!(
+                "<sup class=\"note-ref\" id=\"noteref_{n}\"><a href=\"#note_{n}\" role=\"doc-noteref\" aria-describedby=\"sidenote_{n}\">{n}</a></sup><span class=\"sidenote\" id=\"sidenote_{n}\" hidden><span class=\"sidenote-number\">{n}</span> {side}</span>"
+            )
+            .into(),
+        ));
     }
 
     fn event<'a>(

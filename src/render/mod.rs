@@ -582,8 +582,16 @@ impl Renderer<'_> {
                 match &the_use.kind {
                     markdown::UseKind::Cite(item) if !item.narrative => {
                         let style = &site.bib.cite_style;
-                        let space = if the_use.context.before.is_empty() { "" } else { " " };
-                        format!("{space}{}{html}{}", escape(&style.open), escape(&style.close))
+                        let space = if the_use.context.before.is_empty() {
+                            ""
+                        } else {
+                            " "
+                        };
+                        format!(
+                            "{space}{}{html}{}",
+                            escape(&style.open),
+                            escape(&style.close)
+                        )
                     }
                     _ => html.clone(),
                 }

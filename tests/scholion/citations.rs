@@ -167,3 +167,43 @@ fn bibtex_accents_corporate_authors_and_yaml() {
         "(Müller and Durand 2001, 12)"
     );
 }
+
+#[test]
+fn note_styles_render_citations_as_numbered_notes() {
+    let p = Project::new();
+    p.write(
+        "book.toml",
+        &format!("{BOOK}\n[citations]\nstyle = \"chicago-notes\"\n"),
+    );
+    p.write("content/references.bib", BIB);
+    p.essay(
+        "a",
+        "title: A",
+        "Claim [@lieberthal1992, p. 33]. Two [see @wang2012; @freedomhouse2018] and an aside.[^n]\n\n[^n]: An aside.\n",
+    );
+    p.build().assert_ok();
+    let page = p.page("/essays/a/");
+    assert!(
+        page.select(".essay-body .citation").is_empty(),
+        "no in-text citations in a note style"
+    );
+    assert_eq!(page.texts(".note-ref a"), vec!["1", "2", "3"]);
+    let notes = page.texts(".endnotes li p");
+    assert_eq!(notes.len(), 3);
+    assert!(
+        notes[0].starts_with("Lieberthal, Bureaucracy") && notes[0].ends_with(", 33."),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        notes[1].starts_with("see Wang") && notes[1].contains("; Freedom House"),
+        "{}",
+        notes[1]
+    );
+    assert_eq!(notes[2], "An aside.");
+    assert_eq!(
+        page.attrs("#sidenote_1 a.cite", "href"),
+        vec!["/citations/lieberthal1992/"]
+    );
+    assert_eq!(page.attrs("#sidenote_1 a.cite", "id"), vec!["use_0"]);
+}
