@@ -174,8 +174,10 @@ pub fn check(request: &Request) -> Outcome {
     let mut pages = 0;
     if let Some((site, theme)) = load(request, &diagnostics) {
         let count = AtomicUsize::new(0);
-        let errors = render::render_site(&site, &theme, &|_page: Page| {
-            count.fetch_add(1, Ordering::Relaxed);
+        let errors = render::render_site(&site, &theme, &|(path, _): Page| {
+            if path.ends_with(".html") {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
         });
         diagnostics.extend(errors);
         pages = count.into_inner();
@@ -220,7 +222,10 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     let write_error = std::sync::Mutex::new(None::<anyhow::Error>);
     let render_start = std::time::Instant::now();
     let errors = render::render_site(&site, &theme, &|(path, bytes): Page| {
-        count.fetch_add(1, Ordering::Relaxed);
+        // The summary counts pages, not assets or search-index files.
+        if path.ends_with(".html") {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
         if let Err(err) = staging.put(&path, &bytes) {
             write_error
                 .lock()

@@ -6,6 +6,7 @@ mod citations;
 mod escaping;
 mod foundation;
 mod glossary;
+mod publish;
 mod reader;
 mod serve;
 mod support;
