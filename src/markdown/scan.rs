@@ -53,7 +53,25 @@ pub struct Scan {
     pub uses: Vec<Use>,
     pub first_paragraph: String,
     pub words: usize,
-    pub text: String,
+    /// Each lowercased word of the text and how often it occurs (for the search index);
+    /// kept instead of the text itself, which would double the memory of a large reader.
+    pub tokens: Vec<(Box<str>, u32)>,
+}
+
+/// Count the search words of `text` (lowercased, letters and digits, two or more
+/// characters) into `counts`.
+pub fn count_words(text: &str, counts: &mut HashMap<String, u32>) {
+    let lower = text.to_lowercase();
+    for t in lower.split(|c: char| !c.is_alphanumeric()) {
+        if t.chars().nth(1).is_some() {
+            match counts.get_mut(t) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(t.to_string(), 1);
+                }
+            }
+        }
+    }
 }
 
 struct Block {
@@ -212,12 +230,19 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
             u.section = *sec;
         }
     }
+    let mut counts = HashMap::new();
+    count_words(&text, &mut counts);
+    let mut tokens: Vec<(Box<str>, u32)> = counts
+        .into_iter()
+        .map(|(k, v)| (k.into_boxed_str(), v))
+        .collect();
+    tokens.sort_unstable();
     Scan {
         headings,
         uses,
         first_paragraph,
         words,
-        text,
+        tokens,
     }
 }
 

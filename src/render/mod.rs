@@ -356,7 +356,7 @@ impl Renderer<'_> {
             }
             Job::Glossary => {
                 let rows: Vec<TermRow> = (0..site.content.terms.len())
-                    .map(|i| self.term_row(i, true))
+                    .map(|i| self.term_row(i, Some(false)))
                     .collect();
                 let mut letters: BTreeMap<String, Vec<TermRow>> = BTreeMap::new();
                 for row in rows {
@@ -564,7 +564,9 @@ impl Renderer<'_> {
             .collect()
     }
 
-    fn use_view(&self, u: &UseRef) -> UseView {
+    /// A use for a page; `contexts` adds its sentence (term and source pages), left out
+    /// on the glossary index, which lists links only.
+    fn use_view(&self, u: &UseRef, contexts: bool) -> UseView {
         let site = self.site;
         let scan = site.scan(u.doc);
         let the_use = &scan.uses[u.index];
@@ -576,6 +578,17 @@ impl Renderer<'_> {
                 .map(|(k, v)| format!("{} {v}", locator_label(*k))),
             _ => None,
         };
+        if !contexts {
+            return UseView {
+                href: format!("{}#use_{}", site.doc_url(u.doc), u.index),
+                section,
+                before: String::new(),
+                label: String::new(),
+                label_html: String::new(),
+                after: String::new(),
+                locator,
+            };
+        }
         let label_html = match site.resolved.get(&u.doc).and_then(|r| r.get(u.index)) {
             Some(ResolvedUse::Cite { html, .. }) if the_use.context.label.is_empty() => {
                 // Shown as in the essay: "(Ludwig 2015)" inside the sentence.
@@ -613,7 +626,7 @@ impl Renderer<'_> {
         }
     }
 
-    fn uses_by_doc(&self, target: Target) -> Vec<UsesByDoc> {
+    fn uses_by_doc(&self, target: Target, contexts: bool) -> Vec<UsesByDoc> {
         let site = self.site;
         let mut groups: Vec<UsesByDoc> = Vec::new();
         let mut last: Option<DocId> = None;
@@ -632,13 +645,14 @@ impl Renderer<'_> {
                 last = Some(u.doc);
             }
             if let Some(g) = groups.last_mut() {
-                g.uses.push(self.use_view(u));
+                g.uses.push(self.use_view(u, contexts));
             }
         }
         groups
     }
 
-    fn term_row(&self, i: usize, with_uses: bool) -> TermRow {
+    /// A term for a page: `uses` None (no uses), Some(false) (links), Some(true) (with context).
+    fn term_row(&self, i: usize, uses: Option<bool>) -> TermRow {
         let site = self.site;
         let term = &site.content.terms[i];
         TermRow {
@@ -648,10 +662,9 @@ impl Renderer<'_> {
             short: self.short(i),
             aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
             count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
-            uses: if with_uses {
-                self.uses_by_doc(Target::Term(i))
-            } else {
-                Vec::new()
+            uses: match uses {
+                Some(contexts) => self.uses_by_doc(Target::Term(i), contexts),
+                None => Vec::new(),
             },
         }
     }
@@ -722,7 +735,7 @@ impl Renderer<'_> {
                 count: 0,
             })
             .collect();
-        let terms_used: Vec<TermRow> = terms.into_iter().map(|t| self.term_row(t, false)).collect();
+        let terms_used: Vec<TermRow> = terms.into_iter().map(|t| self.term_row(t, None)).collect();
         let card = &self.essay_cards(std::iter::once(i))[0];
         let mut ctx = self.ctx();
         ctx.insert("essay", card);
@@ -763,7 +776,7 @@ impl Renderer<'_> {
             })
             .collect();
         let mut ctx = self.ctx();
-        ctx.insert("term", &self.term_row(i, true));
+        ctx.insert("term", &self.term_row(i, Some(true)));
         ctx.insert("html", &rendered.html);
         ctx.insert("cards", &self.cards(&rendered.cards));
         ctx.insert("see_also", &see_also);
@@ -789,7 +802,7 @@ impl Renderer<'_> {
                 url: site.essay_url(j),
             })
             .collect();
-        let uses = self.uses_by_doc(Target::Source(i));
+        let uses = self.uses_by_doc(Target::Source(i), true);
         let mut ctx = self.ctx();
         ctx.insert(
             "source",

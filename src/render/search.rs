@@ -35,9 +35,12 @@ struct DocEntry {
     s: String,
 }
 
-struct Doc {
+struct Doc<'a> {
     entry: DocEntry,
-    text: String,
+    /// Title-like text (title, subtitle, aliases…), tokenized here.
+    header: String,
+    /// The body's word counts, from the scan.
+    body: &'a [(Box<str>, u32)],
 }
 
 /// Lowercased words of two or more characters.
@@ -88,12 +91,8 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                     .clone()
                     .unwrap_or_else(|| clip(&scan.first_paragraph, 240).to_string()),
             },
-            text: format!(
-                "{}\n{}\n{}",
-                e.title,
-                e.subtitle.clone().unwrap_or_default(),
-                scan.text
-            ),
+            header: format!("{} {}", e.title, e.subtitle.clone().unwrap_or_default()),
+            body: &scan.tokens,
         });
     }
     for (i, t) in site.content.terms.iter().enumerate() {
@@ -108,7 +107,8 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                     .clone()
                     .unwrap_or_else(|| clip(&scan.first_paragraph, 240).to_string()),
             },
-            text: format!("{}\n{}\n{}", t.name, aliases.join(", "), scan.text),
+            header: format!("{} {}", t.name, aliases.join(", ")),
+            body: &scan.tokens,
         });
     }
     for (i, s) in site.bib.sources.iter().enumerate() {
@@ -120,7 +120,8 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                 k: "source",
                 s: plain.clone(),
             },
-            text: format!("{}\n{}\n{}", s.title, s.key, plain),
+            header: format!("{} {} {}", s.title, s.key, plain),
+            body: &[],
         });
     }
 
@@ -132,14 +133,17 @@ pub fn index_files(site: &Site) -> Vec<Page> {
         let counts: Vec<Vec<(String, u32)>> = chunk
             .par_iter()
             .map(|d| {
-                let lower = d.text.to_lowercase();
-                let mut m: HashMap<&str, u32> = HashMap::new();
-                for t in lower.split(|c: char| !c.is_alphanumeric()) {
-                    if t.len() >= 2 && (t.len() > 4 || t.chars().nth(1).is_some()) {
-                        *m.entry(t).or_insert(0) += 1;
+                let mut m: HashMap<String, u32> = HashMap::new();
+                crate::markdown::count_words(&d.header, &mut m);
+                for (t, n) in d.body {
+                    match m.get_mut(&**t) {
+                        Some(c) => *c += n,
+                        None => {
+                            m.insert(t.to_string(), *n);
+                        }
                     }
                 }
-                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                m.into_iter().collect::<Vec<(String, u32)>>()
             })
             .collect();
         for (offset, doc_counts) in counts.into_iter().enumerate() {
