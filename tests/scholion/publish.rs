@@ -74,7 +74,10 @@ fn topics_pages_and_every_url_under_the_base_path() {
     );
     // Every URL in every page, feed and sitemap is under the base path or absolute under the site.
     for (rel, bytes) in snapshot(&p.out()) {
-        if !matches!(rel.extension().and_then(|e| e.to_str()), Some("html" | "xml")) {
+        if !matches!(
+            rel.extension().and_then(|e| e.to_str()),
+            Some("html" | "xml")
+        ) {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
