@@ -277,44 +277,51 @@ impl<'r> Renderer<'r> {
                     self.cite_note(cluster, &mut out);
                 }
                 Node::Cite(cluster) => {
-                    let mut html = String::from("<span class=\"citation\">");
-                    if !cluster.narrative {
-                        html.push_str(&escape(&self.style.open));
-                    }
-                    for (i, item) in cluster.items.iter().enumerate() {
-                        if i > 0 {
-                            html.push_str(&escape(&self.style.delimiter));
-                        }
-                        match self.uses.get(item.use_index) {
-                            Some(ResolvedUse::Cite {
-                                href,
-                                card,
-                                html: text,
-                            }) => {
-                                let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
-                                if mode != Mode::Endnote {
-                                    let _ = write!(html, " id=\"use_{}\"", item.use_index);
-                                }
-                                if let Some(card) = card {
-                                    let _ = write!(html, " data-card=\"{}\"", escape(card));
-                                    self.cards.insert(card.clone());
-                                }
-                                let _ = write!(html, ">{text}</a>");
-                            }
-                            _ => {
-                                let _ = write!(html, "@{}", escape(&item.key));
-                            }
-                        }
-                    }
-                    if !cluster.narrative {
-                        html.push_str(&escape(&self.style.close));
-                    }
-                    html.push_str("</span>");
+                    let (open, close) = if cluster.narrative {
+                        (String::new(), String::new())
+                    } else {
+                        (escape(&self.style.open), escape(&self.style.close))
+                    };
+                    let delimiter = escape(&self.style.delimiter);
+                    let items = self.cite_links(&cluster.items, &delimiter, mode != Mode::Endnote);
+                    let html = format!("<span class=\"citation\">{open}{items}{close}</span>");
                     out.push(Event::InlineHtml(html.into()));
                 }
             }
         }
         out
+    }
+
+    /// The links of a citation's items, joined by `delimiter`; `ids` gives each its use
+    /// anchor (not in the endnote copy, so ids stay unique).
+    fn cite_links(&mut self, items: &[super::CiteItem], delimiter: &str, ids: bool) -> String {
+        let mut html = String::new();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                html.push_str(delimiter);
+            }
+            match self.uses.get(item.use_index) {
+                Some(ResolvedUse::Cite {
+                    href,
+                    card,
+                    html: text,
+                }) => {
+                    let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
+                    if ids {
+                        let _ = write!(html, " id=\"use_{}\"", item.use_index);
+                    }
+                    if let Some(card) = card {
+                        let _ = write!(html, " data-card=\"{}\"", escape(card));
+                        self.cards.insert(card.clone());
+                    }
+                    let _ = write!(html, ">{text}</a>");
+                }
+                _ => {
+                    let _ = write!(html, "@{}", escape(&item.key));
+                }
+            }
+        }
+        html
     }
 
     /// A citation in a note style: a numbered sidenote (and endnote) holding the note text.
@@ -325,42 +332,8 @@ impl<'r> Renderer<'r> {
         let Some(&n) = self.note_numbers.get(&cite_note_label(first.use_index)) else {
             return;
         };
-        let mut side = String::new();
-        let mut end = String::new();
-        for (i, item) in cluster.items.iter().enumerate() {
-            if i > 0 {
-                side.push_str("; ");
-                end.push_str("; ");
-            }
-            match self.uses.get(item.use_index) {
-                Some(ResolvedUse::Cite {
-                    href,
-                    card,
-                    html: text,
-                }) => {
-                    let _ = write!(
-                        side,
-                        "<a class=\"cite\" href=\"{}\" id=\"use_{}\"",
-                        escape(href),
-                        item.use_index
-                    );
-                    if let Some(card) = card {
-                        let _ = write!(side, " data-card=\"{}\"", escape(card));
-                        self.cards.insert(card.clone());
-                    }
-                    let _ = write!(side, ">{text}</a>");
-                    let _ = write!(
-                        end,
-                        "<a class=\"cite\" href=\"{}\">{text}</a>",
-                        escape(href)
-                    );
-                }
-                _ => {
-                    let _ = write!(side, "@{}", escape(&item.key));
-                    let _ = write!(end, "@{}", escape(&item.key));
-                }
-            }
-        }
+        let mut side = self.cite_links(&cluster.items, "; ", true);
+        let mut end = self.cite_links(&cluster.items, "; ", false);
         if !side.ends_with('.') {
             side.push('.');
             end.push('.');
