@@ -661,46 +661,46 @@ impl Namespace {
     fn build(content: &Content, diagnostics: &Diagnostics) -> Namespace {
         let mut slugs: HashMap<String, Vec<Target>> = HashMap::new();
         let mut names: HashMap<String, Vec<Target>> = HashMap::new();
-        let mut owner: HashMap<String, (Target, String)> = HashMap::new();
+        let mut owner: HashMap<String, Target> = HashMap::new();
         let describe = |t: Target| match t {
             Target::Essay(i) => format!("the essay {}", content.essays[i].file.path.display()),
             Target::Term(i) => format!("the term {}", content.terms[i].file.path.display()),
             Target::Source(_) => String::new(),
         };
-        for (i, essay) in content.essays.iter().enumerate() {
-            let t = Target::Essay(i);
-            if let Some((other, _)) = owner.get(&essay.slug) {
+        // Essays first, then terms: the second file to claim a slug gets the error.
+        let essays = content
+            .essays
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (Target::Essay(i), &e.slug, &e.file));
+        let terms = content
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (Target::Term(i), &t.slug, &t.file));
+        for (t, slug, file) in essays.chain(terms) {
+            if let Some(other) = owner.get(slug) {
+                let (message, hint) = match t {
+                    Target::Essay(_) => (
+                        format!("duplicate slug `{slug}`"),
+                        "rename a file or set `slug:`",
+                    ),
+                    _ => (
+                        format!(
+                            "duplicate id `{slug}`: essays and glossary terms share one namespace"
+                        ),
+                        "rename one of the files",
+                    ),
+                };
                 diagnostics.push(
-                    Diagnostic::error(format!("duplicate slug `{}`", essay.slug))
-                        .at(essay.file.location(0, 3))
-                        .hint(format!(
-                            "{} already uses it; rename a file or set `slug:`",
-                            describe(*other)
-                        )),
+                    Diagnostic::error(message)
+                        .at(file.location(0, 3))
+                        .hint(format!("{} already uses it; {hint}", describe(*other))),
                 );
             } else {
-                owner.insert(essay.slug.clone(), (t, "slug".into()));
+                owner.insert(slug.clone(), t);
             }
-            slugs.entry(essay.slug.clone()).or_default().push(t);
-        }
-        for (i, term) in content.terms.iter().enumerate() {
-            let t = Target::Term(i);
-            if let Some((other, _)) = owner.get(&term.slug) {
-                diagnostics.push(
-                    Diagnostic::error(format!(
-                        "duplicate id `{}`: essays and glossary terms share one namespace",
-                        term.slug
-                    ))
-                    .at(term.file.location(0, 3))
-                    .hint(format!(
-                        "{} already uses it; rename one of the files",
-                        describe(*other)
-                    )),
-                );
-            } else {
-                owner.insert(term.slug.clone(), (t, "slug".into()));
-            }
-            slugs.entry(term.slug.clone()).or_default().push(t);
+            slugs.entry(slug.clone()).or_default().push(t);
         }
         for (i, term) in content.terms.iter().enumerate() {
             let t = Target::Term(i);
@@ -715,7 +715,7 @@ impl Namespace {
                 if !mine.insert(name.clone()) {
                     continue; // an alias equal to its own term's name or slug is harmless
                 }
-                if let Some((other, _)) = owner.get(&name).filter(|(o, _)| *o != t) {
+                if let Some(other) = owner.get(&name).filter(|o| **o != t) {
                     diagnostics.push(
                         Diagnostic::error(format!("the {what} `{name}` is already taken"))
                             .at(location)
@@ -726,7 +726,7 @@ impl Namespace {
                     );
                     continue;
                 }
-                owner.insert(name.clone(), (t, what.into()));
+                owner.insert(name.clone(), t);
                 names.entry(name).or_default().push(t);
             }
         }
