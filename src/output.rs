@@ -6,7 +6,9 @@
 //! non-empty folder without it (unless `--force`), or any dangerous folder. (`serve` writes
 //! nothing: it renders pages into memory on request; see `serve.rs`.)
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
 
@@ -82,9 +84,24 @@ pub fn check_output_dir(
 }
 
 /// A staging folder being filled by a build.
+///
+/// The folder a build replaced is not deleted but kept beside the output as
+/// `.<out>.scholion-spare`, and the next build stages into it: it overwrites the files that
+/// are still there (skipping those whose bytes are unchanged) and removes the ones it did not
+/// produce. On ext4, creating a file allocates an inode, and the allocator skips inodes freed
+/// in the last minute; deleting the old site and creating 12,000 new files made a rebuild of
+/// 1,000 essays spend 1–3 s in the kernel (`find_inode_bit`, `recently_deleted` in `perf`),
+/// against 0.4 s for all the rest of the build. Rewriting files that exist reuses their
+/// inodes, and skipping unchanged ones (read and compare) halved the write stage again. The
+/// cost is a second copy of the site on disk.
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
+    spare: PathBuf,
+    /// Files the claimed spare held (relative paths); the build removes each one it writes,
+    /// and whatever is left at commit is stale.
+    stale: Mutex<HashSet<PathBuf>>,
+    reused: bool,
 }
 
 impl Staging {
@@ -102,18 +119,46 @@ impl Staging {
             .to_string_lossy()
             .to_string();
         let dir = parent.join(format!(".{name}.scholion-staging-{}", std::process::id()));
+        let spare = parent.join(format!(".{name}.scholion-spare"));
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
         }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(Staging { dir, out })
+        // Claiming the spare is one rename, so two builds can never share it.
+        let mut stale = HashSet::new();
+        let reused = std::fs::symlink_metadata(&spare).is_ok_and(|m| m.is_dir())
+            && std::fs::rename(&spare, &dir).is_ok();
+        if reused {
+            stale =
+                prepare_spare(&dir).with_context(|| format!("cannot reuse {}", dir.display()))?;
+        } else {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        Ok(Staging {
+            dir,
+            out,
+            spare,
+            stale: Mutex::new(stale),
+            reused,
+        })
     }
 
     /// Write one file (called from many threads).
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.dir.join(safe_relative(rel)?);
+        let rel = safe_relative(rel)?;
+        let path = self.dir.join(&rel);
+        if self.reused {
+            let existed = self
+                .stale
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&rel);
+            // Unchanged bytes: leave the file (and its modification time) alone.
+            if existed && std::fs::read(&path).is_ok_and(|old| old == bytes) {
+                return Ok(());
+            }
+        }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -121,8 +166,11 @@ impl Staging {
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// Swap the staging folder in place of the output folder.
+    /// Swap the staging folder in place of the output folder; the old output becomes the
+    /// spare.
     pub fn commit(self) -> Result<()> {
+        let stale = std::mem::take(&mut *self.stale.lock().unwrap_or_else(|e| e.into_inner()));
+        remove_stale(&self.dir, stale)?;
         std::fs::write(
             self.dir.join(MARKER),
             b"This folder was written by Scholion; it replaces it whole on every build.\n",
@@ -149,16 +197,66 @@ impl Staging {
             return Err(err)
                 .with_context(|| format!("cannot move the new site into {}", self.out.display()));
         }
-        if had_old {
+        // Keep the old output as the next build's spare; if another build left one meanwhile,
+        // there is no use for two.
+        if had_old && std::fs::rename(&old, &self.spare).is_err() {
             remove_tree(&old).with_context(|| format!("cannot remove {}", old.display()))?;
         }
         Ok(())
     }
 
-    /// Throw the staging folder away (the build failed).
+    /// Give up on the staging folder (the build failed): a claimed spare goes back to being
+    /// the spare (the next build sweeps it anyway); a fresh one is removed.
     pub fn abandon(self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !(self.reused && std::fs::rename(&self.dir, &self.spare).is_ok()) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
+}
+
+/// Make a claimed spare safe to write into, and list its files. Anything that is not a
+/// plain file or folder (a symlink someone put in the output, say) is removed first, so no
+/// write can follow a link out of the folder; the marker is dropped too (commit writes it).
+fn prepare_spare(dir: &Path) -> Result<HashSet<PathBuf>> {
+    let mut files = HashSet::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).follow_links(false) {
+        let entry = entry?;
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if kind.is_file() && rel != Path::new(MARKER) {
+            files.insert(rel.to_path_buf());
+        } else {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(files)
+}
+
+/// Remove the files a reused spare held that this build did not write, then the folders
+/// that left empty.
+fn remove_stale(dir: &Path, stale: HashSet<PathBuf>) -> Result<()> {
+    let mut parents = HashSet::new();
+    for rel in &stale {
+        let path = dir.join(rel);
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        parents.extend(
+            rel.ancestors()
+                .skip(1)
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf),
+        );
+    }
+    // Deepest first; a folder still holding files stays (removing it fails harmlessly).
+    let mut parents: Vec<PathBuf> = parents.into_iter().collect();
+    parents.sort_by_key(|p| (std::cmp::Reverse(p.components().count()), p.clone()));
+    for p in parents {
+        let _ = std::fs::remove_dir(dir.join(p));
+    }
+    Ok(())
 }
 
 /// Remove a folder we moved aside, its subfolders in parallel (removing a site of 10,000
