@@ -237,25 +237,26 @@ pub fn index(
     let is_key = |k: &str| bib.contains(k);
     let keys_hash = hash_of(bib.keys().collect::<Vec<_>>());
     let scan_doc = |file: &SourceFile| -> Arc<Scan> {
+        let scan = |annotated: &markdown::Annotated<'_>| Arc::new(markdown::scan(annotated, true));
+        // Without a cache (a one-off build), hashing every body would be wasted work.
+        let Some(cache) = cache else {
+            return scan(&markdown::annotate(file.body(), &is_key));
+        };
         let key = (hash_of(file.body()), keys_hash);
-        if let Some(cache) = cache
-            && let Some(hit) = cache
-                .scans
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
+        if let Some(hit) = cache
+            .scans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
         {
             return hit.clone();
         }
-        let annotated = markdown::annotate(file.body(), &is_key);
-        let scan = Arc::new(markdown::scan(&annotated, true));
-        if let Some(cache) = cache {
-            cache
-                .scans
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, scan.clone());
-        }
+        let scan = scan(&markdown::annotate(file.body(), &is_key));
+        cache
+            .scans
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, scan.clone());
         scan
     };
     let home_scan = content.home.as_ref().map(|h| scan_doc(&h.file));
