@@ -20,7 +20,7 @@ use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use cite::{CiteItem, Cluster, LocatorKind};
 pub use render::{CiteStyle, Rendered, ResolvedUse, TocEntry, render};
-pub use scan::{Context, Heading, Scan, Use, UseKind, count_words, scan};
+pub use scan::{Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading
 /// attributes, smart punctuation and wikilinks (our cross-references).

@@ -3,6 +3,7 @@
 //! its first paragraph, word count and plain text.
 
 use pulldown_cmark::{Event, Tag, TagEnd};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 use super::{Annotated, CiteItem, Node, heading_ids};
@@ -55,21 +56,52 @@ pub struct Scan {
     pub words: usize,
     /// Each lowercased word of the text and how often it occurs (for the search index);
     /// kept instead of the text itself, which would double the memory of a large reader.
-    pub tokens: Vec<(Box<str>, u32)>,
+    pub tokens: WordCounts,
 }
 
-/// Count the search words of `text` (lowercased, letters and digits, two or more
-/// characters) into `counts`.
-pub fn count_words(text: &str, counts: &mut HashMap<String, u32>) {
-    let lower = text.to_lowercase();
+/// A document's search words (lowercased, letters and digits, two or more characters) and
+/// how often each occurs. Stored as one string of the sorted words joined by `\n` (a word
+/// never holds one) and their counts: at 10,000 essays, a boxed string per word and document
+/// cost more memory than the essays' text.
+#[derive(Debug, Clone, Default)]
+pub struct WordCounts {
+    words: Box<str>,
+    counts: Box<[u32]>,
+}
+
+impl WordCounts {
+    pub fn of(text: &str) -> WordCounts {
+        let lower = text.to_lowercase();
+        let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
+        count_words(&lower, &mut counts);
+        let mut pairs: Vec<(&str, u32)> = counts.into_iter().collect();
+        pairs.sort_unstable();
+        let mut words = String::with_capacity(pairs.iter().map(|(w, _)| w.len() + 1).sum());
+        for (i, (w, _)) in pairs.iter().enumerate() {
+            if i > 0 {
+                words.push('\n');
+            }
+            words.push_str(w);
+        }
+        WordCounts {
+            words: words.into_boxed_str(),
+            counts: pairs.iter().map(|&(_, n)| n).collect(),
+        }
+    }
+
+    /// The words in sorted order, each with its count.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        let words = (!self.words.is_empty()).then(|| self.words.split('\n'));
+        words.into_iter().flatten().zip(self.counts.iter().copied())
+    }
+}
+
+/// Count the search words of `lower` (already lowercased: letters and digits, two or more
+/// characters) into `counts`, borrowing them from `lower`.
+pub fn count_words<'a>(lower: &'a str, counts: &mut FxHashMap<&'a str, u32>) {
     for t in lower.split(|c: char| !c.is_alphanumeric()) {
         if t.chars().nth(1).is_some() {
-            match counts.get_mut(t) {
-                Some(n) => *n += 1,
-                None => {
-                    counts.insert(t.to_string(), 1);
-                }
-            }
+            *counts.entry(t).or_insert(0) += 1;
         }
     }
 }
@@ -230,13 +262,7 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
             u.section = *sec;
         }
     }
-    let mut counts = HashMap::new();
-    count_words(&text, &mut counts);
-    let mut tokens: Vec<(Box<str>, u32)> = counts
-        .into_iter()
-        .map(|(k, v)| (k.into_boxed_str(), v))
-        .collect();
-    tokens.sort_unstable();
+    let tokens = WordCounts::of(&text);
     Scan {
         headings,
         uses,

@@ -100,10 +100,37 @@ struct TermRow {
     uses: Vec<UsesByDoc>,
 }
 
+/// A use as a bare link (the glossary index lists every use of every term: at 10,000 essays
+/// that is 80,000 of them, so each carries only what the list shows).
+#[derive(Serialize)]
+struct UseLink {
+    href: String,
+    section: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LinksByDoc {
+    title: String,
+    url: String,
+    uses: Vec<UseLink>,
+}
+
+/// A term in the glossary index: its uses as links.
+#[derive(Serialize)]
+struct GlossaryRow {
+    name: String,
+    slug: String,
+    url: String,
+    short: String,
+    aliases: Vec<String>,
+    count: usize,
+    uses: Vec<LinksByDoc>,
+}
+
 #[derive(Serialize)]
 struct LetterGroup {
     letter: String,
-    terms: Vec<TermRow>,
+    terms: Vec<GlossaryRow>,
 }
 
 #[derive(Serialize)]
@@ -124,7 +151,12 @@ pub fn render_site(site: &Site, theme: &Theme, emit: &(dyn Fn(Page) + Sync)) -> 
     };
     let errors = std::sync::Mutex::new(Vec::new());
     let run = |job: &Job| {
-        if let Err(d) = r.job(job, emit) {
+        let t = std::time::Instant::now();
+        let res = r.job(job, emit);
+        if !matches!(job, Job::Essay(_) | Job::Term(_) | Job::Source(_) | Job::Tag(_)) {
+            crate::pipeline::timing(&format!("{job:?}"), t);
+        }
+        if let Err(d) = res {
             errors.lock().unwrap_or_else(|e| e.into_inner()).push(d);
         }
     };
@@ -246,6 +278,7 @@ fn site_context(site: &Site) -> Context {
     ctx
 }
 
+#[derive(Debug)]
 enum Job {
     Home,
     Essay(usize),
@@ -355,10 +388,10 @@ impl Renderer<'_> {
                 emit(("tags/index.html".into(), self.render("tags.html", &ctx)?));
             }
             Job::Glossary => {
-                let rows: Vec<TermRow> = (0..site.content.terms.len())
-                    .map(|i| self.term_row(i, Some(false)))
+                let rows: Vec<GlossaryRow> = (0..site.content.terms.len())
+                    .map(|i| self.glossary_row(i))
                     .collect();
-                let mut letters: BTreeMap<String, Vec<TermRow>> = BTreeMap::new();
+                let mut letters: BTreeMap<String, Vec<GlossaryRow>> = BTreeMap::new();
                 for row in rows {
                     let letter = row
                         .name
@@ -407,7 +440,11 @@ impl Renderer<'_> {
                     "search/index.html".into(),
                     self.render("search.html", &ctx)?,
                 ));
-                for page in search::index_files(site) {
+                let t = std::time::Instant::now();
+                crate::pipeline::timing("search index (start)", t);
+                let files = search::index_files(site);
+                crate::pipeline::timing("search index", t);
+                for page in files {
                     emit(page);
                 }
             }
@@ -649,6 +686,47 @@ impl Renderer<'_> {
             }
         }
         groups
+    }
+
+    fn glossary_row(&self, i: usize) -> GlossaryRow {
+        let site = self.site;
+        let term = &site.content.terms[i];
+        let uses = site
+            .uses_of
+            .get(&Target::Term(i))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut groups: Vec<LinksByDoc> = Vec::new();
+        let mut last: Option<DocId> = None;
+        for u in uses {
+            if last != Some(u.doc) {
+                groups.push(LinksByDoc {
+                    title: site.doc_title(u.doc),
+                    url: site.doc_url(u.doc),
+                    uses: Vec::new(),
+                });
+                last = Some(u.doc);
+            }
+            let scan = site.scan(u.doc);
+            let section = scan.uses[u.index]
+                .section
+                .map(|s| scan.headings[s].text.clone());
+            if let Some(g) = groups.last_mut() {
+                g.uses.push(UseLink {
+                    href: format!("{}#use_{}", g.url, u.index),
+                    section,
+                });
+            }
+        }
+        GlossaryRow {
+            name: term.name.clone(),
+            slug: term.slug.clone(),
+            url: site.term_url(i),
+            short: self.short(i),
+            aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
+            count: uses.len(),
+            uses: groups,
+        }
     }
 
     /// A term for a page: `uses` None (no uses), Some(false) (links), Some(true) (with context).

@@ -9,7 +9,10 @@
 //! A query downloads `meta.json`, one shard per word, the doc chunks of its top results and
 //! (for excerpts) the pages of its ten best results: a few hundred KB however large the reader grows (see the search benchmark).
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -40,7 +43,7 @@ struct Doc<'a> {
     /// Title-like text (title, subtitle, aliases…), tokenized here.
     header: String,
     /// The body's word counts, from the scan.
-    body: &'a [(Box<str>, u32)],
+    body: Option<&'a crate::markdown::WordCounts>,
 }
 
 /// Lowercased words of two or more characters.
@@ -92,7 +95,7 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                     .unwrap_or_else(|| clip(&scan.first_paragraph, 240).to_string()),
             },
             header: format!("{} {}", e.title, e.subtitle.clone().unwrap_or_default()),
-            body: &scan.tokens,
+            body: Some(&scan.tokens),
         });
     }
     for (i, t) in site.content.terms.iter().enumerate() {
@@ -108,7 +111,7 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                     .unwrap_or_else(|| clip(&scan.first_paragraph, 240).to_string()),
             },
             header: format!("{} {}", t.name, aliases.join(", ")),
-            body: &scan.tokens,
+            body: Some(&scan.tokens),
         });
     }
     for (i, s) in site.bib.sources.iter().enumerate() {
@@ -121,38 +124,39 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                 s: plain.clone(),
             },
             header: format!("{} {} {}", s.title, s.key, plain),
-            body: &[],
+            body: None,
         });
     }
 
     // Count tokens per document in parallel, a block of documents at a time (so the
     // per-document counts of a large reader are never all held at once), and merge them
     // in document order. Each document is lowercased once and its tokens borrowed from it.
-    let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+    let mut postings: FxHashMap<String, Vec<(u32, u32)>> = FxHashMap::default();
     for (block, chunk) in docs.chunks(512).enumerate() {
-        let counts: Vec<Vec<(String, u32)>> = chunk
+        // Body words are borrowed from the scans; only header words are copied.
+        let counts: Vec<Vec<(Cow<str>, u32)>> = chunk
             .par_iter()
             .map(|d| {
-                let mut m: HashMap<String, u32> = HashMap::new();
-                crate::markdown::count_words(&d.header, &mut m);
-                for (t, n) in d.body {
-                    match m.get_mut(&**t) {
-                        Some(c) => *c += n,
-                        None => {
-                            m.insert(t.to_string(), *n);
-                        }
-                    }
-                }
-                m.into_iter().collect::<Vec<(String, u32)>>()
+                let header = d.header.to_lowercase();
+                let mut head: FxHashMap<&str, u32> = FxHashMap::default();
+                crate::markdown::count_words(&header, &mut head);
+                let mut out: Vec<(Cow<str>, u32)> = d
+                    .body
+                    .into_iter()
+                    .flat_map(|b| b.iter())
+                    .map(|(t, n)| (Cow::Borrowed(t), n + head.remove(t).unwrap_or(0)))
+                    .collect();
+                out.extend(head.into_iter().map(|(t, n)| (Cow::Owned(t.to_string()), n)));
+                out
             })
             .collect();
         for (offset, doc_counts) in counts.into_iter().enumerate() {
             let id = (block * 512 + offset) as u32;
             for (token, n) in doc_counts {
-                match postings.get_mut(&token) {
+                match postings.get_mut(&*token) {
                     Some(list) => list.push((id, n)),
                     None => {
-                        postings.insert(token, vec![(id, n)]);
+                        postings.insert(token.into_owned(), vec![(id, n)]);
                     }
                 }
             }
