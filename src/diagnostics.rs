@@ -39,6 +39,19 @@ pub struct Location {
     pub width: usize,
 }
 
+/// Where each line of a text starts (byte offsets; the first is 0).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+}
+
 impl Location {
     /// A location at byte `offset` of `source`, the text of `path`.
     pub fn at_offset(path: &Path, source: &str, offset: usize, len: usize) -> Location {
@@ -49,6 +62,34 @@ impl Location {
             .map_or(source.len(), |i| offset + i);
         let line_text = source[line_start..line_end].trim_end_matches('\r');
         let line = source[..offset].bytes().filter(|&b| b == b'\n').count() + 1;
+        let column = source[line_start..offset].chars().count() + 1;
+        let end = floor_char_boundary(source, (offset + len).min(line_start + line_text.len()));
+        let width = source[offset..end.max(offset)].chars().count().max(1);
+        Location {
+            path: path.to_path_buf(),
+            line,
+            column,
+            source_line: Some(line_text.to_string()),
+            width,
+        }
+    }
+
+    /// Like `at_offset`, with the line found in `lines` (made once per source) instead of
+    /// by counting from the start: for the many locations of one large file.
+    pub fn at_offset_indexed(
+        path: &Path,
+        source: &str,
+        lines: &LineIndex,
+        offset: usize,
+        len: usize,
+    ) -> Location {
+        let offset = floor_char_boundary(source, offset.min(source.len()));
+        let line = lines.starts.partition_point(|&start| start <= offset);
+        let line_start = lines.starts[line - 1];
+        let line_end = source[offset..]
+            .find('\n')
+            .map_or(source.len(), |i| offset + i);
+        let line_text = source[line_start..line_end].trim_end_matches('\r');
         let column = source[line_start..offset].chars().count() + 1;
         let end = floor_char_boundary(source, (offset + len).min(line_start + line_text.len()));
         let width = source[offset..end.max(offset)].chars().count().max(1);

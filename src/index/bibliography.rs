@@ -14,7 +14,7 @@ use hayagriva::{
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::read_text;
-use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean};
+use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location, did_you_mean};
 use crate::markdown::{CiteItem, CiteStyle, LocatorKind, escape};
 
 /// The largest `.csl` file we parse (quick-xml has open denial-of-service advisories).
@@ -151,10 +151,24 @@ impl Bibliography {
             let parsed = parse_file(&display, &text, is_yaml);
             match parsed {
                 Ok(lib) => {
+                    // Entries come in file order: look for each key after the previous one
+                    // (and the line in an index), so locating them all is one pass.
+                    let lines = LineIndex::new(&text);
+                    let mut cursor = 0;
                     for entry in lib.iter() {
-                        let offset = text.find(entry.key()).unwrap_or(0);
-                        let location =
-                            Location::at_offset(&display, &text, offset, entry.key().len());
+                        let offset = text[cursor..]
+                            .find(entry.key())
+                            .map(|i| cursor + i)
+                            .or_else(|| text.find(entry.key()))
+                            .unwrap_or(0);
+                        cursor = offset + entry.key().len();
+                        let location = Location::at_offset_indexed(
+                            &display,
+                            &text,
+                            &lines,
+                            offset,
+                            entry.key().len(),
+                        );
                         if let Some(first) = defined_in.get(entry.key()) {
                             diagnostics.push(
                                 Diagnostic::error(format!(
@@ -346,9 +360,10 @@ impl Bibliography {
         // run once with a placeholder value, then the value is put in. hayagriva takes about
         // 100 µs a citation, so this turns thousands of calls into one per source and form.
         let mut templates: Vec<(CiteItem, bool)> = Vec::new();
+        let mut seen: HashSet<(CiteItem, bool)> = HashSet::new();
         for (item, narrative) in &distinct {
             let template = (locator_template(item), *narrative);
-            if !cache.contains_key(&template) && !templates.contains(&template) {
+            if !cache.contains_key(&template) && seen.insert(template.clone()) {
                 templates.push(template);
             }
         }

@@ -153,7 +153,10 @@ pub fn render_site(site: &Site, theme: &Theme, emit: &(dyn Fn(Page) + Sync)) -> 
     let run = |job: &Job| {
         let t = std::time::Instant::now();
         let res = r.job(job, emit);
-        if !matches!(job, Job::Essay(_) | Job::Term(_) | Job::Source(_) | Job::Tag(_)) {
+        if !matches!(
+            job,
+            Job::Essay(_) | Job::Term(_) | Job::Source(_) | Job::Tag(_)
+        ) {
             crate::pipeline::timing(&format!("{job:?}"), t);
         }
         if let Err(d) = res {

@@ -146,7 +146,10 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                     .flat_map(|b| b.iter())
                     .map(|(t, n)| (Cow::Borrowed(t), n + head.remove(t).unwrap_or(0)))
                     .collect();
-                out.extend(head.into_iter().map(|(t, n)| (Cow::Owned(t.to_string()), n)));
+                out.extend(
+                    head.into_iter()
+                        .map(|(t, n)| (Cow::Owned(t.to_string()), n)),
+                );
                 out
             })
             .collect();
