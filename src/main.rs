@@ -137,3 +137,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     })
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
