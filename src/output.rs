@@ -182,6 +182,8 @@ impl Staging {
             std::process::id()
         ));
         let had_old = self.out.exists();
+        // Only a folder Scholion wrote becomes the spare; one replaced with `--force` goes.
+        let old_is_ours = self.out.join(MARKER).is_file();
         if had_old {
             std::fs::rename(&self.out, &old).with_context(|| {
                 format!(
@@ -199,7 +201,7 @@ impl Staging {
         }
         // Keep the old output as the next build's spare; if another build left one meanwhile,
         // there is no use for two.
-        if had_old && std::fs::rename(&old, &self.spare).is_err() {
+        if had_old && !(old_is_ours && std::fs::rename(&old, &self.spare).is_ok()) {
             remove_tree(&old).with_context(|| format!("cannot remove {}", old.display()))?;
         }
         Ok(())

@@ -12,6 +12,7 @@ use hayagriva::{
     SpecificLocator,
 };
 
+use super::format_cache::FormatCache;
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location, did_you_mean};
@@ -51,6 +52,8 @@ pub struct Bibliography {
     /// Formatted in-text items, kept for the life of this bibliography (across `serve`
     /// rebuilds while the bibliography and style are unchanged).
     format_cache: Mutex<HashMap<(CiteItem, bool), Option<String>>>,
+    /// Formatted entries and items kept on disk between builds.
+    disk: FormatCache,
 }
 
 impl Bibliography {
@@ -67,6 +70,7 @@ impl Bibliography {
             cite_style,
             disambiguated: HashSet::new(),
             format_cache: Mutex::new(HashMap::new()),
+            disk: FormatCache::disabled(),
         }
     }
 
@@ -107,6 +111,13 @@ impl Bibliography {
             }
         };
         let mut bib = Bibliography::empty(style);
+        // The on-disk cache is keyed by the style: its name, or the text of its file.
+        let identity = if config.citations.style.ends_with(".csl") {
+            std::fs::read_to_string(root.join(&config.citations.style)).unwrap_or_default()
+        } else {
+            config.citations.style.clone()
+        };
+        bib.disk = FormatCache::open(root, &identity);
         let content_dir = root.join(&config.build.content_dir);
         let (files, explicit): (Vec<PathBuf>, bool) = match &config.citations.bibliography {
             Some(files) => (files.clone(), true),
@@ -262,10 +273,13 @@ impl Bibliography {
             .par_iter()
             .filter(|e| !formatted.contains_key(e.key()))
             .map(|e| {
-                (
-                    e.key().to_string(),
-                    self.render_alone(e, Some(CitePurpose::Full)),
-                )
+                let key = self.disk.key(("entry", e));
+                let html = self.disk.get(key).unwrap_or_else(|| {
+                    let html = self.render_alone(e, Some(CitePurpose::Full));
+                    self.disk.put(key, &html);
+                    html
+                });
+                (e.key().to_string(), html)
             })
             .collect();
         for (key, html) in alone {
@@ -384,6 +398,11 @@ impl Bibliography {
             .collect()
     }
 
+    /// Write the on-disk cache of formatted entries and items (after citations are formatted).
+    pub fn save_cache(&self) {
+        self.disk.save();
+    }
+
     /// A fingerprint of everything a bibliography is made from (style, files and their
     /// text), so `serve` can keep it while it is unchanged.
     pub fn fingerprint(root: &Path, config: &Config) -> u64 {
@@ -495,7 +514,13 @@ impl Bibliography {
             .par_iter()
             .enumerate()
             .map(|(i, (item, narrative))| {
-                self.library.get(&item.key)?;
+                let entry = self.library.get(&item.key)?;
+                // Items of disambiguated entries depend on their neighbours: never cached.
+                let cache_key = (!self.disambiguated.contains(&item.key))
+                    .then(|| self.disk.key(("item", entry, item, *narrative)));
+                if let Some(html) = cache_key.and_then(|k| self.disk.get(k)) {
+                    return Some(html);
+                }
                 let purposes = self.purposes(item, *narrative);
                 let forms: Vec<String> = purposes
                     .iter()
@@ -516,7 +541,11 @@ impl Bibliography {
                         })
                     })
                     .collect();
-                Some(self.finish_item(item, *narrative, &forms))
+                let html = self.finish_item(item, *narrative, &forms);
+                if let Some(k) = cache_key {
+                    self.disk.put(k, &html);
+                }
+                Some(html)
             })
             .collect()
     }

@@ -5,6 +5,7 @@
 //! unused-term / uncited-source warnings all read that one map.
 
 pub mod bibliography;
+mod format_cache;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -331,6 +332,7 @@ pub fn index(
     let distinct: Vec<(markdown::CiteItem, bool)> = distinct.into_iter().collect();
     let t = std::time::Instant::now();
     let formatted = site.bib.formatted(distinct);
+    site.bib.save_cache();
     crate::pipeline::timing("format citations", t);
 
     let resolved: Vec<(DocId, Vec<ResolvedUse>)> = all_docs

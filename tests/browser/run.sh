@@ -56,6 +56,8 @@ else
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/scholion-browser.XXXXXX")"
+# Formatted-citation cache of the builds below: inside the work folder, gone with it.
+export SCHOLION_CACHE_DIR="$WORK/cache"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -207,3 +207,69 @@ fn note_styles_render_citations_as_numbered_notes() {
     );
     assert_eq!(page.attrs("#sidenote_1 a.cite", "id"), vec!["use_0"]);
 }
+
+/// The on-disk cache of formatted citations: a warm build is byte-identical to a cold one
+/// and to one without the cache, and an edited entry is formatted afresh.
+#[test]
+fn format_cache_is_invisible_in_the_output() {
+    let p = cite_project("chicago-author-date");
+    let cache = p.path().join(".cache-for-tests");
+    p.build().assert_ok();
+    let cold = snapshot(&p.out());
+    let files: Vec<_> = std::fs::read_dir(&cache)
+        .expect("the build wrote its cache")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file per project");
+    let cache_file = files[0].path();
+    let first = std::fs::read(&cache_file).unwrap();
+    p.build().assert_ok();
+    assert_eq!(
+        snapshot(&p.out()),
+        cold,
+        "warm build differs from the cold one"
+    );
+    assert_eq!(
+        std::fs::read(&cache_file).unwrap(),
+        first,
+        "a warm build with nothing new rewrote the cache"
+    );
+    // Without the cache: the same bytes.
+    let output = std::process::Command::new(bin())
+        .args(["build", ".", "--out", "uncached"])
+        .current_dir(p.path())
+        .env("SCHOLION_CACHE_DIR", "")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let mut uncached = snapshot(&p.path().join("uncached"));
+    let mut cached = cold.clone();
+    // The folders differ only in their names; compare contents.
+    uncached.retain(|k, _| !k.starts_with(".scholion-output"));
+    cached.retain(|k, _| !k.starts_with(".scholion-output"));
+    assert_eq!(uncached, cached, "cached output differs from uncached");
+
+    // Edit an entry: its new year shows, in the text and the bibliography.
+    p.write(
+        "content/references.bib",
+        &BIB.replace("year = {1992}", "year = {1993}"),
+    );
+    p.build().assert_ok();
+    let one = p.page("/essays/one/");
+    assert_eq!(one.texts(".essay-body .citation")[0], "(Lieberthal 1993)");
+    assert!(
+        one.texts(".references li")
+            .iter()
+            .any(|t| t.contains("1993")),
+        "{:?}",
+        one.texts(".references li")
+    );
+
+    // A corrupt cache file is an empty cache, not an error.
+    std::fs::write(&cache_file, b"{ not json").unwrap();
+    p.build().assert_ok();
+    assert_eq!(
+        p.page("/essays/one/").texts(".essay-body .citation")[0],
+        "(Lieberthal 1993)"
+    );
+}

@@ -115,6 +115,70 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     assert!(p.page("/essays/second/").text.contains("New text."));
 }
 
+/// Builds stage into the previous build's folder (the spare); what they leave must be
+/// exactly what a build into an empty folder makes: removed pages gone, changed ones new.
+#[test]
+fn rebuilds_reusing_the_previous_output_equal_a_fresh_build() {
+    let p = small();
+    p.essay("second", "title: Second\norder: 2", "Second text.");
+    p.essay("third", "title: Third\norder: 3", "Third text.");
+    let fresh = |name: &str| {
+        let run = p.run(&["build", ".", "--out", name]);
+        run.assert_ok();
+        let snap = snapshot(&p.path().join(name));
+        std::fs::remove_dir_all(p.path().join(name)).unwrap();
+        snap
+    };
+    for _ in 0..3 {
+        p.build().assert_ok();
+    }
+    let spare = p.path().join(".public.scholion-spare");
+    assert!(spare.is_dir(), "the replaced output is kept as the spare");
+    // Remove an essay and change another, twice (each spare generation is swept).
+    std::fs::remove_file(p.path().join("content/essays/third.md")).unwrap();
+    p.essay(
+        "second",
+        "title: Second, revised\norder: 2",
+        "Revised text.",
+    );
+    for _ in 0..2 {
+        p.build().assert_ok();
+        assert!(!p.out().join("essays/third").exists(), "stale page left");
+        assert_eq!(snapshot(&p.out()), fresh("fresh"));
+    }
+    assert!(p.page("/essays/second/").text.contains("Revised text."));
+}
+
+/// A symlink someone put in the output must not lead a later build to write through it.
+#[test]
+fn rebuilds_never_write_through_symlinks_in_the_old_output() {
+    let p = small();
+    p.build().assert_ok();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.html");
+    std::fs::write(&victim, "keep me").unwrap();
+    let page = p.out().join("index.html");
+    std::fs::remove_file(&page).unwrap();
+    std::os::unix::fs::symlink(&victim, &page).unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.out().join("essays/linked")).unwrap();
+    // The first build moves this output aside as the spare; the second stages into it.
+    p.build().assert_ok();
+    p.build().assert_ok();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+    for dir in [p.out(), p.path().join(".public.scholion-spare")] {
+        for entry in walkdir::WalkDir::new(&dir) {
+            let entry = entry.unwrap();
+            assert!(
+                !entry.path_is_symlink(),
+                "symlink left in {}",
+                entry.path().display()
+            );
+        }
+    }
+    assert!(p.page("/").text.contains("Welcome"), "home page rebuilt");
+}
+
 #[test]
 fn output_is_byte_identical_whatever_the_thread_count() {
     let p = Project::bundled();

@@ -142,6 +142,8 @@ impl Project {
             .args(args)
             .current_dir(self.path())
             .env("NO_COLOR", "1")
+            // Each test project keeps its formatted-citation cache to itself.
+            .env("SCHOLION_CACHE_DIR", self.path().join(".cache-for-tests"))
             .output()
             .expect("run scholion");
         Run { output }

@@ -1,0 +1,155 @@
+//! A cache of formatted citations kept on disk between builds.
+//!
+//! hayagriva takes about a millisecond to format a bibliography entry in a large style (a
+//! quarter of a 10,000-essay build was spent there), and a reader's bibliography rarely
+//! changes between two builds. Formatting is a pure function of the entry, the citation
+//! item, the style and the program, so results are stored under a hash of all of those and
+//! reused; a changed entry simply misses. Only entries formatted on their own are cached:
+//! those the style disambiguates depend on their neighbours and are formatted every time.
+//!
+//! The file lives in the user's cache folder (`$SCHOLION_CACHE_DIR`, else
+//! `$XDG_CACHE_HOME/scholion`, else `~/.cache/scholion`), one per project, and holds only
+//! what the last build used. It is best effort: a missing, unreadable or corrupt file is an
+//! empty cache, and a failure to write it is ignored. `SCHOLION_CACHE_DIR=` (empty) turns it
+//! off.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+/// Bump when the cached HTML's meaning changes.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct File {
+    format: u32,
+    salt: String,
+    entries: HashMap<String, String>,
+}
+
+pub struct FormatCache {
+    path: Option<PathBuf>,
+    salt: u64,
+    loaded: HashMap<u64, String>,
+    /// What this build used or made: the next file.
+    used: Mutex<HashMap<u64, String>>,
+}
+
+impl FormatCache {
+    /// A cache that remembers nothing (serve's generations share a bibliography instead).
+    pub fn disabled() -> FormatCache {
+        FormatCache {
+            path: None,
+            salt: 0,
+            loaded: HashMap::new(),
+            used: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Open the cache of the project at `root` for a style identified by `style` (its name
+    /// or its `.csl` text).
+    pub fn open(root: &Path, style: &str) -> FormatCache {
+        let Some(dir) = cache_dir() else {
+            return FormatCache::disabled();
+        };
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let path = dir.join(format!("citations-{:016x}.json", hash_of(&root)));
+        // The program itself is part of the key: a rebuilt binary may format differently.
+        let exe = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| (m.len(), m.modified().ok()))
+            .ok();
+        let salt = hash_of(&(FORMAT, env!("CARGO_PKG_VERSION"), style, exe));
+        let loaded = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<File>(&bytes).ok())
+            .filter(|f| f.format == FORMAT && f.salt == format!("{salt:016x}"))
+            .map(|f| {
+                f.entries
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((u64::from_str_radix(&k, 16).ok()?, v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        FormatCache {
+            path: Some(path),
+            salt,
+            loaded,
+            used: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The key of a formatting made from `parts` (the entry, the item, the form).
+    pub fn key(&self, parts: impl Hash) -> u64 {
+        hash_of(&(self.salt, parts))
+    }
+
+    pub fn get(&self, key: u64) -> Option<String> {
+        self.path.as_ref()?;
+        let hit = self.loaded.get(&key)?;
+        self.used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, hit.clone());
+        Some(hit.clone())
+    }
+
+    pub fn put(&self, key: u64, html: &str) {
+        if self.path.is_some() {
+            self.used
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, html.to_string());
+        }
+    }
+
+    /// Write what this build used, if that differs from what was read. Atomic (a temporary
+    /// file renamed into place), so concurrent builds never see half a file.
+    pub fn save(&self) {
+        let Some(path) = &self.path else { return };
+        let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        if used.len() == self.loaded.len() && used.keys().all(|k| self.loaded.contains_key(k)) {
+            return;
+        }
+        let file = File {
+            format: FORMAT,
+            salt: format!("{:016x}", self.salt),
+            entries: used
+                .iter()
+                .map(|(k, v)| (format!("{k:016x}"), v.clone()))
+                .collect(),
+        };
+        let Ok(bytes) = serde_json::to_vec(&file) else {
+            return;
+        };
+        let Some(dir) = path.parent() else { return };
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&tmp, bytes))
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("SCHOLION_CACHE_DIR") {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir).join("scholion"));
+    }
+    let home = std::env::var_os("HOME").filter(|d| !d.is_empty())?;
+    Some(PathBuf::from(home).join(".cache").join("scholion"))
+}
+
+/// A hash that is the same in every run of one program (SipHash with fixed keys).
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
