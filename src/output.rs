@@ -144,6 +144,11 @@ impl Staging {
         })
     }
 
+    /// The output folder this staging folder will replace (normalised).
+    pub fn target(&self) -> &Path {
+        &self.out
+    }
+
     /// Write one file (called from many threads).
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let rel = safe_relative(rel)?;
