@@ -76,7 +76,7 @@ impl Generation {
     }
 
     pub fn base_path(&self) -> String {
-        self.site.base_path()
+        self.site.base_path().to_string()
     }
 }
 

@@ -52,6 +52,8 @@ pub struct BuildOptions {
 /// The loaded, indexed site: input of the render stage.
 pub struct Site {
     pub root: PathBuf,
+    /// `config.base_path()`, kept (every URL of every page starts with it).
+    base: String,
     pub config: Config,
     pub content: Content,
     pub bib: Arc<Bibliography>,
@@ -80,8 +82,9 @@ pub struct Site {
 }
 
 impl Site {
-    pub fn base_path(&self) -> String {
-        self.config.base_path()
+    /// The URL path the site lives under (`/` or `/reader/`), computed once.
+    pub fn base_path(&self) -> &str {
+        &self.base
     }
 
     /// Whether an essay is built (drafts only with `--drafts`).
@@ -146,7 +149,7 @@ impl Site {
 
     pub fn doc_url(&self, doc: DocId) -> String {
         match doc {
-            DocId::Home => self.base_path(),
+            DocId::Home => self.base_path().to_string(),
             DocId::Essay(i) => self.essay_url(i),
             DocId::Term(i) => self.term_url(i),
         }
@@ -274,6 +277,7 @@ pub fn index(
 
     let mut site = Site {
         root: root.to_path_buf(),
+        base: config.base_path(),
         config,
         content,
         bib,

@@ -270,7 +270,7 @@ fn site_context(site: &Site) -> Context {
             description: &site.config.book.description,
             authors: &site.config.book.authors,
             language: &site.config.book.language,
-            base: site.base_path(),
+            base: site.base_path().to_string(),
             url: site.config.site_url(),
             generator: concat!("Scholion ", env!("CARGO_PKG_VERSION")),
             has_glossary: !site.content.terms.is_empty(),
@@ -325,7 +325,7 @@ impl Renderer<'_> {
     /// A URL's path below the base path, as an output path.
     fn out_path(&self, url: &str) -> String {
         let base = self.site.base_path();
-        let rel = url.strip_prefix(base.as_str()).unwrap_or(url);
+        let rel = url.strip_prefix(base).unwrap_or(url);
         page_path(rel)
     }
 
@@ -349,7 +349,7 @@ impl Renderer<'_> {
                     "page",
                     &LinkView {
                         title,
-                        url: site.base_path(),
+                        url: site.base_path().to_string(),
                     },
                 );
                 ctx.insert("html", &html);
@@ -476,8 +476,7 @@ impl Renderer<'_> {
             Job::Sitemap => {
                 let url = site.config.site_url();
                 let base = site.base_path();
-                let abs =
-                    |u: &str| format!("{}{}", url, u.strip_prefix(base.as_str()).unwrap_or(u));
+                let abs = |u: &str| format!("{}{}", url, u.strip_prefix(base).unwrap_or(u));
                 let mut urls = vec![abs(&base)];
                 urls.extend(site.published_essays().map(|i| abs(&site.essay_url(i))));
                 urls.push(abs(&format!("{base}glossary/")));
@@ -583,7 +582,7 @@ impl Renderer<'_> {
                 EssayCard {
                     title: e.title.clone(),
                     subtitle: e.subtitle.clone(),
-                    abs_url: format!("{}{}", url, rel.strip_prefix(base.as_str()).unwrap_or(&rel)),
+                    abs_url: format!("{}{}", url, rel.strip_prefix(base).unwrap_or(&rel)),
                     url: rel,
                     summary: self.summary(i),
                     date: e.date.map(|d| d.to_string()),
