@@ -443,11 +443,7 @@ impl Renderer<'_> {
                     "search/index.html".into(),
                     self.render("search.html", &ctx)?,
                 ));
-                let t = std::time::Instant::now();
-                crate::pipeline::timing("search index (start)", t);
-                let files = search::index_files(site);
-                crate::pipeline::timing("search index", t);
-                for page in files {
+                for page in search::index_files(site) {
                     emit(page);
                 }
             }
@@ -764,20 +760,23 @@ impl Renderer<'_> {
             .map(|p| link(published[p]));
         let next = pos.and_then(|p| published.get(p + 1)).map(|&j| link(j));
         // Linked from: documents with a use targeting this essay (in document order).
+        // The use-map lists a document's uses together, so one look back deduplicates
+        // (an essay linked from 10,000 places stays linear).
         let mut linked_from: Vec<LinkView> = Vec::new();
+        let mut last: Option<DocId> = None;
         for u in site
             .uses_of
             .get(&Target::Essay(i))
             .map(Vec::as_slice)
             .unwrap_or(&[])
         {
-            let view = LinkView {
-                title: site.doc_title(u.doc),
-                url: site.doc_url(u.doc),
-            };
-            if u.doc != DocId::Essay(i) && !linked_from.iter().any(|l| l.url == view.url) {
-                linked_from.push(view);
+            if u.doc != DocId::Essay(i) && last != Some(u.doc) {
+                linked_from.push(LinkView {
+                    title: site.doc_title(u.doc),
+                    url: site.doc_url(u.doc),
+                });
             }
+            last = Some(u.doc);
         }
         // Terms used and works cited, from this essay's resolved uses.
         let mut terms: Vec<usize> = Vec::new();
