@@ -473,7 +473,7 @@ impl Renderer<'_> {
                 let url = site.config.site_url();
                 let base = site.base_path();
                 let abs = |u: &str| format!("{}{}", url, u.strip_prefix(base).unwrap_or(u));
-                let mut urls = vec![abs(&base)];
+                let mut urls = vec![abs(base)];
                 urls.extend(site.published_essays().map(|i| abs(&site.essay_url(i))));
                 urls.push(abs(&format!("{base}glossary/")));
                 urls.extend((0..site.content.terms.len()).map(|i| abs(&site.term_url(i))));
