@@ -164,11 +164,28 @@ impl Staging {
                 return Ok(());
             }
         }
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = path.parent()
+            && std::fs::create_dir_all(parent).is_err()
+        {
+            // In a reused spare, a file of an older build may stand where a folder goes.
+            if self.reused {
+                for ancestor in parent.ancestors().filter(|a| a.starts_with(&self.dir)) {
+                    if std::fs::symlink_metadata(ancestor).is_ok_and(|m| !m.is_dir()) {
+                        let _ = std::fs::remove_file(ancestor);
+                    }
+                }
+            }
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        let written = match std::fs::write(&path, bytes) {
+            // …or a folder where a file goes.
+            Err(_) if self.reused && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) => {
+                std::fs::remove_dir_all(&path).and_then(|()| std::fs::write(&path, bytes))
+            }
+            other => other,
+        };
+        written.with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// Swap the staging folder in place of the output folder; the old output becomes the
@@ -249,7 +266,12 @@ fn remove_stale(dir: &Path, stale: HashSet<PathBuf>) -> Result<()> {
     let mut parents = HashSet::new();
     for rel in &stale {
         let path = dir.join(rel);
-        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        // Gone already, or now a folder this build made in its place: nothing to remove.
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if !m.is_dir() => std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?,
+            _ => continue,
+        }
         parents.extend(
             rel.ancestors()
                 .skip(1)

@@ -149,6 +149,31 @@ fn rebuilds_reusing_the_previous_output_equal_a_fresh_build() {
     assert!(p.page("/essays/second/").text.contains("Revised text."));
 }
 
+/// Files where folders go and folders where files go (an older build's layout, or hands
+/// in the output): a build staging into that spare repairs it.
+#[test]
+fn rebuilds_repair_files_and_folders_in_the_wrong_place() {
+    let p = small();
+    p.build().assert_ok();
+    let out = p.out();
+    std::fs::remove_dir_all(out.join("essays/first")).unwrap();
+    std::fs::write(out.join("essays/first"), "a file where a folder goes").unwrap();
+    std::fs::remove_file(out.join("index.html")).unwrap();
+    std::fs::create_dir_all(out.join("index.html/inner")).unwrap();
+    std::fs::write(
+        out.join("index.html/inner/x.txt"),
+        "a folder where a file goes",
+    )
+    .unwrap();
+    // The first build moves this output aside as the spare; the second stages into it.
+    p.build().assert_ok();
+    p.build().assert_ok();
+    let fresh = p.run(&["build", ".", "--out", "fresh"]);
+    fresh.assert_ok();
+    assert_eq!(snapshot(&p.out()), snapshot(&p.path().join("fresh")));
+    assert!(p.page("/essays/first/").text.contains("Part one"));
+}
+
 /// A symlink someone put in the output must not lead a later build to write through it.
 #[test]
 fn rebuilds_never_write_through_symlinks_in_the_old_output() {
