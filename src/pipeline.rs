@@ -181,6 +181,7 @@ pub fn check(request: &Request) -> Outcome {
         });
         diagnostics.extend(errors);
         pages = count.into_inner();
+        std::thread::spawn(move || drop((site, theme))); // as in `build`
     }
     finish(diagnostics, request, pages)
 }
@@ -302,5 +303,9 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
         outcome.failed = true;
         return outcome;
     }
+    // Freeing the index (millions of small allocations) took ~100 ms at 10,000 essays. A
+    // thread does it: the CLI exits without waiting, a long-lived caller still gets the
+    // memory back.
+    std::thread::spawn(move || drop((site, theme)));
     outcome
 }

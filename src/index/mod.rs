@@ -263,6 +263,7 @@ pub fn index(
             .insert(key, scan.clone());
         scan
     };
+    let scans_start = std::time::Instant::now();
     let home_scan = content.home.as_ref().map(|h| scan_doc(&h.file));
     let essay_scans: Vec<Arc<Scan>> = content
         .essays
@@ -274,6 +275,7 @@ pub fn index(
         .par_iter()
         .map(|t| scan_doc(&t.file))
         .collect();
+    crate::pipeline::timing("scans", scans_start);
 
     let mut site = Site {
         root: root.to_path_buf(),
@@ -384,6 +386,7 @@ pub fn index(
     site.annotated_by = annotated_by;
     site.uses_of = uses_of;
 
+    crate::pipeline::timing("resolve + use-map", scans_start);
     check_front_matter_references(&mut site, diagnostics);
     warn_unused(&site, diagnostics);
     site
