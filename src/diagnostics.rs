@@ -57,21 +57,8 @@ impl Location {
     pub fn at_offset(path: &Path, source: &str, offset: usize, len: usize) -> Location {
         let offset = floor_char_boundary(source, offset.min(source.len()));
         let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[offset..]
-            .find('\n')
-            .map_or(source.len(), |i| offset + i);
-        let line_text = source[line_start..line_end].trim_end_matches('\r');
         let line = source[..offset].bytes().filter(|&b| b == b'\n').count() + 1;
-        let column = source[line_start..offset].chars().count() + 1;
-        let end = floor_char_boundary(source, (offset + len).min(line_start + line_text.len()));
-        let width = source[offset..end.max(offset)].chars().count().max(1);
-        Location {
-            path: path.to_path_buf(),
-            line,
-            column,
-            source_line: Some(line_text.to_string()),
-            width,
-        }
+        Location::on_line(path, source, offset, len, line, line_start)
     }
 
     /// Like `at_offset`, with the line found in `lines` (made once per source) instead of
@@ -85,7 +72,19 @@ impl Location {
     ) -> Location {
         let offset = floor_char_boundary(source, offset.min(source.len()));
         let line = lines.starts.partition_point(|&start| start <= offset);
-        let line_start = lines.starts[line - 1];
+        Location::on_line(path, source, offset, len, line, lines.starts[line - 1])
+    }
+
+    /// The location at `offset` (a char boundary), known to be on 1-based `line`, which
+    /// starts at byte `line_start`.
+    fn on_line(
+        path: &Path,
+        source: &str,
+        offset: usize,
+        len: usize,
+        line: usize,
+        line_start: usize,
+    ) -> Location {
         let line_end = source[offset..]
             .find('\n')
             .map_or(source.len(), |i| offset + i);

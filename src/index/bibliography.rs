@@ -331,25 +331,7 @@ impl Bibliography {
         let _ = escaped(&children).write_buf(&mut html, BufWriteFormat::Html);
         if purpose == Some(CitePurpose::Full) {
             // A full entry comes wrapped in the citation layout's affixes: drop them.
-            let layout = &self.style.citation.layout;
-            let mut t = html.trim();
-            if let Some(p) = layout
-                .prefix
-                .as_deref()
-                .map(escape)
-                .filter(|p| !p.is_empty())
-            {
-                t = t.strip_prefix(p.as_str()).unwrap_or(t);
-            }
-            if let Some(p) = layout
-                .suffix
-                .as_deref()
-                .map(escape)
-                .filter(|p| !p.is_empty())
-            {
-                t = t.strip_suffix(p.as_str()).unwrap_or(t);
-            }
-            let mut entry = t.trim().to_string();
+            let mut entry = self.without_layout_affixes(&html).trim().to_string();
             // …and it lacks the bibliography layout's closing punctuation.
             let closing = self
                 .style
@@ -551,20 +533,32 @@ impl Bibliography {
     }
 
     /// Assemble an item from its rendered forms (see `purposes`).
+    /// `html` trimmed and without the citation layout's prefix and suffix (`(`, `)`).
+    fn without_layout_affixes<'s>(&self, html: &'s str) -> &'s str {
+        let layout = &self.style.citation.layout;
+        let mut t = html.trim();
+        if let Some(p) = layout
+            .prefix
+            .as_deref()
+            .map(escape)
+            .filter(|p| !p.is_empty())
+        {
+            t = t.strip_prefix(p.as_str()).unwrap_or(t);
+        }
+        if let Some(s) = layout
+            .suffix
+            .as_deref()
+            .map(escape)
+            .filter(|s| !s.is_empty())
+        {
+            t = t.strip_suffix(s.as_str()).unwrap_or(t);
+        }
+        t
+    }
+
     fn finish_item(&self, item: &CiteItem, narrative: bool, forms: &[String]) -> String {
         let layout = &self.style.citation.layout;
         let prefix = layout.prefix.as_deref().map(escape).unwrap_or_default();
-        let suffix = layout.suffix.as_deref().map(escape).unwrap_or_default();
-        let strip_affixes = |s: &str| -> String {
-            let mut t = s.trim();
-            if !prefix.is_empty() {
-                t = t.strip_prefix(prefix.as_str()).unwrap_or(t);
-            }
-            if !suffix.is_empty() {
-                t = t.strip_suffix(suffix.as_str()).unwrap_or(t);
-            }
-            t.to_string()
-        };
         let first = forms.first().map(String::as_str).unwrap_or("");
         if self.note_style {
             // The note adds its own closing full stop after all its items.
@@ -578,8 +572,7 @@ impl Bibliography {
                 _ => t.to_string(),
             }
         } else if item.suppress_author {
-            let author = strip_affixes(forms.get(1).map(String::as_str).unwrap_or(""));
-            let author = author.as_str();
+            let author = self.without_layout_affixes(forms.get(1).map_or("", String::as_str));
             let prose = first.trim();
             let prose = prose
                 .strip_prefix(prefix.as_str())
@@ -598,7 +591,7 @@ impl Bibliography {
                 .unwrap_or(rest);
             rest.to_string()
         } else {
-            strip_affixes(first)
+            self.without_layout_affixes(first).to_string()
         }
     }
 }

@@ -81,23 +81,24 @@ struct UseView {
     locator: Option<String>,
 }
 
+/// The uses of one document, as `U` (a `UseView` with its sentence, or a bare `UseLink`).
 #[derive(Serialize)]
-struct UsesByDoc {
+struct UsesByDoc<U> {
     title: String,
     url: String,
     kind: &'static str,
-    uses: Vec<UseView>,
+    uses: Vec<U>,
 }
 
 #[derive(Serialize)]
-struct TermRow {
+struct TermRow<U> {
     name: String,
     slug: String,
     url: String,
     short: String,
     aliases: Vec<String>,
     count: usize,
-    uses: Vec<UsesByDoc>,
+    uses: Vec<UsesByDoc<U>>,
 }
 
 /// A use as a bare link (the glossary index lists every use of every term: at 10,000 essays
@@ -109,28 +110,9 @@ struct UseLink {
 }
 
 #[derive(Serialize)]
-struct LinksByDoc {
-    title: String,
-    url: String,
-    uses: Vec<UseLink>,
-}
-
-/// A term in the glossary index: its uses as links.
-#[derive(Serialize)]
-struct GlossaryRow {
-    name: String,
-    slug: String,
-    url: String,
-    short: String,
-    aliases: Vec<String>,
-    count: usize,
-    uses: Vec<LinksByDoc>,
-}
-
-#[derive(Serialize)]
 struct LetterGroup {
     letter: String,
-    terms: Vec<GlossaryRow>,
+    terms: Vec<TermRow<UseLink>>,
 }
 
 #[derive(Serialize)]
@@ -391,10 +373,10 @@ impl Renderer<'_> {
                 emit(("tags/index.html".into(), self.render("tags.html", &ctx)?));
             }
             Job::Glossary => {
-                let rows: Vec<GlossaryRow> = (0..site.content.terms.len())
-                    .map(|i| self.glossary_row(i))
+                let rows: Vec<TermRow<UseLink>> = (0..site.content.terms.len())
+                    .map(|i| self.term_row(i, self.grouped(Target::Term(i), |u| self.use_link(u))))
                     .collect();
-                let mut letters: BTreeMap<String, Vec<GlossaryRow>> = BTreeMap::new();
+                let mut letters: BTreeMap<String, Vec<TermRow<UseLink>>> = BTreeMap::new();
                 for row in rows {
                     let letter = row
                         .name
@@ -599,13 +581,27 @@ impl Renderer<'_> {
             .collect()
     }
 
-    /// A use for a page; `contexts` adds its sentence (term and source pages), left out
-    /// on the glossary index, which lists links only.
-    fn use_view(&self, u: &UseRef, contexts: bool) -> UseView {
+    /// A use's section heading, if it is under one.
+    fn section_of(&self, u: &UseRef) -> Option<String> {
+        let scan = self.site.scan(u.doc);
+        scan.uses[u.index]
+            .section
+            .map(|s| scan.headings[s].text.clone())
+    }
+
+    /// A use as a link to its anchor (the glossary index).
+    fn use_link(&self, u: &UseRef) -> UseLink {
+        UseLink {
+            href: format!("{}#use_{}", self.site.doc_url(u.doc), u.index),
+            section: self.section_of(u),
+        }
+    }
+
+    /// A use for a term or source page: the link, with its sentence.
+    fn use_view(&self, u: &UseRef) -> UseView {
         let site = self.site;
-        let scan = site.scan(u.doc);
-        let the_use = &scan.uses[u.index];
-        let section = the_use.section.map(|s| scan.headings[s].text.clone());
+        let the_use = &site.scan(u.doc).uses[u.index];
+        let section = self.section_of(u);
         let locator = match &the_use.kind {
             markdown::UseKind::Cite(item) => item
                 .locator
@@ -613,17 +609,6 @@ impl Renderer<'_> {
                 .map(|(k, v)| format!("{} {v}", locator_label(*k))),
             _ => None,
         };
-        if !contexts {
-            return UseView {
-                href: format!("{}#use_{}", site.doc_url(u.doc), u.index),
-                section,
-                before: String::new(),
-                label: String::new(),
-                label_html: String::new(),
-                after: String::new(),
-                locator,
-            };
-        }
         let label_html = match site.resolved.get(&u.doc).and_then(|r| r.get(u.index)) {
             Some(ResolvedUse::Cite { html, .. }) if the_use.context.label.is_empty() => {
                 // Shown as in the essay: "(Ludwig 2015)" inside the sentence.
@@ -661,9 +646,11 @@ impl Renderer<'_> {
         }
     }
 
-    fn uses_by_doc(&self, target: Target, contexts: bool) -> Vec<UsesByDoc> {
+    /// The uses of `target`, grouped by document (the use-map lists a document's uses
+    /// together), each made by `view`.
+    fn grouped<U>(&self, target: Target, view: impl Fn(&UseRef) -> U) -> Vec<UsesByDoc<U>> {
         let site = self.site;
-        let mut groups: Vec<UsesByDoc> = Vec::new();
+        let mut groups: Vec<UsesByDoc<U>> = Vec::new();
         let mut last: Option<DocId> = None;
         for u in site.uses_of.get(&target).map(Vec::as_slice).unwrap_or(&[]) {
             if last != Some(u.doc) {
@@ -680,55 +667,14 @@ impl Renderer<'_> {
                 last = Some(u.doc);
             }
             if let Some(g) = groups.last_mut() {
-                g.uses.push(self.use_view(u, contexts));
+                g.uses.push(view(u));
             }
         }
         groups
     }
 
-    fn glossary_row(&self, i: usize) -> GlossaryRow {
-        let site = self.site;
-        let term = &site.content.terms[i];
-        let uses = site
-            .uses_of
-            .get(&Target::Term(i))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let mut groups: Vec<LinksByDoc> = Vec::new();
-        let mut last: Option<DocId> = None;
-        for u in uses {
-            if last != Some(u.doc) {
-                groups.push(LinksByDoc {
-                    title: site.doc_title(u.doc),
-                    url: site.doc_url(u.doc),
-                    uses: Vec::new(),
-                });
-                last = Some(u.doc);
-            }
-            let scan = site.scan(u.doc);
-            let section = scan.uses[u.index]
-                .section
-                .map(|s| scan.headings[s].text.clone());
-            if let Some(g) = groups.last_mut() {
-                g.uses.push(UseLink {
-                    href: format!("{}#use_{}", g.url, u.index),
-                    section,
-                });
-            }
-        }
-        GlossaryRow {
-            name: term.name.clone(),
-            slug: term.slug.clone(),
-            url: site.term_url(i),
-            short: self.short(i),
-            aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
-            count: uses.len(),
-            uses: groups,
-        }
-    }
-
-    /// A term for a page: `uses` None (no uses), Some(false) (links), Some(true) (with context).
-    fn term_row(&self, i: usize, uses: Option<bool>) -> TermRow {
+    /// A term for a page, with `uses` (empty where the page lists none).
+    fn term_row<U>(&self, i: usize, uses: Vec<UsesByDoc<U>>) -> TermRow<U> {
         let site = self.site;
         let term = &site.content.terms[i];
         TermRow {
@@ -738,10 +684,7 @@ impl Renderer<'_> {
             short: self.short(i),
             aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
             count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
-            uses: match uses {
-                Some(contexts) => self.uses_by_doc(Target::Term(i), contexts),
-                None => Vec::new(),
-            },
+            uses,
         }
     }
 
@@ -814,7 +757,10 @@ impl Renderer<'_> {
                 count: 0,
             })
             .collect();
-        let terms_used: Vec<TermRow> = terms.into_iter().map(|t| self.term_row(t, None)).collect();
+        let terms_used: Vec<TermRow<UseView>> = terms
+            .into_iter()
+            .map(|t| self.term_row(t, Vec::new()))
+            .collect();
         let card = &self.essay_cards(std::iter::once(i))[0];
         let mut ctx = self.ctx();
         ctx.insert("essay", card);
@@ -855,7 +801,8 @@ impl Renderer<'_> {
             })
             .collect();
         let mut ctx = self.ctx();
-        ctx.insert("term", &self.term_row(i, Some(true)));
+        let uses = self.grouped(Target::Term(i), |u| self.use_view(u));
+        ctx.insert("term", &self.term_row(i, uses));
         ctx.insert("html", &rendered.html);
         ctx.insert("cards", &self.cards(&rendered.cards));
         ctx.insert("see_also", &see_also);
@@ -881,7 +828,7 @@ impl Renderer<'_> {
                 url: site.essay_url(j),
             })
             .collect();
-        let uses = self.uses_by_doc(Target::Source(i), true);
+        let uses = self.grouped(Target::Source(i), |u| self.use_view(u));
         let mut ctx = self.ctx();
         ctx.insert(
             "source",
