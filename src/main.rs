@@ -168,9 +168,9 @@ mod allocator {
 
     #[cfg(test)]
     mod tests {
-        fn purge_delay() -> i64 {
+        fn purge_delay() -> std::ffi::c_long {
             // SAFETY: a plain getter of a global option.
-            i64::from(unsafe { super::mi_option_get(super::PURGE_DELAY) })
+            unsafe { super::mi_option_get(super::PURGE_DELAY) }
         }
 
         #[test]
