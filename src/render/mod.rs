@@ -81,38 +81,106 @@ struct UseView {
     locator: Option<String>,
 }
 
-/// The uses of one document, as `U` (a `UseView` with its sentence, or a bare `UseLink`).
+/// The uses of one document, each with its sentence.
 #[derive(Serialize)]
-struct UsesByDoc<U> {
+struct UsesByDoc {
     title: String,
     url: String,
     kind: &'static str,
-    uses: Vec<U>,
+    uses: Vec<UseView>,
 }
 
 #[derive(Serialize)]
-struct TermRow<U> {
+struct TermRow {
     name: String,
     slug: String,
     url: String,
     short: String,
     aliases: Vec<String>,
     count: usize,
-    uses: Vec<UsesByDoc<U>>,
+    uses: Vec<UsesByDoc>,
 }
 
-/// A use as a bare link (the glossary index lists every use of every term: at 10,000 essays
-/// that is 80,000 of them, so each carries only what the list shows).
+/// A term on the glossary index: its row, and every use as a bare link.
 #[derive(Serialize)]
-struct UseLink {
-    href: String,
-    section: Option<String>,
+struct IndexRow<'a> {
+    name: &'a str,
+    slug: &'a str,
+    url: String,
+    short: String,
+    aliases: Vec<&'a str>,
+    count: usize,
+    uses: IndexUses<'a>,
+}
+
+/// The uses of a term on the glossary index, serialized straight from the use-map. At
+/// 10,000 essays the index lists 80,000 uses: as a tree of view structs (one per document
+/// and use, each string owned) it was 115 MB and 0.7 s, the largest single page. Here each
+/// use is a `{href, title, section}` map whose `title` is a shared value of its document's
+/// title, and whose `href` is written into one reused buffer.
+struct IndexUses<'a> {
+    renderer: &'a Renderer<'a>,
+    term: usize,
+    titles: &'a DocTitles,
+}
+
+/// Every document's title as a template value, made once per glossary index (a clone is a
+/// reference count, not a copy).
+struct DocTitles {
+    home: tera::Value,
+    essays: Vec<tera::Value>,
+    terms: Vec<tera::Value>,
 }
 
 #[derive(Serialize)]
-struct LetterGroup {
+struct IndexUse<'a> {
+    href: &'a str,
+    title: tera::Value,
+    section: Option<&'a str>,
+}
+
+impl Serialize for IndexUses<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        use std::fmt::Write as _;
+        let site = self.renderer.site;
+        let uses = site
+            .uses_of
+            .get(&Target::Term(self.term))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut seq = serializer.serialize_seq(Some(uses.len()))?;
+        let mut href = String::new();
+        let mut doc_url: Option<(DocId, String)> = None;
+        for u in uses {
+            if doc_url.as_ref().is_none_or(|(d, _)| *d != u.doc) {
+                doc_url = Some((u.doc, site.doc_url(u.doc)));
+            }
+            href.clear();
+            let url = doc_url.as_ref().map_or("", |(_, url)| url.as_str());
+            let _ = write!(href, "{url}#use_{}", u.index);
+            let scan = site.scan(u.doc);
+            let title = match u.doc {
+                DocId::Home => &self.titles.home,
+                DocId::Essay(i) => &self.titles.essays[i],
+                DocId::Term(i) => &self.titles.terms[i],
+            };
+            seq.serialize_element(&IndexUse {
+                href: &href,
+                title: title.clone(),
+                section: scan.uses[u.index]
+                    .section
+                    .map(|s| scan.headings[s].text.as_str()),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct LetterGroup<'a> {
     letter: String,
-    terms: Vec<TermRow<UseLink>>,
+    terms: Vec<IndexRow<'a>>,
 }
 
 #[derive(Serialize)]
@@ -373,10 +441,34 @@ impl Renderer<'_> {
                 emit(("tags/index.html".into(), self.render("tags.html", &ctx)?));
             }
             Job::Glossary => {
-                let rows: Vec<TermRow<UseLink>> = (0..site.content.terms.len())
-                    .map(|i| self.term_row(i, self.grouped(Target::Term(i), |u| self.use_link(u))))
+                let titles = DocTitles {
+                    home: tera::Value::from(site.doc_title(DocId::Home)),
+                    essays: (0..site.content.essays.len())
+                        .map(|i| tera::Value::from(site.content.essays[i].title.as_str()))
+                        .collect(),
+                    terms: (0..site.content.terms.len())
+                        .map(|i| tera::Value::from(site.content.terms[i].name.as_str()))
+                        .collect(),
+                };
+                let rows: Vec<IndexRow> = (0..site.content.terms.len())
+                    .map(|i| {
+                        let term = &site.content.terms[i];
+                        IndexRow {
+                            name: &term.name,
+                            slug: &term.slug,
+                            url: site.term_url(i),
+                            short: self.short(i),
+                            aliases: term.aliases.iter().map(|a| a.value.as_str()).collect(),
+                            count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
+                            uses: IndexUses {
+                                renderer: self,
+                                term: i,
+                                titles: &titles,
+                            },
+                        }
+                    })
                     .collect();
-                let mut letters: BTreeMap<String, Vec<TermRow<UseLink>>> = BTreeMap::new();
+                let mut letters: BTreeMap<String, Vec<IndexRow>> = BTreeMap::new();
                 for row in rows {
                     let letter = row
                         .name
@@ -589,14 +681,6 @@ impl Renderer<'_> {
             .map(|s| scan.headings[s].text.clone())
     }
 
-    /// A use as a link to its anchor (the glossary index).
-    fn use_link(&self, u: &UseRef) -> UseLink {
-        UseLink {
-            href: format!("{}#use_{}", self.site.doc_url(u.doc), u.index),
-            section: self.section_of(u),
-        }
-    }
-
     /// A use for a term or source page: the link, with its sentence.
     fn use_view(&self, u: &UseRef) -> UseView {
         let site = self.site;
@@ -648,9 +732,9 @@ impl Renderer<'_> {
 
     /// The uses of `target`, grouped by document (the use-map lists a document's uses
     /// together), each made by `view`.
-    fn grouped<U>(&self, target: Target, view: impl Fn(&UseRef) -> U) -> Vec<UsesByDoc<U>> {
+    fn grouped(&self, target: Target) -> Vec<UsesByDoc> {
         let site = self.site;
-        let mut groups: Vec<UsesByDoc<U>> = Vec::new();
+        let mut groups: Vec<UsesByDoc> = Vec::new();
         let mut last: Option<DocId> = None;
         for u in site.uses_of.get(&target).map(Vec::as_slice).unwrap_or(&[]) {
             if last != Some(u.doc) {
@@ -667,14 +751,14 @@ impl Renderer<'_> {
                 last = Some(u.doc);
             }
             if let Some(g) = groups.last_mut() {
-                g.uses.push(view(u));
+                g.uses.push(self.use_view(u));
             }
         }
         groups
     }
 
     /// A term for a page, with `uses` (empty where the page lists none).
-    fn term_row<U>(&self, i: usize, uses: Vec<UsesByDoc<U>>) -> TermRow<U> {
+    fn term_row(&self, i: usize, uses: Vec<UsesByDoc>) -> TermRow {
         let site = self.site;
         let term = &site.content.terms[i];
         TermRow {
@@ -757,7 +841,7 @@ impl Renderer<'_> {
                 count: 0,
             })
             .collect();
-        let terms_used: Vec<TermRow<UseView>> = terms
+        let terms_used: Vec<TermRow> = terms
             .into_iter()
             .map(|t| self.term_row(t, Vec::new()))
             .collect();
@@ -801,7 +885,7 @@ impl Renderer<'_> {
             })
             .collect();
         let mut ctx = self.ctx();
-        let uses = self.grouped(Target::Term(i), |u| self.use_view(u));
+        let uses = self.grouped(Target::Term(i));
         ctx.insert("term", &self.term_row(i, uses));
         ctx.insert("html", &rendered.html);
         ctx.insert("cards", &self.cards(&rendered.cards));
@@ -828,7 +912,7 @@ impl Renderer<'_> {
                 url: site.essay_url(j),
             })
             .collect();
-        let uses = self.grouped(Target::Source(i), |u| self.use_view(u));
+        let uses = self.grouped(Target::Source(i));
         let mut ctx = self.ctx();
         ctx.insert(
             "source",

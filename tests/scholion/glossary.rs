@@ -67,6 +67,25 @@ fn term_pages_list_exactly_the_essays_that_use_them() {
         g.texts(".term-uses summary"),
         vec!["3 uses", "1 use", "0 uses"]
     );
+    // Every use, as a link to its spot, labelled with its document and section.
+    assert_eq!(
+        g.texts(".term-uses li a"),
+        vec![
+            "One § Start",
+            "One § Start",
+            "Two § Middle part",
+            "Cyber sovereignty"
+        ]
+    );
+    assert_eq!(
+        g.attrs(".term-uses li a", "href"),
+        vec![
+            "/essays/one/#use_0",
+            "/essays/one/#use_1",
+            "/essays/two/#use_0",
+            "/glossary/cyber-sovereignty/#use_0"
+        ]
+    );
 }
 
 #[test]
