@@ -86,7 +86,7 @@ pub fn init(dir: &Path) -> Result<()> {
     write_new(&dir.join(".github/workflows/pages.yml"), PAGES_WORKFLOW)?;
     write_new(
         &dir.join(".gitignore"),
-        "public/\n.public.scholion-spare/\n",
+        "public/\n.public.scholion-spare/\n.public.scholion-files-*\n",
     )?;
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The foundation: build, check, init, new, safety of the output folder, determinism.
 
+use std::path::PathBuf;
+
 use crate::support::*;
 
 fn small() -> Project {
@@ -147,6 +149,81 @@ fn rebuilds_reusing_the_previous_output_equal_a_fresh_build() {
         assert_eq!(snapshot(&p.out()), fresh("fresh"));
     }
     assert!(p.page("/essays/second/").text.contains("Revised text."));
+}
+
+/// Each build records what it wrote, so the next builds skip unchanged files without reading
+/// them; a file changed behind Scholion's back (same size, same modification time) is still
+/// rewritten, and a damaged record only costs the skipping.
+#[test]
+fn rebuilds_skip_unchanged_files_and_rewrite_tampered_ones() {
+    let p = small();
+    let records = || -> Vec<PathBuf> {
+        let mut r: Vec<PathBuf> = std::fs::read_dir(p.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|f| {
+                f.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".public.scholion-files-")
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    p.build().assert_ok();
+    let page = p.out().join("essays/first/index.html");
+    let first_written = std::fs::metadata(&page).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    p.build().assert_ok();
+    assert_eq!(
+        records().len(),
+        2,
+        "one record for the output, one for the spare"
+    );
+    // The third build stages into the first one's folder: the unchanged page is skipped.
+    p.build().assert_ok();
+    assert_eq!(
+        std::fs::metadata(&page).unwrap().modified().unwrap(),
+        first_written,
+        "an unchanged page was rewritten"
+    );
+    let fresh = p.run(&["build", ".", "--out", "fresh"]);
+    fresh.assert_ok();
+    let expected = snapshot(&p.path().join("fresh"));
+    std::fs::remove_dir_all(p.path().join("fresh")).unwrap();
+    // Tamper with a page of the spare (the next build's staging folder): same length, and
+    // its modification time put back.
+    let spare_page = p
+        .path()
+        .join(".public.scholion-spare/essays/second/index.html");
+    let before = std::fs::metadata(&spare_page).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&spare_page).unwrap();
+    assert!(text.contains("Second"));
+    std::fs::write(&spare_page, text.replace("Second", "Sxcond")).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&spare_page)
+        .unwrap()
+        .set_modified(before)
+        .unwrap();
+    p.build().assert_ok();
+    assert_eq!(snapshot(&p.out()), expected, "a tampered page was kept");
+    // A damaged record: the build compares files instead.
+    for r in records() {
+        std::fs::write(&r, "scholion output record 1\nnot a line\n").unwrap();
+    }
+    std::fs::write(
+        p.path()
+            .join(".public.scholion-spare/essays/second/index.html"),
+        "stale",
+    )
+    .unwrap();
+    p.build().assert_ok();
+    assert_eq!(snapshot(&p.out()), expected);
+    p.build().assert_ok();
+    assert_eq!(snapshot(&p.out()), expected);
+    assert_eq!(records().len(), 2, "old records are removed");
 }
 
 /// Files where folders go and folders where files go (an older build's layout, or hands
