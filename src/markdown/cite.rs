@@ -257,6 +257,11 @@ pub(super) fn split_text<'a>(
         }
     };
     while i < text.len() {
+        // Only `[` and `@` can start a citation: skip to the next one.
+        match text[i..].find(['[', '@']) {
+            Some(j) => i += j,
+            None => break,
+        }
         let c = text[i..].chars().next().unwrap_or(' ');
         if c == '[' {
             if let Some(close) = text[i + 1..].find(']') {

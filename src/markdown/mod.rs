@@ -64,15 +64,21 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
     let mut use_count = 0usize;
     let mut link_stack: Vec<bool> = Vec::new(); // true = a wikilink
     let mut code_depth = 0usize;
-    let mut pending_text: Option<(String, Range<usize>)> = None;
+    // Adjacent text events merged into one (the parser splits text at `[`, quotes, entities):
+    // a single piece stays as the parser gave it (usually borrowed from the body).
+    let mut pending_text: Option<(Pending<'a>, Range<usize>)> = None;
 
-    let flush = |pending: &mut Option<(String, Range<usize>)>,
+    let flush = |pending: &mut Option<(Pending<'a>, Range<usize>)>,
                  nodes: &mut Vec<(Node<'a>, Range<usize>)>,
                  use_count: &mut usize,
                  in_code: bool| {
         if let Some((text, range)) = pending.take() {
+            let text = match text {
+                Pending::One(t) => t,
+                Pending::Many(t) => CowStr::from(t),
+            };
             if in_code || !text.contains('@') {
-                nodes.push((Node::Event(Event::Text(CowStr::from(text))), range));
+                nodes.push((Node::Event(Event::Text(text)), range));
             } else {
                 cite::split_text(&text, range, body, is_key, use_count, nodes);
             }
@@ -83,11 +89,19 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
         match event {
             Event::Text(text) => {
                 match &mut pending_text {
-                    Some((buf, r)) => {
-                        buf.push_str(&text);
+                    Some((pending, r)) => {
                         r.end = range.end;
+                        match pending {
+                            Pending::Many(buf) => buf.push_str(&text),
+                            Pending::One(first) => {
+                                let mut buf = String::with_capacity(2 * (first.len() + text.len()));
+                                buf.push_str(first);
+                                buf.push_str(&text);
+                                *pending = Pending::Many(buf);
+                            }
+                        }
                     }
-                    None => pending_text = Some((text.into_string(), range)),
+                    None => pending_text = Some((Pending::One(text), range)),
                 }
                 continue;
             }
@@ -149,6 +163,12 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
         code_depth > 0,
     );
     Annotated { nodes, use_count }
+}
+
+/// Text being merged by `annotate`: one piece as parsed, or several copied together.
+enum Pending<'a> {
+    One(CowStr<'a>),
+    Many(String),
 }
 
 /// Heading ids for a document, in order: an explicit `{#id}` or the slug of the heading
