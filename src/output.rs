@@ -172,17 +172,13 @@ struct Recorded {
     hash: u128,
 }
 
-/// The hash of a file's bytes in the record: SipHash 1-3, 128 bits, fixed keys (a stable,
-/// specified function; a collision would need 2^64 versions of one page).
+/// The hash of a file's bytes in the record: XXH3, 128 bits (a stable, specified function;
+/// a chance collision would need about 2^64 versions of one page).
 fn content_hash(bytes: &[u8]) -> u128 {
-    use siphasher::sip128::{Hasher128 as _, SipHasher13};
-    use std::hash::Hasher as _;
-    let mut h = SipHasher13::new();
-    h.write(bytes);
-    h.finish128().as_u128()
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
-const RECORD_HEADER: &str = "scholion output record 1";
+const RECORD_HEADER: &str = "scholion output record 2 xxh3-128";
 
 /// `.<out>.scholion-files-<n>`: the record of the output folder whose inode is `n` (a
 /// folder keeps its inode when renamed, so the record follows the output when it becomes the

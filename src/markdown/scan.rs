@@ -100,6 +100,24 @@ impl WordCounts {
     }
 }
 
+/// `text.split_whitespace().count()`, byte by byte when the text is ASCII.
+fn count_whitespace_words(text: &str) -> usize {
+    if !text.is_ascii() {
+        return text.split_whitespace().count();
+    }
+    let mut words = 0;
+    let mut in_word = false;
+    for &b in text.as_bytes() {
+        // The ASCII characters with Unicode's White_Space property.
+        let space = matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+        if !space && !in_word {
+            words += 1;
+        }
+        in_word = !space;
+    }
+    words
+}
+
 /// Count the search words of `lower` (already lowercased: letters and digits, two or more
 /// characters) into `counts`, borrowing them from `lower`.
 pub fn count_words<'a>(lower: &'a str, counts: &mut FxHashMap<&'a str, u32>) {
@@ -222,7 +240,7 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
                 | Event::Start(Tag::List(_) | Tag::Item),
             ) => flush(&mut block, &mut contexts, &mut text),
             Node::Event(Event::Text(t) | Event::Code(t)) => {
-                words += t.split_whitespace().count();
+                words += count_whitespace_words(t);
                 block.text.push_str(t);
             }
             Node::Event(Event::SoftBreak | Event::HardBreak) => block.text.push(' '),
@@ -360,6 +378,25 @@ fn sentence_around(text: &str, start: usize, end: usize) -> Context {
 mod tests {
     use super::*;
     use crate::markdown::annotate;
+
+    #[test]
+    fn whitespace_words_are_counted_like_split_whitespace() {
+        for text in [
+            "",
+            "  ",
+            "one",
+            " two  words ",
+            "tab\tand\nnew\x0bline\x0cfeed\rreturn",
+            "a\u{a0}b\u{2003}c é",
+            "\u{85}x",
+        ] {
+            assert_eq!(
+                count_whitespace_words(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn count_words_splits_like_the_unicode_definition() {

@@ -211,7 +211,7 @@ fn rebuilds_skip_unchanged_files_and_rewrite_tampered_ones() {
     assert_eq!(snapshot(&p.out()), expected, "a tampered page was kept");
     // A damaged record: the build compares files instead.
     for r in records() {
-        std::fs::write(&r, "scholion output record 1\nnot a line\n").unwrap();
+        std::fs::write(&r, "scholion output record 2 xxh3-128\nnot a line\n").unwrap();
     }
     std::fs::write(
         p.path()
