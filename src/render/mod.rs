@@ -676,7 +676,8 @@ impl Renderer<'_> {
     }
 
     /// A use for a term or source page: the link, with its sentence.
-    fn use_view(&self, u: &UseRef) -> UseView<'_> {
+    /// `doc_url` is the URL of the use's document.
+    fn use_view(&self, u: &UseRef, doc_url: &str) -> UseView<'_> {
         let site = self.site;
         let scan = site.scan(u.doc);
         let the_use = &scan.uses[u.index];
@@ -716,7 +717,7 @@ impl Renderer<'_> {
             _ => escape(&the_use.context.label).into(),
         };
         UseView {
-            href: format!("{}#use_{}", site.doc_url(u.doc), u.index),
+            href: format!("{doc_url}#use_{}", u.index),
             section,
             before: &the_use.context.before,
             label: &the_use.context.label,
@@ -727,7 +728,7 @@ impl Renderer<'_> {
     }
 
     /// The uses of `target`, grouped by document (the use-map lists a document's uses
-    /// together), each made by `view`.
+    /// together), each with its sentence.
     fn grouped(&self, target: Target) -> Vec<UsesByDoc<'_>> {
         let site = self.site;
         let mut groups: Vec<UsesByDoc> = Vec::new();
@@ -747,7 +748,8 @@ impl Renderer<'_> {
                 last = Some(u.doc);
             }
             if let Some(g) = groups.last_mut() {
-                g.uses.push(self.use_view(u));
+                let view = self.use_view(u, &g.url);
+                g.uses.push(view);
             }
         }
         groups
