@@ -176,10 +176,7 @@ enum Pending<'a> {
 /// (`use_N`, `note_N`, `noteref_N`) always do, so they never collide.
 pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
     let mut headings = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for reserved in RESERVED_IDS {
-        seen.insert(reserved.to_string());
-    }
+    let mut seen: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     let mut i = 0;
     while i < nodes.len() {
         if let Node::Event(Event::Start(Tag::Heading { level, id, .. })) = &nodes[i].0 {
@@ -206,10 +203,11 @@ pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
             };
             let mut unique = base.clone();
             let mut n = 1;
-            while !seen.insert(unique.clone()) {
+            while RESERVED_IDS.contains(&unique.as_str()) || seen.contains(&unique) {
                 unique = format!("{base}-{n}");
                 n += 1;
             }
+            seen.insert(unique.clone());
             headings.push(Heading {
                 level: *level as u8,
                 id: unique,
@@ -253,4 +251,23 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_ids_are_unique_and_never_take_the_theme_ids() {
+        let body = "## Notes\n\n## Notes\n\n## Part\n\n## Part\n\n## Contents {#main}\n\n## Main\n";
+        let annotated = annotate(body, &|_| false);
+        let ids: Vec<String> = heading_ids(&annotated.nodes)
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(
+            ids,
+            ["notes-1", "notes-2", "part", "part-1", "main-1", "main-2"]
+        );
+    }
 }
