@@ -107,11 +107,13 @@ pub fn check_output_dir(
 ///
 /// Whether a file is unchanged is decided without reading it: every build records, beside
 /// the output, the hash of each file it wrote with the file's identity (size, inode, change
-/// time), in `.<out>.scholion-files-<inode of the folder>`. A file
-/// is skipped when its identity is the recorded one and the new bytes hash the same. Reading
-/// the old files to compare them was an eighth of a 10,000-essay build where the page cache
-/// does not keep the previous site (disk reads in `perf`). Without a record (a spare from an
-/// older Scholion, say), files are compared by reading them.
+/// time), in `.<out>.scholion-files-<inode of the folder>`. A file is skipped when its
+/// identity is the recorded one and the new bytes hash the same. Reading the old files to
+/// compare them was an eighth of a 10,000-essay build where the page cache does not keep the
+/// previous site (disk reads in `perf`). Without a record (a spare from an older Scholion,
+/// say), files are compared by reading them. Limit: on a file system whose change times are
+/// coarse (whole seconds), an edit of the same length within that second of the build could
+/// go unseen; ext4, XFS, Btrfs and APFS keep nanoseconds.
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
