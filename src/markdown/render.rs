@@ -174,7 +174,7 @@ pub fn render<'a>(
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
     let main_nodes: Vec<(Node<'_>, usize)> = main.into_iter().map(|(n, r)| (n, r.start)).collect();
-    let events = renderer.events(&main_nodes, Mode::Body, &definitions);
+    let events = renderer.events(main_nodes, Mode::Body, &definitions);
     html::push_html(&mut out, events.into_iter());
 
     // Endnotes, in note order.
@@ -196,7 +196,7 @@ pub fn render<'a>(
                 .get(&label)
                 .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
                 .unwrap_or_default();
-            let events = renderer.events(&body, Mode::Endnote, &definitions);
+            let events = renderer.events(body, Mode::Endnote, &definitions);
             let mut inner = String::new();
             html::push_html(&mut inner, events.into_iter());
             let _ = writeln!(
@@ -215,9 +215,11 @@ pub fn render<'a>(
 }
 
 impl<'r> Renderer<'r> {
+    /// Takes the nodes by value: each event is moved into the output, not cloned (a clone
+    /// of a merged text copies it).
     fn events<'a>(
         &mut self,
-        nodes: &[(Node<'a>, usize)],
+        nodes: Vec<(Node<'a>, usize)>,
         mode: Mode,
         definitions: &HashMap<String, Vec<Node<'a>>>,
     ) -> Vec<Event<'a>> {
@@ -239,12 +241,10 @@ impl<'r> Renderer<'r> {
                 continue;
             }
             match node {
-                Node::Event(event) => {
-                    self.event(event.clone(), *offset, mode, &mut out, definitions)
-                }
+                Node::Event(event) => self.event(event, offset, mode, &mut out, definitions),
                 Node::XrefStart { use_index, .. } => {
                     link_depth += 1;
-                    match self.uses.get(*use_index) {
+                    match self.uses.get(use_index) {
                         Some(ResolvedUse::Link {
                             href,
                             class,
@@ -274,7 +274,7 @@ impl<'r> Renderer<'r> {
                     out.push(Event::InlineHtml("</a>".into()));
                 }
                 Node::Cite(cluster) if self.style.note && mode == Mode::Body => {
-                    self.cite_note(cluster, &mut out);
+                    self.cite_note(&cluster, &mut out);
                 }
                 Node::Cite(cluster) => {
                     let (open, close) = if cluster.narrative {
@@ -399,7 +399,7 @@ impl<'r> Renderer<'r> {
                     .get(label.as_ref())
                     .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
                     .unwrap_or_default();
-                let events = self.events(&body, Mode::Sidenote, definitions);
+                let events = self.events(body, Mode::Sidenote, definitions);
                 let mut inner = String::new();
                 html::push_html(&mut inner, events.into_iter());
                 out.push(Event::InlineHtml(
