@@ -532,30 +532,17 @@ impl Bibliography {
             .collect()
     }
 
-    /// Assemble an item from its rendered forms (see `purposes`).
     /// `html` trimmed and without the citation layout's prefix and suffix (`(`, `)`).
     fn without_layout_affixes<'s>(&self, html: &'s str) -> &'s str {
         let layout = &self.style.citation.layout;
-        let mut t = html.trim();
-        if let Some(p) = layout
-            .prefix
-            .as_deref()
-            .map(escape)
-            .filter(|p| !p.is_empty())
-        {
-            t = t.strip_prefix(p.as_str()).unwrap_or(t);
-        }
-        if let Some(s) = layout
-            .suffix
-            .as_deref()
-            .map(escape)
-            .filter(|s| !s.is_empty())
-        {
-            t = t.strip_suffix(s.as_str()).unwrap_or(t);
-        }
-        t
+        let escaped = |affix: &Option<String>| affix.as_deref().map(escape).unwrap_or_default();
+        let (prefix, suffix) = (escaped(&layout.prefix), escaped(&layout.suffix));
+        let t = html.trim();
+        let t = t.strip_prefix(prefix.as_str()).unwrap_or(t);
+        t.strip_suffix(suffix.as_str()).unwrap_or(t)
     }
 
+    /// Assemble an item from its rendered forms (see `purposes`).
     fn finish_item(&self, item: &CiteItem, narrative: bool, forms: &[String]) -> String {
         let layout = &self.style.citation.layout;
         let prefix = layout.prefix.as_deref().map(escape).unwrap_or_default();
