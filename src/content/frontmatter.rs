@@ -68,6 +68,12 @@ pub struct EssayMeta {
     #[serde(default)]
     pub draft: bool,
     pub slug: Option<String>,
+    /// Reading questions (Markdown), shown at the end of the essay and in the study guide.
+    #[serde(default)]
+    pub questions: Vec<String>,
+    /// Learning objectives (Markdown), shown with the questions.
+    #[serde(default)]
+    pub objectives: Vec<String>,
     #[serde(default)]
     pub extra: Option<serde_yaml::Value>,
 }
@@ -83,6 +89,8 @@ pub const ESSAY_KEYS: &[&str] = &[
     "order",
     "draft",
     "slug",
+    "questions",
+    "objectives",
     "extra",
 ];
 
@@ -96,9 +104,23 @@ pub struct TermMeta {
     pub short: Option<String>,
     #[serde(default)]
     pub see_also: Vec<String>,
+    /// The term as written in its own language (e.g. `网络主权`).
+    pub original: Option<String>,
+    /// The BCP 47 tag of `original` (e.g. `zh-Hans`).
+    pub original_lang: Option<String>,
+    /// `original` in Latin letters (e.g. `wǎngluò zhǔquán`).
+    pub transliteration: Option<String>,
 }
 
-pub const TERM_KEYS: &[&str] = &["term", "aliases", "short", "see-also"];
+pub const TERM_KEYS: &[&str] = &[
+    "term",
+    "aliases",
+    "short",
+    "see-also",
+    "original",
+    "original-lang",
+    "transliteration",
+];
 
 /// A YAML scalar kept as text (a date may be written quoted or bare).
 #[derive(Debug, Clone)]

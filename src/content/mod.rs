@@ -61,6 +61,9 @@ pub struct Essay {
     pub annotates: Option<Located<String>>,
     pub order: Option<i64>,
     pub draft: bool,
+    /// Reading questions and learning objectives (Markdown strings).
+    pub questions: Vec<String>,
+    pub objectives: Vec<String>,
     pub extra: Json,
 }
 
@@ -72,6 +75,10 @@ pub struct Term {
     pub aliases: Vec<Located<String>>,
     pub short: Option<String>,
     pub see_also: Vec<Located<String>>,
+    /// The term in its own language, that language's BCP 47 tag, and a transliteration.
+    pub original: Option<Located<String>>,
+    pub original_lang: Option<String>,
+    pub transliteration: Option<String>,
     /// Where the `term:` key is, for duplicate-name errors.
     pub name_location: Location,
 }
@@ -440,6 +447,8 @@ fn parse_file(
                 annotates,
                 order: meta.order,
                 draft: meta.draft,
+                questions: meta.questions,
+                objectives: meta.objectives,
                 extra,
                 file: SourceFile {
                     path: display.to_path_buf(),
@@ -471,7 +480,18 @@ fn parse_file(
             };
             let aliases_at = at("aliases");
             let see_also_at = at("see-also");
+            let original = meta
+                .original
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .map(|value| Located {
+                    location: at("original"),
+                    value,
+                });
             Loaded::Term(Box::new(Term {
+                original,
+                original_lang: meta.original_lang.filter(|l| !l.trim().is_empty()),
+                transliteration: meta.transliteration.filter(|t| !t.trim().is_empty()),
                 slug: slug::slugify(&stem),
                 name_location: at("term"),
                 name,

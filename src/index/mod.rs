@@ -719,6 +719,16 @@ impl Namespace {
             for a in &term.aliases {
                 own.push((a.value.to_lowercase(), a.location.clone(), "alias"));
             }
+            if let Some(o) = &term.original {
+                own.push((o.value.to_lowercase(), o.location.clone(), "original name"));
+            }
+            if let Some(t) = &term.transliteration {
+                let at = term
+                    .original
+                    .as_ref()
+                    .map_or(&term.name_location, |o| &o.location);
+                own.push((t.to_lowercase(), at.clone(), "transliteration"));
+            }
             let mut mine: HashSet<String> = HashSet::new();
             mine.insert(term.slug.clone());
             for (name, location, what) in own {

@@ -271,3 +271,21 @@ mod tests {
         );
     }
 }
+
+/// A short Markdown text (a reading question) as inline HTML: one paragraph's content,
+/// without the `<p>` around it. Raw HTML in it is escaped, as in front matter everywhere.
+pub fn inline_html(text: &str) -> String {
+    let events = Parser::new_ext(text, options()).map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        other => other,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    let trimmed = out.trim();
+    let inner = trimmed
+        .strip_prefix("<p>")
+        .and_then(|t| t.strip_suffix("</p>"))
+        .filter(|t| !t.contains("<p>"))
+        .unwrap_or(trimmed);
+    inner.to_string()
+}

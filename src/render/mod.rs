@@ -99,8 +99,25 @@ struct TermRow<'a> {
     url: String,
     short: String,
     aliases: Vec<String>,
+    original: Option<OriginalView<'a>>,
     count: usize,
     uses: Vec<UsesByDoc<'a>>,
+}
+
+/// A term's name in its own language: the text, its language tag, a transliteration.
+#[derive(Serialize)]
+struct OriginalView<'a> {
+    text: &'a str,
+    lang: Option<&'a str>,
+    transliteration: Option<&'a str>,
+}
+
+fn original_view(term: &crate::content::Term) -> Option<OriginalView<'_>> {
+    term.original.as_ref().map(|o| OriginalView {
+        text: &o.value,
+        lang: term.original_lang.as_deref(),
+        transliteration: term.transliteration.as_deref(),
+    })
 }
 
 /// A term on the glossary index: its row, and every use as a bare link.
@@ -111,6 +128,7 @@ struct IndexRow<'a> {
     url: String,
     short: String,
     aliases: Vec<&'a str>,
+    original: Option<OriginalView<'a>>,
     count: usize,
     uses: IndexUses<'a>,
 }
@@ -461,6 +479,7 @@ impl Renderer<'_> {
                             url: site.term_url(i),
                             short: self.short(i),
                             aliases: term.aliases.iter().map(|a| a.value.as_str()).collect(),
+                            original: original_view(term),
                             count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
                             uses: IndexUses {
                                 renderer: self,
@@ -765,6 +784,7 @@ impl Renderer<'_> {
             url: site.term_url(i),
             short: self.short(i),
             aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
+            original: original_view(term),
             count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
             uses,
         }
@@ -856,6 +876,11 @@ impl Renderer<'_> {
         ctx.insert("references", &references);
         ctx.insert("annotates", &annotates);
         ctx.insert("extra", &e.extra);
+        let inline = |items: &Vec<String>| -> Vec<String> {
+            items.iter().map(|q| markdown::inline_html(q)).collect()
+        };
+        ctx.insert("questions", &inline(&e.questions));
+        ctx.insert("objectives", &inline(&e.objectives));
         self.render("essay.html", &ctx)
     }
 

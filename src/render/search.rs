@@ -110,7 +110,13 @@ pub fn index_files(site: &Site) -> Vec<Page> {
                     .clone()
                     .unwrap_or_else(|| clip(&scan.first_paragraph, 240).to_string()),
             },
-            header: format!("{} {}", t.name, aliases.join(", ")),
+            header: format!(
+                "{} {} {} {}",
+                t.name,
+                aliases.join(", "),
+                t.original.as_ref().map_or("", |o| o.value.as_str()),
+                t.transliteration.as_deref().unwrap_or("")
+            ),
             body: Some(&scan.tokens),
         });
     }
