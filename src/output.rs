@@ -522,3 +522,17 @@ fn safe_relative(rel: &str) -> Result<PathBuf> {
         anyhow::bail!("refusing to write outside the output folder: {rel}")
     }
 }
+
+/// Write a file of Scholion's own cache folder (the formatted-citation cache) after a build:
+/// best effort (a cache that cannot be written is only slower next time), atomic (a
+/// temporary file renamed into place, so concurrent builds never read half a file).
+pub fn write_cache_file(path: &Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&tmp, bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}

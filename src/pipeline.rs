@@ -11,6 +11,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::index::{self, Bibliography, BuildOptions, ScanCache, Site};
 use crate::output::{self, Staging};
 use crate::render::{self, Page, Theme};
+use crate::timing::timing;
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -42,21 +43,6 @@ impl Outcome {
             .iter()
             .filter(|d| d.severity == Severity::Warning)
             .count()
-    }
-}
-
-/// With `SCHOLION_TIMINGS` set, print how long a stage took (for profiling builds).
-pub fn timing(stage: &str, since: std::time::Instant) {
-    if std::env::var_os("SCHOLION_TIMINGS").is_some() {
-        // Resident memory now, from /proc (Linux), to see where memory goes.
-        let rss_mb = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-            .map_or(0, |pages| pages * 4096 / (1 << 20));
-        eprintln!(
-            "timing: {stage}: {:.1} ms (resident {rss_mb} MB)",
-            since.elapsed().as_secs_f64() * 1000.0
-        );
     }
 }
 
@@ -148,7 +134,7 @@ pub fn load_with(
         drafts: request.drafts,
     };
     let scans = caches.map(|c| &c.scans);
-    let site = index::index(root, config, content, bib, options, diagnostics, scans);
+    let site = index::index(config, content, bib, options, diagnostics, scans);
     timing("load + index", started);
     Some((site, theme?))
 }
@@ -174,7 +160,8 @@ pub fn check(request: &Request) -> Outcome {
     let mut pages = 0;
     if let Some((site, theme)) = load(request, &diagnostics) {
         let count = AtomicUsize::new(0);
-        let errors = render::render_site(&site, &theme, &|(path, _): Page| {
+        let renderer = render::HtmlRenderer::new(&site, &theme);
+        let errors = render::render_site(&renderer, &|(path, _): Page| {
             if path.ends_with(".html") {
                 count.fetch_add(1, Ordering::Relaxed);
             }
@@ -248,7 +235,8 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
             staging.abandon();
         }
         // Render anyway to report template problems too, but write nothing.
-        diagnostics.extend(render::render_site(&site, &theme, &|_| {}));
+        let renderer = render::HtmlRenderer::new(&site, &theme);
+        diagnostics.extend(render::render_site(&renderer, &|_| {}));
         return finish(diagnostics, request, 0);
     }
     let staging_start = std::time::Instant::now();
@@ -267,7 +255,8 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     let count = AtomicUsize::new(0);
     let write_error = std::sync::Mutex::new(None::<anyhow::Error>);
     let render_start = std::time::Instant::now();
-    let errors = render::render_site(&site, &theme, &|(path, bytes): Page| {
+    let renderer = render::HtmlRenderer::new(&site, &theme);
+    let errors = render::render_site(&renderer, &|(path, bytes): Page| {
         // The summary counts pages, not assets or search-index files.
         if path.ends_with(".html") {
             count.fetch_add(1, Ordering::Relaxed);
@@ -302,6 +291,10 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
             .push(Diagnostic::error(format!("{err:#}")));
         outcome.failed = true;
         return outcome;
+    }
+    // The formatted-citation cache, for the next build (only a build writes it).
+    if let Some((path, bytes)) = site.bib.cache_file() {
+        output::write_cache_file(&path, &bytes);
     }
     // Freeing the index (millions of small allocations) took ~100 ms at 10,000 essays. A
     // thread does it: the CLI exits without waiting, a long-lived caller still gets the

@@ -30,10 +30,10 @@ use notify_debouncer_full::new_debouncer;
 use tokio::sync::broadcast;
 
 use crate::config::{CONFIG_FILE, Config};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::index::Site;
 use crate::pipeline::{self, Caches, Request};
-use crate::render::{self, Theme};
+use crate::render::{self, Renderer, Theme};
 
 pub struct Options {
     pub root: PathBuf,
@@ -57,22 +57,26 @@ pub struct Generation {
 }
 
 impl Generation {
-    /// The file at output path `rel`, rendered on first request.
-    pub fn file(&self, rel: &str) -> Option<Arc<Vec<u8>>> {
+    /// The file at output path `rel`, rendered on first request: `Ok(None)` when the site
+    /// has no such file, `Err` with the rendering error (a template error on that page).
+    pub fn file(&self, rel: &str) -> Result<Option<Arc<Vec<u8>>>, Diagnostic> {
         if let Some(hit) = self
             .pages
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(rel)
         {
-            return Some(hit.clone());
+            return Ok(Some(hit.clone()));
         }
-        let made = render::render_path(&self.site, &self.theme, rel)?.ok()?;
+        let renderer = render::HtmlRenderer::new(&self.site, &self.theme);
+        let Some(made) = render::render_path(&renderer, &self.site, rel) else {
+            return Ok(None);
+        };
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        for (path, bytes) in made {
+        for (path, bytes) in made? {
             pages.entry(path).or_insert_with(|| Arc::new(bytes));
         }
-        pages.get(rel).cloned()
+        Ok(pages.get(rel).cloned())
     }
 
     pub fn base_path(&self) -> String {
@@ -130,8 +134,9 @@ impl Builder {
             };
             let fingerprint = g.theme.fingerprint();
             if self.checked_theme != Some(fingerprint) {
-                for rel in render::sample_paths(&g.site) {
-                    if let Some(Err(d)) = render::render_path(&g.site, &g.theme, &rel) {
+                let renderer = render::HtmlRenderer::new(&g.site, &g.theme);
+                for route in render::sample_routes(&renderer) {
+                    if let Err(d) = renderer.render(&route, &|_| {}) {
                         diagnostics.push(d);
                         break;
                     }
@@ -285,32 +290,12 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Decode `%XX` escapes; `None` if the result is not UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len() + 1
-            && let Some(b) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 /// The output path for a request path below the base, or `None` if it is not a clean
 /// relative path (`..`, `.`, empty segments, backslashes, NUL are refused).
 pub fn output_path(rel: &str) -> Option<String> {
-    let decoded = percent_decode(rel)?;
+    let decoded = percent_encoding::percent_decode_str(rel)
+        .decode_utf8()
+        .ok()?;
     let mut parts = Vec::new();
     let trailing = decoded.is_empty() || decoded.ends_with('/');
     for seg in decoded.split('/') {
@@ -347,10 +332,10 @@ async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         return redirect(&base);
     }
     let not_found = || {
-        let body = generation
-            .file("404.html")
-            .map(|b| b.as_ref().clone())
-            .unwrap_or_default();
+        let body = match generation.file("404.html") {
+            Ok(Some(b)) => b.as_ref().clone(),
+            _ => Vec::new(),
+        };
         html_response(StatusCode::NOT_FOUND, inject(body))
     };
     let Some(rel) = path.strip_prefix(base.as_str()) else {
@@ -361,10 +346,11 @@ async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     };
     let lookup = generation.clone();
     let out_clone = out.clone();
-    let found = tokio::task::spawn_blocking(move || lookup.file(&out_clone))
-        .await
-        .ok()
-        .flatten();
+    let found = match tokio::task::spawn_blocking(move || lookup.file(&out_clone)).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(d)) => return render_error(&shared, &d),
+        Err(_) => None,
+    };
     match found {
         Some(bytes) => {
             let ty = content_type(&out);
@@ -382,13 +368,27 @@ async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         None => {
             // `/essays/x` → `/essays/x/` when that page exists.
             if !out.ends_with("index.html")
-                && generation.file(&format!("{out}/index.html")).is_some()
+                && matches!(generation.file(&format!("{out}/index.html")), Ok(Some(_)))
             {
                 return redirect(&format!("{path}/"));
             }
             not_found()
         }
     }
+}
+
+/// A page that failed to render (a template error on a page the pre-render check did not
+/// cover): printed in the terminal, sent to open pages, and answered with the error overlay,
+/// as a failed rebuild is.
+fn render_error(shared: &Shared, d: &Diagnostic) -> Response {
+    let text = d.render(false);
+    eprintln!("{text}\n\nerror: this page could not be rendered");
+    let _ = shared.events.send(format!("builderror\n{text}"));
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Scholion: error</title></head><body><h1>This page could not be rendered</h1><pre>{}</pre></body></html>",
+        crate::markdown::escape(&text)
+    );
+    html_response(StatusCode::INTERNAL_SERVER_ERROR, inject(body.into_bytes()))
 }
 
 fn redirect(to: &str) -> Response {

@@ -266,7 +266,7 @@ impl Bibliography {
                 formatted.insert(item.key.clone(), (rank, html));
             }
         }
-        crate::pipeline::timing("bibliography driver", t);
+        crate::timing::timing("bibliography driver", t);
         let alone: Vec<(String, String)> = library
             .iter()
             .collect::<Vec<_>>()
@@ -380,9 +380,10 @@ impl Bibliography {
             .collect()
     }
 
-    /// Write the on-disk cache of formatted entries and items (after citations are formatted).
-    pub fn save_cache(&self) {
-        self.disk.save();
+    /// The on-disk cache of formatted entries and items to write after a build (path and
+    /// bytes), when it changed.
+    pub fn cache_file(&self) -> Option<(PathBuf, Vec<u8>)> {
+        self.disk.pending()
     }
 
     /// A fingerprint of everything a bibliography is made from (style, files and their

@@ -18,12 +18,12 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Bump when the cached HTML's meaning changes.
 const FORMAT: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct File {
     format: u32,
     salt: String,
@@ -106,33 +106,29 @@ impl FormatCache {
         }
     }
 
-    /// Write what this build used, if that differs from what was read. Atomic (a temporary
-    /// file renamed into place), so concurrent builds never see half a file.
-    pub fn save(&self) {
-        let Some(path) = &self.path else { return };
+    /// What this build used, as the file to write (its path and bytes), if that differs
+    /// from what was read. The write stage writes it (`output::write_cache_file`), so a
+    /// `check` never touches the cache folder.
+    pub fn pending(&self) -> Option<(PathBuf, Vec<u8>)> {
+        let path = self.path.as_ref()?;
         let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         if used.len() == self.loaded.len() && used.keys().all(|k| self.loaded.contains_key(k)) {
-            return;
+            return None;
         }
-        let file = File {
-            format: FORMAT,
-            salt: format!("{:016x}", self.salt),
-            entries: used
-                .iter()
-                .map(|(k, v)| (format!("{k:016x}"), v.clone()))
-                .collect(),
-        };
-        let Ok(bytes) = serde_json::to_vec(&file) else {
-            return;
-        };
-        let Some(dir) = path.parent() else { return };
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&tmp, bytes))
-            .and_then(|()| std::fs::rename(&tmp, path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        // Written as a JSON object by hand: the file's record type only deserializes
+        // (`Serialize` is kept to the render stage's view types).
+        let mut entries: Vec<(&u64, &String)> = used.iter().collect();
+        entries.sort_unstable();
+        let mut object = serde_json::Map::new();
+        for (k, v) in entries {
+            object.insert(format!("{k:016x}"), serde_json::Value::from(v.as_str()));
         }
+        let file = serde_json::json!({
+            "format": FORMAT,
+            "salt": format!("{:016x}", self.salt),
+            "entries": object,
+        });
+        Some((path.clone(), serde_json::to_vec(&file).ok()?))
     }
 }
 
@@ -148,7 +144,7 @@ fn cache_dir() -> Option<PathBuf> {
 }
 
 /// A hash that is the same in every run of one program (SipHash with fixed keys).
-fn hash_of(value: &impl Hash) -> u64 {
+pub(super) fn hash_of(value: &impl Hash) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     value.hash(&mut h);
     h.finish()

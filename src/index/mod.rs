@@ -1,39 +1,55 @@
 //! The index stage: everything that needs the whole corpus. It owns the namespace of
-//! essays and terms, the bibliography, and the one use-map of the site: every
-//! cross-reference and citation recorded once (document, section, per-use anchor), resolved,
-//! and inverted into target → uses. Glossary pages, source pages, "Linked from" and the
-//! unused-term / uncited-source warnings all read that one map.
+//! essays and terms, the bibliography, the route table, and the one use-map of the site:
+//! every cross-reference and citation recorded once (document, section, per-use anchor),
+//! resolved to a typed target, and inverted into target → uses. Glossary pages, source
+//! pages, "Linked from" and the unused-term / uncited-source warnings all read that one map.
+//!
+//! The index holds facts, not presentation: targets are typed ids, links are routes; HTML,
+//! CSS classes and hrefs are made by the render stage.
 
 pub mod bibliography;
 mod format_cache;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::content::{Content, DocKind, SourceFile};
+use crate::content::{Content, SourceFile};
 use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
-use crate::markdown::{self, ResolvedUse, Scan, UseKind};
+pub use crate::ids::{DocId, EssayId, SourceId, TagId, Target, TermId};
+use crate::markdown::{self, Scan, UseKind};
+use crate::route::{Route, Routes, Segments};
+use crate::timing::timing;
 pub use bibliography::{Bibliography, Source};
+use format_cache::hash_of;
 
-/// A document of the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DocId {
-    Home,
-    Essay(usize),
-    Term(usize),
+/// How one use of a document resolved: the index's fact, rendered by the render stage.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    /// A cross-reference to an essay or a term, with a heading id of the target page;
+    /// `display` replaces the label of an unpiped `[[slug]]` (the target's name).
+    Xref {
+        target: Target,
+        anchor: Option<String>,
+        display: Option<String>,
+    },
+    /// A cited work, with its in-text form as the citation processor formatted it (inline
+    /// markup only: `<i>`, `<b>`, `<span>`; pandoc prefix and suffix included).
+    Cite { source: SourceId, text: String },
+    /// Unresolved (already reported as an error): shown as its label.
+    Broken,
 }
 
-/// Something a use points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Target {
-    Essay(usize),
-    Term(usize),
-    Source(usize),
+impl Resolved {
+    pub fn target(&self) -> Option<Target> {
+        match self {
+            Resolved::Xref { target, .. } => Some(*target),
+            Resolved::Cite { source, .. } => Some(Target::Source(*source)),
+            Resolved::Broken => None,
+        }
+    }
 }
 
 /// One entry of the use-map: document `doc`'s use number `index` (anchor `use_{index}`).
@@ -41,6 +57,13 @@ pub enum Target {
 pub struct UseRef {
     pub doc: DocId,
     pub index: usize,
+}
+
+/// A topic: the tag as first written, and the built essays that carry it, in reading order.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub essays: Vec<EssayId>,
 }
 
 /// Options that change what is built.
@@ -51,64 +74,84 @@ pub struct BuildOptions {
 
 /// The loaded, indexed site: input of the render stage.
 pub struct Site {
-    pub root: PathBuf,
-    /// `config.base_path()`, kept (every URL of every page starts with it).
-    base: String,
     pub config: Config,
     pub content: Content,
     pub bib: Arc<Bibliography>,
     pub options: BuildOptions,
+    /// Every page's and file's href and output path.
+    pub routes: Routes,
     /// Scan results, by document.
     pub home_scan: Option<Arc<Scan>>,
     pub essay_scans: Vec<Arc<Scan>>,
     pub term_scans: Vec<Arc<Scan>>,
     /// How each use resolved, by document and use number.
-    pub resolved: HashMap<DocId, Vec<ResolvedUse>>,
+    pub resolved: HashMap<DocId, Vec<Resolved>>,
     /// The use-map, inverted: target → uses, in document then source order.
     pub uses_of: HashMap<Target, Vec<UseRef>>,
-    /// Topic slug → (display name, essays in reading order).
-    pub tags: BTreeMap<String, (String, Vec<usize>)>,
-    /// Terms whose `see-also` names each term (the other direction).
-    pub see_also_from: HashMap<usize, Vec<usize>>,
+    /// Topics, by slug.
+    pub tags: Vec<Tag>,
+    pub essay_tags: EssayTags,
+    /// Each term's related terms: its own `see-also`, then the terms whose `see-also` names it.
+    pub see_also: Vec<Vec<TermId>>,
     /// Built essays in reading order, and each essay's position in that list.
-    pub published: Vec<usize>,
+    pub published: Vec<EssayId>,
     pub published_pos: Vec<Option<usize>>,
-    /// Glossary slug → term.
-    pub term_slugs: HashMap<String, usize>,
-    /// What each use of a built document resolved to (the use-map, forwards).
-    pub use_targets: HashMap<DocId, Vec<Option<Target>>>,
     /// Source → built essays whose `annotates` names it.
-    pub annotated_by: HashMap<usize, Vec<usize>>,
+    pub annotated_by: HashMap<SourceId, Vec<EssayId>>,
 }
 
 impl Site {
-    /// The URL path the site lives under (`/` or `/reader/`), computed once.
+    /// The URL path the site lives under (`/` or `/reader/`).
     pub fn base_path(&self) -> &str {
-        &self.base
+        self.routes.base()
     }
 
     /// Whether an essay is built (drafts only with `--drafts`).
-    pub fn is_published(&self, essay: usize) -> bool {
-        self.options.drafts || !self.content.essays[essay].draft
+    pub fn is_published(&self, essay: EssayId) -> bool {
+        self.options.drafts || !self.essay(essay).draft
     }
 
-    pub fn published_essays(&self) -> impl Iterator<Item = usize> + '_ {
+    pub fn published_essays(&self) -> impl Iterator<Item = EssayId> + '_ {
         self.published.iter().copied()
+    }
+
+    pub fn essay(&self, id: EssayId) -> &crate::content::Essay {
+        &self.content.essays[id.0]
+    }
+
+    pub fn term(&self, id: TermId) -> &crate::content::Term {
+        &self.content.terms[id.0]
+    }
+
+    pub fn source(&self, id: SourceId) -> &Source {
+        &self.bib.sources[id.0]
+    }
+
+    pub fn term_ids(&self) -> impl Iterator<Item = TermId> + use<> {
+        (0..self.content.terms.len()).map(TermId)
+    }
+
+    pub fn source_ids(&self) -> impl Iterator<Item = SourceId> + use<> {
+        (0..self.bib.len()).map(SourceId)
+    }
+
+    pub fn tag_ids(&self) -> impl Iterator<Item = TagId> + use<> {
+        (0..self.tags.len()).map(TagId)
     }
 
     pub fn file(&self, doc: DocId) -> &SourceFile {
         match doc {
             DocId::Home => &self.content.home.as_ref().expect("home exists").file,
-            DocId::Essay(i) => &self.content.essays[i].file,
-            DocId::Term(i) => &self.content.terms[i].file,
+            DocId::Essay(i) => &self.essay(i).file,
+            DocId::Term(i) => &self.term(i).file,
         }
     }
 
     pub fn scan(&self, doc: DocId) -> &Scan {
         match doc {
             DocId::Home => self.home_scan.as_ref().expect("home scanned"),
-            DocId::Essay(i) => &self.essay_scans[i],
-            DocId::Term(i) => &self.term_scans[i],
+            DocId::Essay(i) => &self.essay_scans[i.0],
+            DocId::Term(i) => &self.term_scans[i.0],
         }
     }
 
@@ -119,40 +162,30 @@ impl Site {
             docs.push(DocId::Home);
         }
         docs.extend(self.published_essays().map(DocId::Essay));
-        docs.extend((0..self.content.terms.len()).map(DocId::Term));
+        docs.extend(self.term_ids().map(DocId::Term));
         docs
     }
 
-    pub fn essay_url(&self, i: usize) -> String {
-        format!(
-            "{}essays/{}/",
-            self.base_path(),
-            self.content.essays[i].slug
-        )
-    }
-
-    pub fn term_url(&self, i: usize) -> String {
-        format!(
-            "{}glossary/{}/",
-            self.base_path(),
-            self.content.terms[i].slug
-        )
-    }
-
-    pub fn source_url(&self, i: usize) -> String {
-        format!(
-            "{}citations/{}/",
-            self.base_path(),
-            url_segment(&self.bib.sources[i].key)
-        )
-    }
-
-    pub fn doc_url(&self, doc: DocId) -> String {
+    /// The page of a document.
+    pub fn doc_route(doc: DocId) -> Route {
         match doc {
-            DocId::Home => self.base_path().to_string(),
-            DocId::Essay(i) => self.essay_url(i),
-            DocId::Term(i) => self.term_url(i),
+            DocId::Home => Route::Home,
+            DocId::Essay(i) => Route::Essay(i),
+            DocId::Term(i) => Route::Term(i),
         }
+    }
+
+    /// The page of a use's target.
+    pub fn target_route(target: Target) -> Route {
+        match target {
+            Target::Essay(i) => Route::Essay(i),
+            Target::Term(i) => Route::Term(i),
+            Target::Source(i) => Route::Source(i),
+        }
+    }
+
+    pub fn href(&self, route: &Route) -> String {
+        self.routes.href(route)
     }
 
     pub fn doc_title(&self, doc: DocId) -> String {
@@ -163,29 +196,31 @@ impl Site {
                 .as_ref()
                 .and_then(|h| h.title.clone())
                 .unwrap_or_else(|| self.config.book.title.clone()),
-            DocId::Essay(i) => self.content.essays[i].title.clone(),
-            DocId::Term(i) => self.content.terms[i].name.clone(),
+            DocId::Essay(i) => self.essay(i).title.clone(),
+            DocId::Term(i) => self.term(i).name.clone(),
         }
+    }
+
+    /// The uses of a target in the use-map (document then source order).
+    pub fn uses(&self, target: Target) -> &[UseRef] {
+        self.uses_of.get(&target).map_or(&[], Vec::as_slice)
+    }
+
+    /// The resolved uses of a document, by use number.
+    pub fn resolved_uses(&self, doc: DocId) -> &[Resolved] {
+        self.resolved.get(&doc).map_or(&[], Vec::as_slice)
     }
 }
 
-/// A citation key as a URL path segment (keys may hold `:` or `/`).
-pub fn url_segment(key: &str) -> String {
-    let mut out = String::new();
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The tag slug used in `/tags/<slug>/`.
-pub fn tag_slug(tag: &str) -> String {
+/// The tag slug: the tag's slug (ASCII), or for a tag of another script its own letters
+/// (`网络` stays `网络`); `None` for a tag with no letter or digit.
+pub fn tag_slug(tag: &str) -> Option<String> {
     let s = slug::slugify(tag);
-    if s.is_empty() { "tag".into() } else { s }
+    if s.is_empty() {
+        crate::route::segment(tag.trim())
+    } else {
+        Some(s)
+    }
 }
 
 /// What an unpiped `[[slug]]` shows: the target's name, in sentence case when the author
@@ -219,15 +254,44 @@ pub struct ScanCache {
     scans: Mutex<HashMap<(u64, u64), Arc<Scan>>>,
 }
 
-fn hash_of(value: impl Hash) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    value.hash(&mut h);
-    h.finish()
+/// Every document's scan: the home page's, the essays', the terms'.
+type Scans = (Option<Arc<Scan>>, Vec<Arc<Scan>>, Vec<Arc<Scan>>);
+
+/// Scan every document once, in parallel (or take it from the cache).
+fn scan_all(content: &Content, bib: &Bibliography, cache: Option<&ScanCache>) -> Scans {
+    let is_key = |k: &str| bib.contains(k);
+    let keys_hash = hash_of(&bib.keys().collect::<Vec<_>>());
+    let scan_doc = |file: &SourceFile| -> Arc<Scan> {
+        let scan = |annotated: &markdown::Annotated<'_>| Arc::new(markdown::scan(annotated, true));
+        // Without a cache (a one-off build), hashing every body would be wasted work.
+        let Some(cache) = cache else {
+            return scan(&markdown::annotate(file.body(), &is_key));
+        };
+        let key = (hash_of(&file.body()), keys_hash);
+        let lock = || cache.scans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = lock().get(&key) {
+            return hit.clone();
+        }
+        let scan = scan(&markdown::annotate(file.body(), &is_key));
+        lock().insert(key, scan.clone());
+        scan
+    };
+    let home = content.home.as_ref().map(|h| scan_doc(&h.file));
+    let essays = content
+        .essays
+        .par_iter()
+        .map(|e| scan_doc(&e.file))
+        .collect();
+    let terms = content
+        .terms
+        .par_iter()
+        .map(|t| scan_doc(&t.file))
+        .collect();
+    (home, essays, terms)
 }
 
 /// Build the index from loaded content. Problems go to `diagnostics`.
 pub fn index(
-    root: &Path,
     config: Config,
     content: Content,
     bib: Arc<Bibliography>,
@@ -236,93 +300,126 @@ pub fn index(
     cache: Option<&ScanCache>,
 ) -> Site {
     let namespace = Namespace::build(&content, diagnostics);
-
-    // Scan every document once, in parallel (or take it from the cache).
-    let is_key = |k: &str| bib.contains(k);
-    let keys_hash = hash_of(bib.keys().collect::<Vec<_>>());
-    let scan_doc = |file: &SourceFile| -> Arc<Scan> {
-        let scan = |annotated: &markdown::Annotated<'_>| Arc::new(markdown::scan(annotated, true));
-        // Without a cache (a one-off build), hashing every body would be wasted work.
-        let Some(cache) = cache else {
-            return scan(&markdown::annotate(file.body(), &is_key));
-        };
-        let key = (hash_of(file.body()), keys_hash);
-        if let Some(hit) = cache
-            .scans
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return hit.clone();
-        }
-        let scan = scan(&markdown::annotate(file.body(), &is_key));
-        cache
-            .scans
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, scan.clone());
-        scan
-    };
     let scans_start = std::time::Instant::now();
-    let home_scan = content.home.as_ref().map(|h| scan_doc(&h.file));
-    let essay_scans: Vec<Arc<Scan>> = content
-        .essays
-        .par_iter()
-        .map(|e| scan_doc(&e.file))
-        .collect();
-    let term_scans: Vec<Arc<Scan>> = content
-        .terms
-        .par_iter()
-        .map(|t| scan_doc(&t.file))
-        .collect();
-    crate::pipeline::timing("scans", scans_start);
+    let (home_scan, essay_scans, term_scans) = scan_all(&content, &bib, cache);
+    timing("scans", scans_start);
 
+    let published: Vec<EssayId> = (0..content.essays.len())
+        .map(EssayId)
+        .filter(|&i| options.drafts || !content.essays[i.0].draft)
+        .collect();
+    let mut published_pos = vec![None; content.essays.len()];
+    for (pos, i) in published.iter().enumerate() {
+        published_pos[i.0] = Some(pos);
+    }
+    let (tags, essay_tags) = topics(&content, &published, diagnostics);
+    let routes = routes(&config, &content, &bib, &tags);
     let mut site = Site {
-        root: root.to_path_buf(),
-        base: config.base_path(),
         config,
         content,
         bib,
         options,
+        routes,
         home_scan,
         essay_scans,
         term_scans,
         resolved: HashMap::new(),
         uses_of: HashMap::new(),
-        tags: BTreeMap::new(),
-        see_also_from: HashMap::new(),
-        published: Vec::new(),
-        published_pos: Vec::new(),
-        term_slugs: HashMap::new(),
-        use_targets: HashMap::new(),
+        tags,
+        essay_tags,
+        see_also: Vec::new(),
+        published,
+        published_pos,
         annotated_by: HashMap::new(),
     };
-    site.published = (0..site.content.essays.len())
-        .filter(|&i| site.is_published(i))
-        .collect();
-    site.published_pos = vec![None; site.content.essays.len()];
-    for (pos, &i) in site.published.iter().enumerate() {
-        site.published_pos[i] = Some(pos);
-    }
-    site.term_slugs = site
-        .content
-        .terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.slug.clone(), i))
-        .collect();
 
     // Every document is checked (drafts too), but only built ones enter the use-map.
     let mut all_docs: Vec<DocId> = Vec::new();
     if site.content.home.is_some() {
         all_docs.push(DocId::Home);
     }
-    all_docs.extend((0..site.content.essays.len()).map(DocId::Essay));
-    all_docs.extend((0..site.content.terms.len()).map(DocId::Term));
+    all_docs.extend((0..site.content.essays.len()).map(|i| DocId::Essay(EssayId(i))));
+    all_docs.extend(site.term_ids().map(DocId::Term));
 
-    // Format each distinct citation item once.
-    let mut distinct: HashSet<(markdown::CiteItem, bool)> = HashSet::new();
-    for &doc in &all_docs {
+    let t = std::time::Instant::now();
+    let formatted = format_citations(&site, &all_docs);
+    timing("format citations", t);
+
+    let resolved: Vec<(DocId, Vec<Resolved>)> = all_docs
+        .par_iter()
+        .map(|&doc| {
+            let uses = resolve_doc(&site, &namespace, &formatted, doc, diagnostics);
+            (doc, uses)
+        })
+        .collect();
+    site.resolved = resolved.into_iter().collect();
+    site.uses_of = invert(&site);
+    for &i in &site.published {
+        if let Some(k) = site
+            .essay(i)
+            .annotates
+            .as_ref()
+            .and_then(|a| site.bib.index_of(&a.value))
+        {
+            site.annotated_by.entry(SourceId(k)).or_default().push(i);
+        }
+    }
+    timing("resolve + use-map", scans_start);
+    check_annotates(&site, diagnostics);
+    site.see_also = see_also(&site.content, diagnostics);
+    warn_unused(&site, diagnostics);
+    site
+}
+
+/// The route table: a unique path segment for every essay, term, source and topic.
+fn routes(config: &Config, content: &Content, bib: &Bibliography, tags: &[Tag]) -> Routes {
+    let unique = |names: Vec<&str>, fallback: &'static str| -> Vec<String> {
+        let mut segments = Segments::new(fallback);
+        names.into_iter().map(|n| segments.claim(n)).collect()
+    };
+    // Citation keys are claimed in key order, so a key's segment does not depend on the
+    // style's bibliography order.
+    let mut by_key: Vec<(usize, &str)> = bib
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, s.key.as_str()))
+        .collect();
+    by_key.sort_by(|a, b| a.1.cmp(b.1));
+    let mut segments = Segments::new("source");
+    let mut sources = vec![String::new(); bib.sources.len()];
+    for (i, key) in by_key {
+        sources[i] = segments.claim(key);
+    }
+    Routes::new(
+        config.base_path(),
+        unique(
+            content.essays.iter().map(|e| e.slug.as_str()).collect(),
+            "essay",
+        ),
+        unique(
+            content.terms.iter().map(|t| t.slug.as_str()).collect(),
+            "term",
+        ),
+        sources,
+        unique(
+            tags.iter()
+                .map(|t| tag_slug(&t.name).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect(),
+            "topic",
+        ),
+    )
+}
+
+/// Format each distinct citation item once, fed to the formatter in document order (the
+/// formatter is stateful: the same input order gives the same output).
+fn format_citations(site: &Site, docs: &[DocId]) -> HashMap<(markdown::CiteItem, bool), String> {
+    let mut seen: HashSet<(markdown::CiteItem, bool)> = HashSet::new();
+    let mut distinct: Vec<(markdown::CiteItem, bool)> = Vec::new();
+    for &doc in docs {
         for u in &site.scan(doc).uses {
             if let UseKind::Cite(item) = &u.kind
                 && site.bib.contains(&item.key)
@@ -331,38 +428,23 @@ pub fn index(
                 item.offset = 0;
                 item.use_index = 0;
                 let narrative = item.narrative;
-                distinct.insert((item, narrative));
+                if seen.insert((item.clone(), narrative)) {
+                    distinct.push((item, narrative));
+                }
             }
         }
     }
-    let distinct: Vec<(markdown::CiteItem, bool)> = distinct.into_iter().collect();
-    let t = std::time::Instant::now();
-    let formatted = site.bib.formatted(distinct);
-    site.bib.save_cache();
-    crate::pipeline::timing("format citations", t);
+    site.bib.formatted(distinct)
+}
 
-    let resolved: Vec<(DocId, Vec<ResolvedUse>)> = all_docs
-        .par_iter()
-        .map(|&doc| {
-            (
-                doc,
-                resolve_doc(&site, &namespace, &formatted, doc, diagnostics),
-            )
-        })
-        .collect();
-    site.resolved = resolved.into_iter().collect();
-
-    // Invert into target → uses, from built documents only.
+/// The use-map: target → every use of it, from built documents, in document then source
+/// order.
+fn invert(site: &Site) -> HashMap<Target, Vec<UseRef>> {
     let mut uses_of: HashMap<Target, Vec<UseRef>> = HashMap::new();
-    let mut use_targets: HashMap<DocId, Vec<Option<Target>>> = HashMap::new();
     for doc in site.built_docs() {
-        let uses = &site.scan(doc).uses;
-        let mut targets = Vec::with_capacity(uses.len());
-        for (index, u) in uses.iter().enumerate() {
-            let target = namespace.target_of(&site, u);
-            targets.push(target);
-            let Some(target) = target else { continue };
-            if matches!((doc, target), (DocId::Term(a), Target::Term(b)) if a == b) {
+        for (index, r) in site.resolved_uses(doc).iter().enumerate() {
+            let Some(target) = r.target() else { continue };
+            if target.doc() == Some(doc) && matches!(doc, DocId::Term(_)) {
                 continue; // a term's definition mentioning itself is not a use
             }
             uses_of
@@ -370,26 +452,8 @@ pub fn index(
                 .or_default()
                 .push(UseRef { doc, index });
         }
-        use_targets.insert(doc, targets);
     }
-    site.use_targets = use_targets;
-    let mut annotated_by: HashMap<usize, Vec<usize>> = HashMap::new();
-    for &i in &site.published {
-        if let Some(k) = site.content.essays[i]
-            .annotates
-            .as_ref()
-            .and_then(|a| site.bib.index_of(&a.value))
-        {
-            annotated_by.entry(k).or_default().push(i);
-        }
-    }
-    site.annotated_by = annotated_by;
-    site.uses_of = uses_of;
-
-    crate::pipeline::timing("resolve + use-map", scans_start);
-    check_front_matter_references(&mut site, diagnostics);
-    warn_unused(&site, diagnostics);
-    site
+    uses_of
 }
 
 fn resolve_doc(
@@ -398,164 +462,137 @@ fn resolve_doc(
     formatted: &HashMap<(markdown::CiteItem, bool), String>,
     doc: DocId,
     diagnostics: &Diagnostics,
-) -> Vec<ResolvedUse> {
+) -> Vec<Resolved> {
     let file = site.file(doc);
     let scan = site.scan(doc);
     let from_published = match doc {
-        DocId::Essay(i) => !site.content.essays[i].draft,
+        DocId::Essay(i) => !site.essay(i).draft,
         _ => true,
     };
-    let mut out = Vec::with_capacity(scan.uses.len());
-    for u in &scan.uses {
-        // Made only for an error: computing a position counts the lines before it, and
-        // doing that for every use of a long document is quadratic.
-        let location = || file.location(file.body_offset + u.offset, u.len);
-        match &u.kind {
-            UseKind::Xref {
-                target,
-                anchor,
-                piped,
-            } => {
-                let found = namespace.lookup(target);
-                let resolved_target = match found.as_slice() {
-                    [] => {
-                        diagnostics.push(
-                            Diagnostic::error(format!("unknown cross-reference target `{target}`"))
-                                .at(location())
-                                .maybe_hint(namespace.suggest(target).or_else(|| {
-                                    Some("a target is an essay slug, a glossary slug, or a term's name or alias".into())
-                                })),
-                        );
-                        None
-                    }
-                    [(t, how)] => Some((*t, *how)),
-                    many => {
-                        let names: Vec<String> = many
-                            .iter()
-                            .map(|(t, _)| namespace.describe(site, *t))
-                            .collect();
+    scan.uses
+        .iter()
+        .map(|u| {
+            // Made only for an error: computing a position counts the lines before it, and
+            // doing that for every use of a long document is quadratic.
+            let location = || file.location(file.body_offset + u.offset, u.len);
+            match &u.kind {
+                UseKind::Xref {
+                    target,
+                    anchor,
+                    piped,
+                } => {
+                    let Some((t, by_slug)) = namespace.resolve(site, target, &location, diagnostics)
+                    else {
+                        return Resolved::Broken;
+                    };
+                    if let Target::Essay(i) = t
+                        && site.essay(i).draft
+                        && !site.options.drafts
+                        && from_published
+                    {
                         diagnostics.push(
                             Diagnostic::error(format!(
-                                "ambiguous cross-reference target `{target}`"
+                                "this links to the draft essay `{}`, which is not built",
+                                site.essay(i).slug
                             ))
                             .at(location())
-                            .hint(format!(
-                                "it names {}; use a slug to choose one",
-                                names.join(" and ")
-                            )),
+                            .hint("publish the draft (remove `draft: true`), remove the link, or build with `--drafts`"),
                         );
-                        None
                     }
-                };
-                let Some((t, by_slug)) = resolved_target else {
-                    out.push(ResolvedUse::Broken);
-                    continue;
-                };
-                let (base_href, class, card, title, headings) = match t {
-                    Target::Essay(i) => {
-                        if site.content.essays[i].draft && !site.options.drafts && from_published {
-                            diagnostics.push(
-                                Diagnostic::error(format!(
-                                    "this links to the draft essay `{}`, which is not built",
-                                    site.content.essays[i].slug
-                                ))
-                                .at(location())
-                                .hint("publish the draft (remove `draft: true`), remove the link, or build with `--drafts`"),
-                            );
+                    let anchor = anchor.as_ref().filter(|a| !a.is_empty());
+                    if let Some(a) = anchor {
+                        check_anchor(site, t, target, a, &location, diagnostics);
+                    }
+                    let title = match t {
+                        Target::Essay(i) => &site.essay(i).title,
+                        Target::Term(i) => &site.term(i).name,
+                        Target::Source(_) => unreachable!("cross-references never name sources"),
+                    };
+                    Resolved::Xref {
+                        target: t,
+                        anchor: anchor.cloned(),
+                        display: (!piped && by_slug)
+                            .then(|| display_name(target, title))
+                            .flatten(),
+                    }
+                }
+                UseKind::Cite(item) => match site.bib.index_of(&item.key) {
+                    Some(i) => {
+                        let mut key = item.clone();
+                        key.offset = 0;
+                        key.use_index = 0;
+                        let text = formatted
+                            .get(&(key, item.narrative))
+                            .cloned()
+                            .unwrap_or_else(|| markdown::escape(&item.key));
+                        Resolved::Cite {
+                            source: SourceId(i),
+                            text,
                         }
-                        (
-                            site.essay_url(i),
-                            "xref xref-essay",
-                            None,
-                            site.content.essays[i].title.clone(),
-                            &site.essay_scans[i].headings,
-                        )
                     }
-                    Target::Term(i) => (
-                        site.term_url(i),
-                        "xref xref-term",
-                        Some(format!("term:{}", site.content.terms[i].slug)),
-                        site.content.terms[i].name.clone(),
-                        &site.term_scans[i].headings,
-                    ),
-                    Target::Source(_) => unreachable!("cross-references never name sources"),
-                };
-                let href = match anchor {
-                    Some(a) if !a.is_empty() => {
-                        if !headings.iter().any(|h| &h.id == a) {
-                            let ids: Vec<&str> = headings.iter().map(|h| h.id.as_str()).collect();
-                            diagnostics.push(
-                                Diagnostic::error(format!(
-                                    "`{target}` has no heading with the anchor `#{a}`"
-                                ))
+                    None => {
+                        diagnostics.push(
+                            Diagnostic::error(format!("unknown citation key `{}`", item.key))
                                 .at(location())
-                                .hint(
-                                    did_you_mean(a, ids.iter().copied()).unwrap_or_else(|| {
-                                        if ids.is_empty() {
-                                            "that page has no headings".to_string()
-                                        } else {
-                                            format!("its anchors are: {}", ids.join(", "))
-                                        }
-                                    }),
-                                ),
-                            );
-                        }
-                        format!("{base_href}#{a}")
+                                .maybe_hint(unknown_key_hint(site, &item.key)),
+                        );
+                        Resolved::Broken
                     }
-                    _ => base_href,
-                };
-                out.push(ResolvedUse::Link {
-                    href,
-                    class,
-                    card,
-                    display: (!piped && by_slug)
-                        .then(|| display_name(target, &title))
-                        .flatten(),
-                });
+                },
             }
-            UseKind::Cite(item) => match site.bib.index_of(&item.key) {
-                Some(i) => {
-                    let mut key = item.clone();
-                    key.offset = 0;
-                    key.use_index = 0;
-                    let html = formatted
-                        .get(&(key, item.narrative))
-                        .cloned()
-                        .unwrap_or_else(|| markdown::escape(&item.key));
-                    out.push(ResolvedUse::Cite {
-                        href: site.source_url(i),
-                        card: Some(format!("cite:{}", item.key)),
-                        html,
-                    });
-                }
-                None => {
-                    let hint = did_you_mean(&item.key, site.bib.keys()).or_else(|| {
-                        Some(if let Some(file) = site.bib.failed_files.first() {
-                            format!(
-                                "the bibliography could not be loaded: fix the errors in `{}` first",
-                                file.display()
-                            )
-                        } else if site.bib.is_empty() {
-                            "there is no bibliography: add `content/references.bib` or set `bibliography` in book.toml".to_string()
-                        } else {
-                            "add the entry to the bibliography, or check the key's spelling".to_string()
-                        })
-                    });
-                    diagnostics.push(
-                        Diagnostic::error(format!("unknown citation key `{}`", item.key))
-                            .at(location())
-                            .maybe_hint(hint),
-                    );
-                    out.push(ResolvedUse::Broken);
-                }
-            },
-        }
-    }
-    out
+        })
+        .collect()
 }
 
-/// `annotates:` and `see-also:` must name something; fills tags and reverse see-also.
-fn check_front_matter_references(site: &mut Site, diagnostics: &Diagnostics) {
+/// An anchor of a cross-reference must be a heading id of the target page.
+fn check_anchor(
+    site: &Site,
+    t: Target,
+    target: &str,
+    anchor: &str,
+    location: &dyn Fn() -> crate::diagnostics::Location,
+    diagnostics: &Diagnostics,
+) {
+    let Some(doc) = t.doc() else { return };
+    let headings = &site.scan(doc).headings;
+    if headings.iter().any(|h| h.id == anchor) {
+        return;
+    }
+    let ids: Vec<&str> = headings.iter().map(|h| h.id.as_str()).collect();
+    diagnostics.push(
+        Diagnostic::error(format!(
+            "`{target}` has no heading with the anchor `#{anchor}`"
+        ))
+        .at(location())
+        .hint(
+            did_you_mean(anchor, ids.iter().copied()).unwrap_or_else(|| {
+                if ids.is_empty() {
+                    "that page has no headings".to_string()
+                } else {
+                    format!("its anchors are: {}", ids.join(", "))
+                }
+            }),
+        ),
+    );
+}
+
+fn unknown_key_hint(site: &Site, key: &str) -> Option<String> {
+    did_you_mean(key, site.bib.keys()).or_else(|| {
+        Some(if let Some(file) = site.bib.failed_files.first() {
+            format!(
+                "the bibliography could not be loaded: fix the errors in `{}` first",
+                file.display()
+            )
+        } else if site.bib.is_empty() {
+            "there is no bibliography: add `content/references.bib` or set `bibliography` in book.toml".to_string()
+        } else {
+            "add the entry to the bibliography, or check the key's spelling".to_string()
+        })
+    })
+}
+
+/// `annotates:` must name a source.
+fn check_annotates(site: &Site, diagnostics: &Diagnostics) {
     for essay in &site.content.essays {
         if let Some(a) = &essay.annotates
             && !site.bib.contains(&a.value)
@@ -573,20 +610,26 @@ fn check_front_matter_references(site: &mut Site, diagnostics: &Diagnostics) {
             );
         }
     }
-    let slugs: HashMap<&str, usize> = site
-        .content
+}
+
+/// Each term's related terms: its own `see-also` (which must name terms), then the terms
+/// whose `see-also` names it.
+fn see_also(content: &Content, diagnostics: &Diagnostics) -> Vec<Vec<TermId>> {
+    let slugs: HashMap<&str, TermId> = content
         .terms
         .iter()
         .enumerate()
-        .map(|(i, t)| (t.slug.as_str(), i))
+        .map(|(i, t)| (t.slug.as_str(), TermId(i)))
         .collect();
-    let mut from: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, term) in site.content.terms.iter().enumerate() {
+    let mut own: Vec<Vec<TermId>> = vec![Vec::new(); content.terms.len()];
+    let mut from: Vec<Vec<TermId>> = vec![Vec::new(); content.terms.len()];
+    for (i, term) in content.terms.iter().enumerate() {
         for s in &term.see_also {
             match slugs.get(s.value.as_str()) {
                 Some(&j) => {
-                    if j != i {
-                        from.entry(j).or_default().push(i);
+                    own[i].push(j);
+                    if j.0 != i {
+                        from[j.0].push(TermId(i));
                     }
                 }
                 None => diagnostics.push(
@@ -606,23 +649,84 @@ fn check_front_matter_references(site: &mut Site, diagnostics: &Diagnostics) {
             }
         }
     }
-    site.see_also_from = from;
-    let mut tags: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
-    for i in site.published_essays().collect::<Vec<_>>() {
-        for tag in &site.content.essays[i].tags {
-            let entry = tags
-                .entry(tag_slug(tag))
-                .or_insert_with(|| (tag.clone(), Vec::new()));
-            if !entry.1.contains(&i) {
-                entry.1.push(i);
+    own.into_iter()
+        .zip(from)
+        .enumerate()
+        .map(|(i, (mut list, from))| {
+            for j in from {
+                if !list.contains(&j) {
+                    list.push(j);
+                }
             }
+            list.retain(|j| j.0 != i);
+            list
+        })
+        .collect()
+}
+
+/// Each built essay's topics, as written there.
+pub type EssayTags = HashMap<EssayId, Vec<(TagId, String)>>;
+
+/// Topics of the built essays, by slug; a tag with no letter or digit is an error.
+fn topics(
+    content: &Content,
+    published: &[EssayId],
+    diagnostics: &Diagnostics,
+) -> (Vec<Tag>, EssayTags) {
+    let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
+    let mut written: Vec<(EssayId, Vec<(String, String)>)> = Vec::new();
+    for &i in published {
+        let essay = &content.essays[i.0];
+        let mut slugs = Vec::new();
+        for tag in &essay.tags {
+            let Some(slug) = tag_slug(tag) else {
+                let file = &essay.file;
+                let at = file.text[..file.body_offset]
+                    .find(tag.as_str())
+                    .filter(|_| !tag.is_empty())
+                    .map_or_else(|| file.location(0, 3), |o| file.location(o, tag.len()));
+                diagnostics.push(
+                    Diagnostic::error(format!("the tag `{tag}` has no letter or digit"))
+                        .at(at)
+                        .hint(
+                            "a tag names a topic: write it with words, e.g. `internet governance`",
+                        ),
+                );
+                continue;
+            };
+            let entry = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
+                name: tag.clone(),
+                essays: Vec::new(),
+            });
+            if !entry.essays.contains(&i) {
+                entry.essays.push(i);
+            }
+            slugs.push((slug, tag.clone()));
         }
+        written.push((i, slugs));
     }
-    site.tags = tags;
+    let ids: HashMap<&str, TagId> = by_slug
+        .keys()
+        .enumerate()
+        .map(|(n, slug)| (slug.as_str(), TagId(n)))
+        .collect();
+    let essay_tags = written
+        .iter()
+        .map(|(i, slugs)| {
+            let tags = slugs
+                .iter()
+                .map(|(slug, name)| (ids[slug.as_str()], name.clone()))
+                .collect();
+            (*i, tags)
+        })
+        .collect();
+    let tags = by_slug.into_values().collect();
+    (tags, essay_tags)
 }
 
 fn warn_unused(site: &Site, diagnostics: &Diagnostics) {
-    for (i, term) in site.content.terms.iter().enumerate() {
+    for i in site.term_ids() {
+        let term = site.term(i);
         if !site.uses_of.contains_key(&Target::Term(i)) {
             diagnostics.push(
                 Diagnostic::warning(format!("the glossary term `{}` is never used", term.name))
@@ -636,14 +740,10 @@ fn warn_unused(site: &Site, diagnostics: &Diagnostics) {
     }
     let annotated: HashSet<&str> = site
         .published_essays()
-        .filter_map(|i| {
-            site.content.essays[i]
-                .annotates
-                .as_ref()
-                .map(|a| a.value.as_str())
-        })
+        .filter_map(|i| site.essay(i).annotates.as_ref().map(|a| a.value.as_str()))
         .collect();
-    for (i, source) in site.bib.sources.iter().enumerate() {
+    for i in site.source_ids() {
+        let source = site.source(i);
         if !site.uses_of.contains_key(&Target::Source(i))
             && !annotated.contains(source.key.as_str())
         {
@@ -673,8 +773,8 @@ impl Namespace {
         let mut names: HashMap<String, Vec<Target>> = HashMap::new();
         let mut owner: HashMap<String, Target> = HashMap::new();
         let describe = |t: Target| match t {
-            Target::Essay(i) => format!("the essay {}", content.essays[i].file.path.display()),
-            Target::Term(i) => format!("the term {}", content.terms[i].file.path.display()),
+            Target::Essay(i) => format!("the essay {}", content.essays[i.0].file.path.display()),
+            Target::Term(i) => format!("the term {}", content.terms[i.0].file.path.display()),
             Target::Source(_) => String::new(),
         };
         // Essays first, then terms: the second file to claim a slug gets the error.
@@ -682,12 +782,12 @@ impl Namespace {
             .essays
             .iter()
             .enumerate()
-            .map(|(i, e)| (Target::Essay(i), &e.slug, &e.file));
+            .map(|(i, e)| (Target::Essay(EssayId(i)), &e.slug, &e.file));
         let terms = content
             .terms
             .iter()
             .enumerate()
-            .map(|(i, t)| (Target::Term(i), &t.slug, &t.file));
+            .map(|(i, t)| (Target::Term(TermId(i)), &t.slug, &t.file));
         for (t, slug, file) in essays.chain(terms) {
             if let Some(other) = owner.get(slug) {
                 let (message, hint) = match t {
@@ -713,7 +813,7 @@ impl Namespace {
             slugs.entry(slug.clone()).or_default().push(t);
         }
         for (i, term) in content.terms.iter().enumerate() {
-            let t = Target::Term(i);
+            let t = Target::Term(TermId(i));
             let mut own: Vec<(String, crate::diagnostics::Location, &str)> =
                 vec![(term.name.to_lowercase(), term.name_location.clone(), "name")];
             for a in &term.aliases {
@@ -779,28 +879,46 @@ impl Namespace {
 
     fn describe(&self, site: &Site, t: Target) -> String {
         match t {
-            Target::Essay(i) => format!("the essay `{}`", site.content.essays[i].slug),
-            Target::Term(i) => format!("the term `{}`", site.content.terms[i].slug),
-            Target::Source(i) => format!("the source `{}`", site.bib.sources[i].key),
+            Target::Essay(i) => format!("the essay `{}`", site.essay(i).slug),
+            Target::Term(i) => format!("the term `{}`", site.term(i).slug),
+            Target::Source(i) => format!("the source `{}`", site.source(i).key),
         }
     }
 
-    fn target_of(&self, site: &Site, u: &markdown::Use) -> Option<Target> {
-        match &u.kind {
-            UseKind::Xref { target, .. } => match self.lookup(target).as_slice() {
-                [(t, _)] => Some(*t),
-                _ => None,
-            },
-            UseKind::Cite(item) => site.bib.index_of(&item.key).map(Target::Source),
+    /// The one target `target` names, with whether it matched by slug; an unknown or
+    /// ambiguous target is reported.
+    fn resolve(
+        &self,
+        site: &Site,
+        target: &str,
+        location: &dyn Fn() -> crate::diagnostics::Location,
+        diagnostics: &Diagnostics,
+    ) -> Option<(Target, bool)> {
+        match self.lookup(target).as_slice() {
+            [] => {
+                diagnostics.push(
+                    Diagnostic::error(format!("unknown cross-reference target `{target}`"))
+                        .at(location())
+                        .maybe_hint(self.suggest(target).or_else(|| {
+                            Some("a target is an essay slug, a glossary slug, or a term's name or alias".into())
+                        })),
+                );
+                None
+            }
+            [one] => Some(*one),
+            many => {
+                let names: Vec<String> =
+                    many.iter().map(|(t, _)| self.describe(site, *t)).collect();
+                diagnostics.push(
+                    Diagnostic::error(format!("ambiguous cross-reference target `{target}`"))
+                        .at(location())
+                        .hint(format!(
+                            "it names {}; use a slug to choose one",
+                            names.join(" and ")
+                        )),
+                );
+                None
+            }
         }
-    }
-}
-
-/// Which kinds of document exist, for the render stage.
-pub fn kind_of(doc: DocId) -> DocKind {
-    match doc {
-        DocId::Home => DocKind::Home,
-        DocId::Essay(_) => DocKind::Essay,
-        DocId::Term(_) => DocKind::Term,
     }
 }

@@ -19,7 +19,7 @@ use std::ops::Range;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use cite::{CiteItem, Cluster, LocatorKind};
-pub use render::{CiteStyle, Rendered, ResolvedUse, TocEntry, render};
+pub use render::{Card, CiteStyle, Rendered, TocEntry, UseLink, render};
 pub use scan::{Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading
@@ -253,6 +253,37 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A short Markdown text (a reading question) as inline HTML: one paragraph's content,
+/// without the `<p>` around it. Raw HTML in it is escaped, as in front matter everywhere.
+/// A `[[cross-reference]]` in it shows as its label (it is not a use of the document).
+pub fn inline_html(text: &str) -> String {
+    let mut links: Vec<bool> = Vec::new(); // true = a wikilink, shown as its label
+    let events = Parser::new_ext(text, options()).filter_map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+        Event::Start(Tag::Link { link_type, .. })
+            if matches!(link_type, LinkType::WikiLink { .. }) =>
+        {
+            links.push(true);
+            None
+        }
+        Event::Start(tag @ Tag::Link { .. }) => {
+            links.push(false);
+            Some(Event::Start(tag))
+        }
+        Event::End(TagEnd::Link) => (!links.pop().unwrap_or(false)).then_some(e),
+        other => Some(other),
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    let trimmed = out.trim();
+    let inner = trimmed
+        .strip_prefix("<p>")
+        .and_then(|t| t.strip_suffix("</p>"))
+        .filter(|t| !t.contains("<p>"))
+        .unwrap_or(trimmed);
+    inner.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,22 +301,13 @@ mod tests {
             ["notes-1", "notes-2", "part", "part-1", "main-1", "main-2"]
         );
     }
-}
 
-/// A short Markdown text (a reading question) as inline HTML: one paragraph's content,
-/// without the `<p>` around it. Raw HTML in it is escaped, as in front matter everywhere.
-pub fn inline_html(text: &str) -> String {
-    let events = Parser::new_ext(text, options()).map(|e| match e {
-        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        other => other,
-    });
-    let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, events);
-    let trimmed = out.trim();
-    let inner = trimmed
-        .strip_prefix("<p>")
-        .and_then(|t| t.strip_suffix("</p>"))
-        .filter(|t| !t.contains("<p>"))
-        .unwrap_or(trimmed);
-    inner.to_string()
+    #[test]
+    fn inline_html_shows_wikilinks_as_labels_and_keeps_links() {
+        assert_eq!(
+            inline_html("Is [[cyber-sovereignty|sovereignty]] *new*? See [x](https://e.org)."),
+            "Is sovereignty <em>new</em>? See <a href=\"https://e.org\">x</a>."
+        );
+        assert_eq!(inline_html("<b>x</b>"), "&lt;b&gt;x&lt;/b&gt;");
+    }
 }

@@ -5,29 +5,31 @@
 //! endnote in a Notes section (shown in print and without CSS). Uses get the stable anchor
 //! `use_N`; only the sidenote copy of a use inside a note carries it, so ids stay unique.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd, html};
 
 use super::{Node, escape, heading_ids};
+use crate::ids::Target;
 
-/// How one use (by index) resolved, decided by the index stage.
+/// One use (by index) as this HTML sink shows it: made by the render stage from the index's
+/// typed resolution (`index::Resolved`) and the route table.
 #[derive(Debug, Clone)]
-pub enum ResolvedUse {
+pub enum UseLink<'a> {
     /// A cross-reference. `display` replaces the label of an unpiped `[[slug]]`.
     Link {
         href: String,
         class: &'static str,
-        card: Option<String>,
-        display: Option<String>,
+        card: Option<Card>,
+        display: Option<&'a str>,
     },
     /// A cited work; `html` is the formatted item (with pandoc prefix and suffix).
     Cite {
         href: String,
-        card: Option<String>,
-        html: String,
+        card: Option<Card>,
+        html: &'a str,
     },
     /// Unresolved (already reported as an error): rendered as its label.
     Broken,
@@ -54,7 +56,7 @@ impl Default for CiteStyle {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct TocEntry {
     pub level: u8,
     pub id: String,
@@ -65,8 +67,15 @@ pub struct TocEntry {
 pub struct Rendered {
     pub html: String,
     pub toc: Vec<TocEntry>,
-    /// Card ids (`term:slug`, `cite:key`) used on the page, so it can embed their content.
-    pub cards: BTreeSet<String>,
+    /// The cards used on the page (by id), so it can embed their content.
+    pub cards: BTreeMap<String, Target>,
+}
+
+/// A hover card a use opens: its id on the page (`data-card`) and what it shows.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub id: String,
+    pub target: Target,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -77,9 +86,9 @@ enum Mode {
 }
 
 struct Renderer<'r> {
-    uses: &'r [ResolvedUse],
+    uses: &'r [UseLink<'r>],
     style: &'r CiteStyle,
-    cards: BTreeSet<String>,
+    cards: BTreeMap<String, Target>,
     note_numbers: HashMap<String, usize>,
     definitions: HashMap<String, Vec<Node<'r>>>,
     references_seen: HashMap<String, usize>,
@@ -96,7 +105,7 @@ fn cite_note_label(use_index: usize) -> String {
 /// Render a document's nodes. `uses` is indexed by use number.
 pub fn render<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
-    uses: &[ResolvedUse],
+    uses: &[UseLink<'_>],
     style: &CiteStyle,
 ) -> Rendered {
     let headings = heading_ids(&nodes);
@@ -164,7 +173,7 @@ pub fn render<'a>(
     let mut renderer = Renderer {
         uses,
         style,
-        cards: BTreeSet::new(),
+        cards: BTreeMap::new(),
         note_numbers,
         definitions: HashMap::new(),
         references_seen: HashMap::new(),
@@ -245,7 +254,7 @@ impl<'r> Renderer<'r> {
                 Node::XrefStart { use_index, .. } => {
                     link_depth += 1;
                     match self.uses.get(use_index) {
-                        Some(ResolvedUse::Link {
+                        Some(UseLink::Link {
                             href,
                             class,
                             card,
@@ -256,13 +265,13 @@ impl<'r> Renderer<'r> {
                                 let _ = write!(tag, " id=\"use_{use_index}\"");
                             }
                             if let Some(card) = card {
-                                let _ = write!(tag, " data-card=\"{}\"", escape(card));
-                                self.cards.insert(card.clone());
+                                let _ = write!(tag, " data-card=\"{}\"", escape(&card.id));
+                                self.cards.insert(card.id.clone(), card.target);
                             }
                             tag.push('>');
                             out.push(Event::InlineHtml(tag.into()));
                             if let Some(display) = display {
-                                out.push(Event::Text(CowStr::from(display.clone())));
+                                out.push(Event::Text(CowStr::from(display.to_string())));
                                 skip_label_depth = Some(link_depth);
                             }
                         }
@@ -301,7 +310,7 @@ impl<'r> Renderer<'r> {
                 html.push_str(delimiter);
             }
             match self.uses.get(item.use_index) {
-                Some(ResolvedUse::Cite {
+                Some(UseLink::Cite {
                     href,
                     card,
                     html: text,
@@ -311,8 +320,8 @@ impl<'r> Renderer<'r> {
                         let _ = write!(html, " id=\"use_{}\"", item.use_index);
                     }
                     if let Some(card) = card {
-                        let _ = write!(html, " data-card=\"{}\"", escape(card));
-                        self.cards.insert(card.clone());
+                        let _ = write!(html, " data-card=\"{}\"", escape(&card.id));
+                        self.cards.insert(card.id.clone(), card.target);
                     }
                     let _ = write!(html, ">{text}</a>");
                 }

@@ -1,6 +1,9 @@
 //! The render stage: one page at a time, in parallel, from the index. Pure: it reads the
-//! `Site` and the compiled `Theme` and hands `(path, bytes)` to its caller; it never touches
-//! the disk. The view structs below are the only `Serialize` types of the crate.
+//! `Site` (typed facts and the route table) and hands `(path, bytes)` to its caller; it never
+//! touches the disk. A renderer is anything that implements [`Renderer`]: this module's
+//! [`HtmlRenderer`] makes the website through the theme's Tera templates; a second output
+//! (print, EPUB, JSON) is another implementation reading the same `Site`. The view structs
+//! below are the only `Serialize` types of the crate.
 
 pub mod filters;
 pub mod search;
@@ -13,12 +16,26 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::diagnostics::Diagnostic;
-use crate::index::{DocId, Site, Target, UseRef};
-use crate::markdown::{self, ResolvedUse, escape};
+use crate::index::{DocId, EssayId, Resolved, Site, SourceId, TagId, Target, TermId, UseRef};
+use crate::markdown::{self, Card, UseLink, escape};
+use crate::route::Route;
 pub use theme::Theme;
 
 /// One output file: its path under the output folder (`essays/x/index.html`) and bytes.
 pub type Page = (String, Vec<u8>);
+
+/// Where a renderer hands its files (called from many threads).
+pub type Emit<'e> = dyn Fn(Page) + Sync + 'e;
+
+/// An output format made from the indexed site: the routes it makes, and each route's files.
+/// `render_site` runs every route in parallel; `serve` renders the route a request asks for.
+pub trait Renderer: Sync {
+    /// Every route this renderer makes, in a stable order. A route whose files are made by
+    /// another route's job (`Route::job`) is not listed.
+    fn routes(&self) -> Vec<Route>;
+    /// Make the files of `route` (a job route) and hand them to `emit`.
+    fn render(&self, route: &Route, emit: &Emit) -> Result<(), Diagnostic>;
+}
 
 #[derive(Serialize)]
 struct SiteView<'a> {
@@ -139,8 +156,8 @@ struct IndexRow<'a> {
 /// use is a `{href, title, section}` map whose `title` is a shared value of its document's
 /// title, and whose `href` is written into one reused buffer.
 struct IndexUses<'a> {
-    renderer: &'a Renderer<'a>,
-    term: usize,
+    renderer: &'a HtmlRenderer<'a>,
+    term: TermId,
     titles: &'a DocTitles,
 }
 
@@ -164,17 +181,13 @@ impl Serialize for IndexUses<'_> {
         use serde::ser::SerializeSeq;
         use std::fmt::Write as _;
         let site = self.renderer.site;
-        let uses = site
-            .uses_of
-            .get(&Target::Term(self.term))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let uses = site.uses(Target::Term(self.term));
         let mut seq = serializer.serialize_seq(Some(uses.len()))?;
         let mut href = String::new();
         let mut doc_url: Option<(DocId, String)> = None;
         for u in uses {
             if doc_url.as_ref().is_none_or(|(d, _)| *d != u.doc) {
-                doc_url = Some((u.doc, site.doc_url(u.doc)));
+                doc_url = Some((u.doc, site.href(&Site::doc_route(u.doc))));
             }
             href.clear();
             let url = doc_url.as_ref().map_or("", |(_, url)| url.as_str());
@@ -182,8 +195,8 @@ impl Serialize for IndexUses<'_> {
             let scan = site.scan(u.doc);
             let title = match u.doc {
                 DocId::Home => &self.titles.home,
-                DocId::Essay(i) => &self.titles.essays[i],
-                DocId::Term(i) => &self.titles.terms[i],
+                DocId::Essay(i) => &self.titles.essays[i.0],
+                DocId::Term(i) => &self.titles.terms[i.0],
             };
             seq.serialize_element(&IndexUse {
                 href: &href,
@@ -204,186 +217,175 @@ struct LetterGroup<'a> {
 }
 
 #[derive(Serialize)]
-struct SourceRow {
-    key: String,
+struct SourceRow<'a> {
+    key: &'a str,
     url: String,
-    html: String,
+    html: &'a str,
     count: usize,
 }
 
-/// Render every page of the site. Pages go to `emit` as they are made (in parallel);
-/// template errors are returned as diagnostics.
-pub fn render_site(site: &Site, theme: &Theme, emit: &(dyn Fn(Page) + Sync)) -> Vec<Diagnostic> {
-    let r = Renderer {
-        site,
-        theme,
-        base: site_context(site),
-    };
+/// A heading in an essay's table of contents.
+#[derive(Serialize)]
+struct TocView<'a> {
+    level: u8,
+    id: &'a str,
+    text: &'a str,
+}
+
+/// Render every route of `renderer`. Files go to `emit` as they are made (in parallel);
+/// template errors are returned as diagnostics, sorted.
+pub fn render_site(renderer: &dyn Renderer, emit: &Emit) -> Vec<Diagnostic> {
     let errors = std::sync::Mutex::new(Vec::new());
-    let run = |job: &Job| {
+    renderer.routes().par_iter().for_each(|route| {
         let t = std::time::Instant::now();
-        let res = r.job(job, emit);
+        let res = renderer.render(route, emit);
         if !matches!(
-            job,
-            Job::Essay(_) | Job::Term(_) | Job::Source(_) | Job::Tag(_)
+            route,
+            Route::Essay(_) | Route::Term(_) | Route::Source(_) | Route::Tag(_) | Route::Static(_)
         ) {
-            crate::pipeline::timing(&format!("{job:?}"), t);
+            crate::timing::timing(&format!("{route:?}"), t);
         }
         if let Err(d) = res {
             errors.lock().unwrap_or_else(|e| e.into_inner()).push(d);
         }
-    };
-    let mut jobs: Vec<Job> = vec![
-        Job::Home,
-        Job::Glossary,
-        Job::Citations,
-        Job::Tags,
-        Job::Search,
-        Job::NotFound,
-        Job::Feed,
-        Job::Sitemap,
-        Job::Statics,
-    ];
-    jobs.extend(site.published_essays().map(Job::Essay));
-    jobs.extend((0..site.content.terms.len()).map(Job::Term));
-    jobs.extend((0..site.bib.len()).map(Job::Source));
-    jobs.extend(site.tags.keys().cloned().map(Job::Tag));
-    jobs.par_iter().for_each(run);
+    });
     let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     errors.sort_by(|a, b| a.message.cmp(&b.message));
     errors.dedup();
     errors
 }
 
-/// Render the page at output path `rel` (e.g. `essays/x/index.html`), and whatever else the
-/// same job makes (the search index is made whole), for `serve`'s on-demand rendering.
-/// `None` when no page lives at that path.
-pub fn render_path(site: &Site, theme: &Theme, rel: &str) -> Option<Result<Vec<Page>, Diagnostic>> {
-    let job = job_for(site, rel)?;
-    let r = Renderer {
-        site,
-        theme,
-        base: site_context(site),
-    };
+/// Render the job that makes output path `rel` (decoded, e.g. `essays/x/index.html`), for
+/// `serve`'s on-demand rendering: the files it made, or the template error. `None` when no
+/// route of the site lives at that path.
+pub fn render_path(
+    renderer: &dyn Renderer,
+    site: &Site,
+    rel: &str,
+) -> Option<Result<Vec<Page>, Diagnostic>> {
+    let route = site.routes.parse(rel)?.job();
+    if !renderer.routes().contains(&route) {
+        return None;
+    }
     let pages = std::sync::Mutex::new(Vec::new());
-    let result = r.job(&job, &|page: Page| {
+    let result = renderer.render(&route, &|page: Page| {
         pages.lock().unwrap_or_else(|e| e.into_inner()).push(page)
     });
     Some(result.map(|()| pages.into_inner().unwrap_or_else(|e| e.into_inner())))
 }
 
-/// Which job makes the file at output path `rel`.
-fn job_for(site: &Site, rel: &str) -> Option<Job> {
-    let parts: Vec<&str> = rel.split('/').collect();
-    Some(match parts.as_slice() {
-        ["index.html"] => Job::Home,
-        ["essays", slug, "index.html"] => Job::Essay(
-            site.published_essays()
-                .find(|&i| site.content.essays[i].slug == *slug)?,
-        ),
-        ["glossary", "index.html"] => Job::Glossary,
-        ["glossary", slug, "index.html"] => Job::Term(*site.term_slugs.get(*slug)?),
-        ["citations", "index.html"] => Job::Citations,
-        ["citations", seg, "index.html"] => Job::Source(
-            site.bib
-                .sources
-                .iter()
-                .position(|s| crate::index::url_segment(&s.key) == *seg)?,
-        ),
-        ["tags", "index.html"] => Job::Tags,
-        ["tags", slug, "index.html"] if site.tags.contains_key(*slug) => Job::Tag(slug.to_string()),
-        ["search", ..] => Job::Search,
-        ["404.html"] | [".nojekyll"] => Job::NotFound,
-        ["atom.xml"] => Job::Feed,
-        ["sitemap.xml"] => Job::Sitemap,
-        ["static", ..] => Job::Statics,
-        _ => return None,
-    })
+/// One route of each kind the renderer makes (the first essay, term, source …), rendered
+/// eagerly by `serve` so a template error shows at once rather than on the next click.
+pub fn sample_routes(renderer: &dyn Renderer) -> Vec<Route> {
+    let mut seen = std::collections::HashSet::new();
+    renderer
+        .routes()
+        .into_iter()
+        .filter(|r| seen.insert(std::mem::discriminant(r)))
+        .collect()
 }
 
-/// Output paths of one page of each template, rendered eagerly by `serve` so a template
-/// error shows at once rather than on the next click.
-pub fn sample_paths(site: &Site) -> Vec<String> {
-    let mut paths = vec![
-        "index.html".to_string(),
-        "glossary/index.html".into(),
-        "citations/index.html".into(),
-        "tags/index.html".into(),
-        "404.html".into(),
-        "atom.xml".into(),
-        "sitemap.xml".into(),
-    ];
-    if let Some(i) = site.published_essays().next() {
-        paths.push(format!("essays/{}/index.html", site.content.essays[i].slug));
-    }
-    if let Some(t) = site.content.terms.first() {
-        paths.push(format!("glossary/{}/index.html", t.slug));
-    }
-    if let Some(s) = site.bib.sources.first() {
-        paths.push(format!(
-            "citations/{}/index.html",
-            crate::index::url_segment(&s.key)
-        ));
-    }
-    if let Some(t) = site.tags.keys().next() {
-        paths.push(format!("tags/{t}/index.html"));
-    }
-    paths
-}
-
-fn site_context(site: &Site) -> Context {
-    let mut ctx = Context::new();
-    ctx.insert(
-        "site",
-        &SiteView {
-            title: &site.config.book.title,
-            description: &site.config.book.description,
-            authors: &site.config.book.authors,
-            language: &site.config.book.language,
-            base: site.base_path().to_string(),
-            url: site.config.site_url(),
-            generator: concat!("Scholion ", env!("CARGO_PKG_VERSION")),
-            has_glossary: !site.content.terms.is_empty(),
-            has_sources: !site.bib.is_empty(),
-            has_tags: !site.tags.is_empty(),
-        },
-    );
-    ctx
-}
-
-#[derive(Debug)]
-enum Job {
-    Home,
-    Essay(usize),
-    Term(usize),
-    Source(usize),
-    Tag(String),
-    Glossary,
-    Citations,
-    Tags,
-    Search,
-    NotFound,
-    Feed,
-    Sitemap,
-    Statics,
-}
-
-struct Renderer<'a> {
+/// The website: every page through the theme's templates.
+pub struct HtmlRenderer<'a> {
     site: &'a Site,
     theme: &'a Theme,
     base: Context,
 }
 
-fn page_path(url_path: &str) -> String {
-    format!("{url_path}index.html")
-}
-
-impl Renderer<'_> {
-    fn ctx(&self) -> Context {
-        self.base.clone()
+impl Renderer for HtmlRenderer<'_> {
+    fn routes(&self) -> Vec<Route> {
+        let site = self.site;
+        let mut routes = vec![
+            Route::Home,
+            Route::Glossary,
+            Route::Citations,
+            Route::Tags,
+            Route::Search,
+            Route::NotFound,
+            Route::Feed,
+            Route::Sitemap,
+        ];
+        routes.extend(self.theme.statics.keys().cloned().map(Route::Static));
+        routes.extend(site.published_essays().map(Route::Essay));
+        routes.extend(site.term_ids().map(Route::Term));
+        routes.extend(site.source_ids().map(Route::Source));
+        routes.extend(site.tag_ids().map(Route::Tag));
+        routes
     }
 
-    fn render(&self, template: &str, ctx: &Context) -> Result<Vec<u8>, Diagnostic> {
+    fn render(&self, route: &Route, emit: &Emit) -> Result<(), Diagnostic> {
+        let site = self.site;
+        let page = |template: &str, ctx: &Context| -> Result<(), Diagnostic> {
+            emit((
+                site.routes.output_path(route),
+                self.template(template, ctx)?,
+            ));
+            Ok(())
+        };
+        match route {
+            Route::Home => page("home.html", &self.home()),
+            Route::Essay(i) => page("essay.html", &self.essay(*i)),
+            Route::Term(i) => page("term.html", &self.term(*i)),
+            Route::Source(i) => page("source.html", &self.source(*i)),
+            Route::Tag(i) => page("tag.html", &self.tag(*i)),
+            Route::Tags => page("tags.html", &self.tags()),
+            Route::Glossary => self.glossary(emit),
+            Route::Citations => page("citations.html", &self.citations()),
+            Route::Search => {
+                page("search.html", &self.ctx(route))?;
+                for file in search::index_files(site) {
+                    emit(file);
+                }
+                Ok(())
+            }
+            Route::NotFound => {
+                page("404.html", &self.ctx(route))?;
+                emit((site.routes.output_path(&Route::NoJekyll), Vec::new()));
+                Ok(())
+            }
+            Route::Feed => page("atom.xml", &self.feed()),
+            Route::Sitemap => page("sitemap.xml", &self.sitemap()),
+            Route::Static(path) => {
+                if let Some(bytes) = self.theme.statics.get(path) {
+                    emit((site.routes.output_path(route), bytes.clone()));
+                }
+                Ok(())
+            }
+            Route::SearchMeta | Route::SearchShard(_) | Route::SearchDocs(_) | Route::NoJekyll => {
+                Renderer::render(self, &route.job(), emit)
+            }
+        }
+    }
+}
+
+impl<'a> HtmlRenderer<'a> {
+    pub fn new(site: &'a Site, theme: &'a Theme) -> HtmlRenderer<'a> {
+        HtmlRenderer {
+            site,
+            theme,
+            base: site_context(site),
+        }
+    }
+
+    /// The shared context with the page's canonical URL (the home page's for the 404 page,
+    /// which is served at every missing address).
+    fn ctx(&self, route: &Route) -> Context {
+        let mut ctx = self.base.clone();
+        let canonical = match route {
+            Route::NotFound => &Route::Home,
+            other => other,
+        };
+        ctx.insert(
+            "canonical",
+            &self
+                .site
+                .routes
+                .absolute(&self.site.config.site_url(), canonical),
+        );
+        ctx
+    }
+
+    fn template(&self, template: &str, ctx: &Context) -> Result<Vec<u8>, Diagnostic> {
         let mut out = Vec::with_capacity(16 * 1024);
         self.theme
             .tera
@@ -392,252 +394,253 @@ impl Renderer<'_> {
         Ok(out)
     }
 
-    /// A URL's path below the base path, as an output path.
-    fn out_path(&self, url: &str) -> String {
-        let base = self.site.base_path();
-        let rel = url.strip_prefix(base).unwrap_or(url);
-        page_path(rel)
+    fn href(&self, route: &Route) -> String {
+        self.site.href(route)
     }
 
-    fn job(&self, job: &Job, emit: &(dyn Fn(Page) + Sync)) -> Result<(), Diagnostic> {
+    fn home(&self) -> Context {
         let site = self.site;
-        match job {
-            Job::Home => {
-                let mut ctx = self.ctx();
-                let (title, html, cards) = match &site.content.home {
-                    Some(_) => {
-                        let rendered = self.markdown(DocId::Home);
-                        (
-                            site.doc_title(DocId::Home),
-                            rendered.html,
-                            self.cards(&rendered.cards),
-                        )
-                    }
-                    None => (site.config.book.title.clone(), String::new(), Vec::new()),
-                };
-                ctx.insert(
-                    "page",
-                    &LinkView {
-                        title,
-                        url: site.base_path().to_string(),
-                    },
-                );
-                ctx.insert("html", &html);
-                ctx.insert("cards", &cards);
-                ctx.insert("essays", &self.essay_cards(site.published_essays()));
-                emit(("index.html".into(), self.render("home.html", &ctx)?));
+        let mut ctx = self.ctx(&Route::Home);
+        let (title, html, cards) = match &site.content.home {
+            Some(_) => {
+                let rendered = self.markdown(DocId::Home);
+                (
+                    site.doc_title(DocId::Home),
+                    rendered.html,
+                    self.cards(&rendered.cards),
+                )
             }
-            Job::Essay(i) => {
-                let bytes = self.essay(*i)?;
-                emit((self.out_path(&site.essay_url(*i)), bytes));
-            }
-            Job::Term(i) => {
-                let bytes = self.term(*i)?;
-                emit((self.out_path(&site.term_url(*i)), bytes));
-            }
-            Job::Source(i) => {
-                let bytes = self.source(*i)?;
-                emit((self.out_path(&site.source_url(*i)), bytes));
-            }
-            Job::Tag(slug) => {
-                let (name, essays) = &site.tags[slug];
-                let mut ctx = self.ctx();
-                ctx.insert(
-                    "tag",
-                    &LinkView {
-                        title: name.clone(),
-                        url: format!("{}tags/{slug}/", site.base_path()),
-                    },
-                );
-                ctx.insert("essays", &self.essay_cards(essays.iter().copied()));
-                emit((
-                    format!("tags/{slug}/index.html"),
-                    self.render("tag.html", &ctx)?,
-                ));
-            }
-            Job::Tags => {
-                let mut ctx = self.ctx();
-                ctx.insert("tags", &self.tag_views());
-                emit(("tags/index.html".into(), self.render("tags.html", &ctx)?));
-            }
-            Job::Glossary => {
-                let titles = DocTitles {
-                    home: tera::Value::from(site.doc_title(DocId::Home)),
-                    essays: (0..site.content.essays.len())
-                        .map(|i| tera::Value::from(site.content.essays[i].title.as_str()))
-                        .collect(),
-                    terms: (0..site.content.terms.len())
-                        .map(|i| tera::Value::from(site.content.terms[i].name.as_str()))
-                        .collect(),
-                };
-                let rows: Vec<IndexRow> = (0..site.content.terms.len())
-                    .map(|i| {
-                        let term = &site.content.terms[i];
-                        IndexRow {
-                            name: &term.name,
-                            slug: &term.slug,
-                            url: site.term_url(i),
-                            short: self.short(i),
-                            aliases: term.aliases.iter().map(|a| a.value.as_str()).collect(),
-                            original: original_view(term),
-                            count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
-                            uses: IndexUses {
-                                renderer: self,
-                                term: i,
-                                titles: &titles,
-                            },
-                        }
-                    })
-                    .collect();
-                let mut letters: BTreeMap<String, Vec<IndexRow>> = BTreeMap::new();
-                for row in rows {
-                    let letter = row
-                        .name
-                        .chars()
-                        .next()
-                        .map(|c| c.to_uppercase().collect::<String>())
-                        .filter(|c| c.chars().all(char::is_alphabetic))
-                        .unwrap_or_else(|| "#".into());
-                    letters.entry(letter).or_default().push(row);
-                }
-                let letters: Vec<LetterGroup> = letters
-                    .into_iter()
-                    .map(|(letter, terms)| LetterGroup { letter, terms })
-                    .collect();
-                let mut ctx = self.ctx();
-                ctx.insert("letters", &letters);
-                ctx.insert("count", &site.content.terms.len());
-                emit((
-                    "glossary/index.html".into(),
-                    self.render("glossary.html", &ctx)?,
-                ));
-            }
-            Job::Citations => {
-                let rows: Vec<SourceRow> = site
-                    .bib
-                    .sources
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| SourceRow {
-                        key: s.key.clone(),
-                        url: site.source_url(i),
-                        html: s.html.clone(),
-                        count: site.uses_of.get(&Target::Source(i)).map_or(0, Vec::len),
-                    })
-                    .collect();
-                let mut ctx = self.ctx();
-                ctx.insert("sources", &rows);
-                emit((
-                    "citations/index.html".into(),
-                    self.render("citations.html", &ctx)?,
-                ));
-            }
-            Job::Search => {
-                let ctx = self.ctx();
-                emit((
-                    "search/index.html".into(),
-                    self.render("search.html", &ctx)?,
-                ));
-                for page in search::index_files(site) {
-                    emit(page);
-                }
-            }
-            Job::NotFound => {
-                let ctx = self.ctx();
-                emit(("404.html".into(), self.render("404.html", &ctx)?));
-                emit((".nojekyll".into(), Vec::new()));
-            }
-            Job::Feed => {
-                let mut essays: Vec<usize> = site.published_essays().collect();
-                essays.sort_by(|a, b| {
-                    let (ea, eb) = (&site.content.essays[*a], &site.content.essays[*b]);
-                    eb.date.cmp(&ea.date).then_with(|| ea.slug.cmp(&eb.slug))
-                });
-                let updated = essays
-                    .iter()
-                    .filter_map(|&i| site.content.essays[i].date)
-                    .max()
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "1970-01-01".into());
-                let mut ctx = self.ctx();
-                ctx.insert("essays", &self.essay_cards(essays.into_iter()));
-                ctx.insert("updated", &updated);
-                emit(("atom.xml".into(), self.render("atom.xml", &ctx)?));
-            }
-            Job::Sitemap => {
-                let url = site.config.site_url();
-                let base = site.base_path();
-                let abs = |u: &str| format!("{}{}", url, u.strip_prefix(base).unwrap_or(u));
-                let mut urls = vec![abs(base)];
-                urls.extend(site.published_essays().map(|i| abs(&site.essay_url(i))));
-                urls.push(abs(&format!("{base}glossary/")));
-                urls.extend((0..site.content.terms.len()).map(|i| abs(&site.term_url(i))));
-                urls.push(abs(&format!("{base}citations/")));
-                urls.extend((0..site.bib.len()).map(|i| abs(&site.source_url(i))));
-                urls.push(abs(&format!("{base}tags/")));
-                urls.extend(site.tags.keys().map(|t| abs(&format!("{base}tags/{t}/"))));
-                let mut ctx = self.ctx();
-                ctx.insert("urls", &urls);
-                emit(("sitemap.xml".into(), self.render("sitemap.xml", &ctx)?));
-            }
-            Job::Statics => {
-                for (path, bytes) in &self.theme.statics {
-                    emit((format!("static/{path}"), bytes.clone()));
-                }
-            }
+            None => (site.config.book.title.clone(), String::new(), Vec::new()),
+        };
+        ctx.insert(
+            "page",
+            &LinkView {
+                title,
+                url: site.base_path().to_string(),
+            },
+        );
+        ctx.insert("html", &html);
+        ctx.insert("cards", &cards);
+        ctx.insert("essays", &self.essay_cards(site.published_essays()));
+        ctx
+    }
+
+    fn tag(&self, i: TagId) -> Context {
+        let tag = &self.site.tags[i.0];
+        let mut ctx = self.ctx(&Route::Tag(i));
+        ctx.insert(
+            "tag",
+            &LinkView {
+                title: tag.name.clone(),
+                url: self.href(&Route::Tag(i)),
+            },
+        );
+        ctx.insert("essays", &self.essay_cards(tag.essays.iter().copied()));
+        ctx
+    }
+
+    fn tags(&self) -> Context {
+        let mut ctx = self.ctx(&Route::Tags);
+        let tags: Vec<TagView> = self
+            .site
+            .tag_ids()
+            .map(|i| TagView {
+                name: self.site.tags[i.0].name.clone(),
+                url: self.href(&Route::Tag(i)),
+                count: self.site.tags[i.0].essays.len(),
+            })
+            .collect();
+        ctx.insert("tags", &tags);
+        ctx
+    }
+
+    fn glossary(&self, emit: &Emit) -> Result<(), Diagnostic> {
+        let site = self.site;
+        let titles = DocTitles {
+            home: tera::Value::from(site.doc_title(DocId::Home)),
+            essays: (site.content.essays.iter())
+                .map(|e| tera::Value::from(e.title.as_str()))
+                .collect(),
+            terms: (site.content.terms.iter())
+                .map(|t| tera::Value::from(t.name.as_str()))
+                .collect(),
+        };
+        let mut letters: BTreeMap<String, Vec<IndexRow>> = BTreeMap::new();
+        for i in site.term_ids() {
+            let term = site.term(i);
+            let row = IndexRow {
+                name: &term.name,
+                slug: &term.slug,
+                url: self.href(&Route::Term(i)),
+                short: self.short(i),
+                aliases: term.aliases.iter().map(|a| a.value.as_str()).collect(),
+                original: original_view(term),
+                count: site.uses(Target::Term(i)).len(),
+                uses: IndexUses {
+                    renderer: self,
+                    term: i,
+                    titles: &titles,
+                },
+            };
+            let letter = row
+                .name
+                .chars()
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>())
+                .filter(|c| c.chars().all(char::is_alphabetic))
+                .unwrap_or_else(|| "#".into());
+            letters.entry(letter).or_default().push(row);
         }
+        let letters: Vec<LetterGroup> = letters
+            .into_iter()
+            .map(|(letter, terms)| LetterGroup { letter, terms })
+            .collect();
+        let mut ctx = self.ctx(&Route::Glossary);
+        ctx.insert("letters", &letters);
+        ctx.insert("count", &site.content.terms.len());
+        let bytes = self.template("glossary.html", &ctx)?;
+        emit((site.routes.output_path(&Route::Glossary), bytes));
         Ok(())
     }
 
-    fn markdown(&self, doc: DocId) -> markdown::Rendered {
-        let file = self.site.file(doc);
-        let bib = &self.site.bib;
-        let annotated = markdown::annotate(file.body(), &|k| bib.contains(k));
-        let empty = Vec::new();
-        let resolved = self.site.resolved.get(&doc).unwrap_or(&empty);
-        markdown::render(annotated.nodes, resolved, &bib.cite_style)
+    fn citations(&self) -> Context {
+        let rows: Vec<SourceRow> = self
+            .site
+            .source_ids()
+            .map(|i| self.source_row(i, self.site.uses(Target::Source(i)).len()))
+            .collect();
+        let mut ctx = self.ctx(&Route::Citations);
+        ctx.insert("sources", &rows);
+        ctx
     }
 
-    fn cards(&self, ids: &std::collections::BTreeSet<String>) -> Vec<CardView> {
+    fn feed(&self) -> Context {
         let site = self.site;
-        ids.iter()
-            .filter_map(|id| {
-                if let Some(slug) = id.strip_prefix("term:") {
-                    let i = *site.term_slugs.get(slug)?;
-                    let term = &site.content.terms[i];
-                    Some(CardView {
-                        id: id.clone(),
-                        kind: "term",
-                        title: term.name.clone(),
-                        html: escape(&self.short(i)),
-                        url: site.term_url(i),
-                    })
-                } else {
-                    let key = id.strip_prefix("cite:")?;
-                    let i = site.bib.index_of(key)?;
-                    Some(CardView {
-                        id: id.clone(),
-                        kind: "source",
-                        title: site.bib.sources[i].title.clone(),
-                        html: site.bib.sources[i].html.clone(),
-                        url: site.source_url(i),
-                    })
+        let mut essays: Vec<EssayId> = site.published_essays().collect();
+        essays.sort_by(|a, b| {
+            let (ea, eb) = (site.essay(*a), site.essay(*b));
+            eb.date.cmp(&ea.date).then_with(|| ea.slug.cmp(&eb.slug))
+        });
+        let updated = essays
+            .iter()
+            .filter_map(|&i| site.essay(i).date)
+            .max()
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "1970-01-01".into());
+        let mut ctx = self.ctx(&Route::Feed);
+        ctx.insert("essays", &self.essay_cards(essays.into_iter()));
+        ctx.insert("updated", &updated);
+        ctx
+    }
+
+    /// Every HTML page a reader can land on, in site order (not search or 404).
+    fn sitemap(&self) -> Context {
+        let url = self.site.config.site_url();
+        let urls: Vec<String> = self
+            .routes()
+            .iter()
+            .filter(|r| r.is_page() && !matches!(r, Route::Search | Route::NotFound))
+            .map(|r| (sitemap_rank(r), r))
+            .collect::<BTreeMap<_, _>>()
+            .into_values()
+            .map(|r| self.site.routes.absolute(&url, r))
+            .collect();
+        let mut ctx = self.ctx(&Route::Sitemap);
+        ctx.insert("urls", &urls);
+        ctx
+    }
+
+    fn markdown(&self, doc: DocId) -> markdown::Rendered {
+        let site = self.site;
+        let file = site.file(doc);
+        let bib = &site.bib;
+        let annotated = markdown::annotate(file.body(), &|k| bib.contains(k));
+        let links = self.use_links(site.resolved_uses(doc));
+        markdown::render(annotated.nodes, &links, &bib.cite_style)
+    }
+
+    /// The index's resolved uses of a document as links: hrefs from the route table, the
+    /// theme's classes, card ids.
+    fn use_links<'r>(&self, resolved: &'r [Resolved]) -> Vec<UseLink<'r>> {
+        let site = self.site;
+        resolved
+            .iter()
+            .map(|r| match r {
+                Resolved::Xref {
+                    target,
+                    anchor,
+                    display,
+                } => {
+                    let mut href = self.href(&Site::target_route(*target));
+                    if let Some(a) = anchor {
+                        href.push('#');
+                        href.push_str(a);
+                    }
+                    let (class, card) = match *target {
+                        Target::Term(i) => (
+                            "xref xref-term",
+                            Some(Card {
+                                id: format!("term:{}", site.term(i).slug),
+                                target: *target,
+                            }),
+                        ),
+                        _ => ("xref xref-essay", None),
+                    };
+                    UseLink::Link {
+                        href,
+                        class,
+                        card,
+                        display: display.as_deref(),
+                    }
                 }
+                Resolved::Cite { source, text } => UseLink::Cite {
+                    href: self.href(&Route::Source(*source)),
+                    card: Some(Card {
+                        id: format!("cite:{}", site.source(*source).key),
+                        target: Target::Source(*source),
+                    }),
+                    html: text,
+                },
+                Resolved::Broken => UseLink::Broken,
             })
             .collect()
     }
 
-    fn short(&self, i: usize) -> String {
-        let term = &self.site.content.terms[i];
-        term.short
-            .clone()
-            .unwrap_or_else(|| self.site.term_scans[i].first_paragraph.clone())
+    fn cards(&self, cards: &BTreeMap<String, Target>) -> Vec<CardView> {
+        let site = self.site;
+        cards
+            .iter()
+            .filter_map(|(id, target)| match *target {
+                Target::Term(i) => Some(CardView {
+                    id: id.clone(),
+                    kind: "term",
+                    title: site.term(i).name.clone(),
+                    html: escape(&self.short(i)),
+                    url: self.href(&Route::Term(i)),
+                }),
+                Target::Source(i) => Some(CardView {
+                    id: id.clone(),
+                    kind: "source",
+                    title: site.source(i).title.clone(),
+                    html: site.source(i).html.clone(),
+                    url: self.href(&Route::Source(i)),
+                }),
+                Target::Essay(_) => None,
+            })
+            .collect()
     }
 
-    fn summary(&self, i: usize) -> String {
-        let e = &self.site.content.essays[i];
+    fn short(&self, i: TermId) -> String {
+        let term = self.site.term(i);
+        term.short
+            .clone()
+            .unwrap_or_else(|| self.site.term_scans[i.0].first_paragraph.clone())
+    }
+
+    fn summary(&self, i: EssayId) -> String {
+        let e = self.site.essay(i);
         e.summary.clone().unwrap_or_else(|| {
-            let p = &self.site.essay_scans[i].first_paragraph;
+            let p = &self.site.essay_scans[i.0].first_paragraph;
             if p.chars().count() > 280 {
                 let cut: String = p.chars().take(280).collect();
                 format!(
@@ -650,41 +653,28 @@ impl Renderer<'_> {
         })
     }
 
-    fn tag_views(&self) -> Vec<TagView> {
-        self.site
-            .tags
-            .iter()
-            .map(|(slug, (name, essays))| TagView {
-                name: name.clone(),
-                url: format!("{}tags/{slug}/", self.site.base_path()),
-                count: essays.len(),
-            })
-            .collect()
-    }
-
-    fn essay_cards(&self, essays: impl Iterator<Item = usize>) -> Vec<EssayCard> {
+    fn essay_cards(&self, essays: impl Iterator<Item = EssayId>) -> Vec<EssayCard> {
         let site = self.site;
         let url = site.config.site_url();
-        let base = site.base_path();
         essays
             .map(|i| {
-                let e = &site.content.essays[i];
-                let rel = site.essay_url(i);
+                let e = site.essay(i);
+                let route = Route::Essay(i);
+                let tags = site.essay_tags.get(&i).map_or(&[][..], Vec::as_slice);
                 EssayCard {
                     title: e.title.clone(),
                     subtitle: e.subtitle.clone(),
-                    abs_url: format!("{}{}", url, rel.strip_prefix(base).unwrap_or(&rel)),
-                    url: rel,
+                    abs_url: site.routes.absolute(&url, &route),
+                    url: self.href(&route),
                     summary: self.summary(i),
                     date: e.date.map(|d| d.to_string()),
                     authors: e.authors.clone(),
-                    minutes: site.essay_scans[i].words.div_ceil(230).max(1),
-                    tags: e
-                        .tags
+                    minutes: site.essay_scans[i.0].words.div_ceil(230).max(1),
+                    tags: tags
                         .iter()
-                        .map(|t| TagView {
-                            name: t.clone(),
-                            url: format!("{base}tags/{}/", crate::index::tag_slug(t)),
+                        .map(|(t, name)| TagView {
+                            name: name.clone(),
+                            url: self.href(&Route::Tag(*t)),
                             count: 0,
                         })
                         .collect(),
@@ -708,8 +698,8 @@ impl Renderer<'_> {
                 .map(|(k, v)| format!("{} {v}", locator_label(*k))),
             _ => None,
         };
-        let label_html = match site.resolved.get(&u.doc).and_then(|r| r.get(u.index)) {
-            Some(ResolvedUse::Cite { html, .. }) if the_use.context.label.is_empty() => {
+        let label_html = match site.resolved_uses(u.doc).get(u.index) {
+            Some(Resolved::Cite { text, .. }) if the_use.context.label.is_empty() => {
                 // Shown as in the essay: "(Ludwig 2015)" inside the sentence.
                 match &the_use.kind {
                     markdown::UseKind::Cite(item) if !item.narrative => {
@@ -720,16 +710,16 @@ impl Renderer<'_> {
                             " "
                         };
                         format!(
-                            "{space}{}{html}{}",
+                            "{space}{}{text}{}",
                             escape(&style.open),
                             escape(&style.close)
                         )
                         .into()
                     }
-                    _ => html.as_str().into(),
+                    _ => text.as_str().into(),
                 }
             }
-            Some(ResolvedUse::Link {
+            Some(Resolved::Xref {
                 display: Some(display),
                 ..
             }) => escape(display).into(),
@@ -752,11 +742,11 @@ impl Renderer<'_> {
         let site = self.site;
         let mut groups: Vec<UsesByDoc> = Vec::new();
         let mut last: Option<DocId> = None;
-        for u in site.uses_of.get(&target).map(Vec::as_slice).unwrap_or(&[]) {
+        for u in site.uses(target) {
             if last != Some(u.doc) {
                 groups.push(UsesByDoc {
                     title: site.doc_title(u.doc),
-                    url: site.doc_url(u.doc),
+                    url: self.href(&Site::doc_route(u.doc)),
                     kind: match u.doc {
                         DocId::Home => "home",
                         DocId::Essay(_) => "essay",
@@ -775,31 +765,46 @@ impl Renderer<'_> {
     }
 
     /// A term for a page, with `uses` (empty where the page lists none).
-    fn term_row<'s>(&'s self, i: usize, uses: Vec<UsesByDoc<'s>>) -> TermRow<'s> {
+    fn term_row<'s>(&'s self, i: TermId, uses: Vec<UsesByDoc<'s>>) -> TermRow<'s> {
         let site = self.site;
-        let term = &site.content.terms[i];
+        let term = site.term(i);
         TermRow {
             name: term.name.clone(),
             slug: term.slug.clone(),
-            url: site.term_url(i),
+            url: self.href(&Route::Term(i)),
             short: self.short(i),
             aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
             original: original_view(term),
-            count: site.uses_of.get(&Target::Term(i)).map_or(0, Vec::len),
+            count: site.uses(Target::Term(i)).len(),
             uses,
         }
     }
 
-    fn essay(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
+    /// A bibliography entry with its page's link and its number of citations.
+    fn source_row(&self, i: SourceId, count: usize) -> SourceRow<'_> {
+        let s = self.site.source(i);
+        SourceRow {
+            key: &s.key,
+            url: self.href(&Route::Source(i)),
+            html: &s.html,
+            count,
+        }
+    }
+
+    fn link(&self, route: Route, title: &str) -> LinkView {
+        LinkView {
+            title: title.to_string(),
+            url: self.href(&route),
+        }
+    }
+
+    fn essay(&self, i: EssayId) -> Context {
         let site = self.site;
-        let e = &site.content.essays[i];
+        let e = site.essay(i);
         let rendered = self.markdown(DocId::Essay(i));
         let published = &site.published;
-        let pos = site.published_pos[i];
-        let link = |j: usize| LinkView {
-            title: site.content.essays[j].title.clone(),
-            url: site.essay_url(j),
-        };
+        let pos = site.published_pos[i.0];
+        let link = |j: EssayId| self.link(Route::Essay(j), &site.essay(j).title);
         let prev = pos
             .and_then(|p| p.checked_sub(1))
             .map(|p| link(published[p]));
@@ -809,30 +814,21 @@ impl Renderer<'_> {
         // (an essay linked from 10,000 places stays linear).
         let mut linked_from: Vec<LinkView> = Vec::new();
         let mut last: Option<DocId> = None;
-        for u in site
-            .uses_of
-            .get(&Target::Essay(i))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
+        for u in site.uses(Target::Essay(i)) {
             if u.doc != DocId::Essay(i) && last != Some(u.doc) {
-                linked_from.push(LinkView {
-                    title: site.doc_title(u.doc),
-                    url: site.doc_url(u.doc),
-                });
+                linked_from.push(self.link(Site::doc_route(u.doc), &site.doc_title(u.doc)));
             }
             last = Some(u.doc);
         }
         // Terms used and works cited, from this essay's resolved uses.
-        let mut terms: Vec<usize> = Vec::new();
-        let mut cited: Vec<usize> = Vec::new();
-        let targets = site
-            .use_targets
-            .get(&DocId::Essay(i))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        for target in targets.iter().flatten() {
-            match *target {
+        let mut terms: Vec<TermId> = Vec::new();
+        let mut cited: Vec<SourceId> = Vec::new();
+        for target in site
+            .resolved_uses(DocId::Essay(i))
+            .iter()
+            .filter_map(Resolved::target)
+        {
+            match target {
                 Target::Source(k) if !cited.contains(&k) => cited.push(k),
                 Target::Term(t) if !terms.contains(&t) => terms.push(t),
                 _ => {}
@@ -844,30 +840,29 @@ impl Renderer<'_> {
             .annotates
             .as_ref()
             .and_then(|a| site.bib.index_of(&a.value))
-            .map(|k| SourceRow {
-                key: site.bib.sources[k].key.clone(),
-                url: site.source_url(k),
-                html: site.bib.sources[k].html.clone(),
-                count: 0,
-            });
-        let references: Vec<SourceRow> = cited
-            .into_iter()
-            .map(|k| SourceRow {
-                key: site.bib.sources[k].key.clone(),
-                url: site.source_url(k),
-                html: site.bib.sources[k].html.clone(),
-                count: 0,
-            })
-            .collect();
+            .map(|k| self.source_row(SourceId(k), 0));
+        let references: Vec<SourceRow> = cited.into_iter().map(|k| self.source_row(k, 0)).collect();
         let terms_used: Vec<TermRow> = terms
             .into_iter()
             .map(|t| self.term_row(t, Vec::new()))
             .collect();
+        let toc: Vec<TocView> = rendered
+            .toc
+            .iter()
+            .map(|h| TocView {
+                level: h.level,
+                id: &h.id,
+                text: &h.text,
+            })
+            .collect();
         let card = &self.essay_cards(std::iter::once(i))[0];
-        let mut ctx = self.ctx();
+        let inline = |items: &[String]| -> Vec<String> {
+            items.iter().map(|q| markdown::inline_html(q)).collect()
+        };
+        let mut ctx = self.ctx(&Route::Essay(i));
         ctx.insert("essay", card);
         ctx.insert("html", &rendered.html);
-        ctx.insert("toc", &rendered.toc);
+        ctx.insert("toc", &toc);
         ctx.insert("cards", &self.cards(&rendered.cards));
         ctx.insert("prev", &prev);
         ctx.insert("next", &next);
@@ -876,49 +871,30 @@ impl Renderer<'_> {
         ctx.insert("references", &references);
         ctx.insert("annotates", &annotates);
         ctx.insert("extra", &e.extra);
-        let inline = |items: &Vec<String>| -> Vec<String> {
-            items.iter().map(|q| markdown::inline_html(q)).collect()
-        };
         ctx.insert("questions", &inline(&e.questions));
         ctx.insert("objectives", &inline(&e.objectives));
-        self.render("essay.html", &ctx)
+        ctx
     }
 
-    fn term(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
+    fn term(&self, i: TermId) -> Context {
         let site = self.site;
-        let term = &site.content.terms[i];
         let rendered = self.markdown(DocId::Term(i));
-        let slugs = &site.term_slugs;
-        let mut see_also: Vec<usize> = term
-            .see_also
+        let see_also: Vec<LinkView> = site.see_also[i.0]
             .iter()
-            .filter_map(|s| slugs.get(s.value.as_str()).copied())
+            .map(|&j| self.link(Route::Term(j), &site.term(j).name))
             .collect();
-        for &j in site.see_also_from.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
-            if !see_also.contains(&j) {
-                see_also.push(j);
-            }
-        }
-        see_also.retain(|&j| j != i);
-        let see_also: Vec<LinkView> = see_also
-            .into_iter()
-            .map(|j| LinkView {
-                title: site.content.terms[j].name.clone(),
-                url: site.term_url(j),
-            })
-            .collect();
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(&Route::Term(i));
         let uses = self.grouped(Target::Term(i));
         ctx.insert("term", &self.term_row(i, uses));
         ctx.insert("html", &rendered.html);
         ctx.insert("cards", &self.cards(&rendered.cards));
         ctx.insert("see_also", &see_also);
-        self.render("term.html", &ctx)
+        ctx
     }
 
-    fn source(&self, i: usize) -> Result<Vec<u8>, Diagnostic> {
+    fn source(&self, i: SourceId) -> Context {
         let site = self.site;
-        let s = &site.bib.sources[i];
+        let s = site.source(i);
         let link = s
             .doi
             .as_ref()
@@ -927,31 +903,57 @@ impl Renderer<'_> {
         let annotated_by: Vec<LinkView> = site
             .annotated_by
             .get(&i)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .map(|&j| LinkView {
-                title: site.content.essays[j].title.clone(),
-                url: site.essay_url(j),
-            })
+            .map(|&j| self.link(Route::Essay(j), &site.essay(j).title))
             .collect();
         let uses = self.grouped(Target::Source(i));
-        let mut ctx = self.ctx();
+        let mut ctx = self.ctx(&Route::Source(i));
         ctx.insert(
             "source",
-            &SourceRow {
-                key: s.key.clone(),
-                url: site.source_url(i),
-                html: s.html.clone(),
-                count: site.uses_of.get(&Target::Source(i)).map_or(0, Vec::len),
-            },
+            &self.source_row(i, site.uses(Target::Source(i)).len()),
         );
         ctx.insert("title", &s.title);
         ctx.insert("link", &link);
         ctx.insert("uses", &uses);
         ctx.insert("annotated_by", &annotated_by);
-        self.render("source.html", &ctx)
+        ctx
     }
+}
+
+/// The sitemap's order: home, essays, glossary, terms, citations, sources, topics, topic pages.
+fn sitemap_rank(route: &Route) -> (u8, usize) {
+    match route {
+        Route::Home => (0, 0),
+        Route::Essay(i) => (1, i.0),
+        Route::Glossary => (2, 0),
+        Route::Term(i) => (3, i.0),
+        Route::Citations => (4, 0),
+        Route::Source(i) => (5, i.0),
+        Route::Tags => (6, 0),
+        Route::Tag(i) => (7, i.0),
+        _ => (8, 0),
+    }
+}
+
+fn site_context(site: &Site) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert(
+        "site",
+        &SiteView {
+            title: &site.config.book.title,
+            description: &site.config.book.description,
+            authors: &site.config.book.authors,
+            language: &site.config.book.language,
+            base: site.base_path().to_string(),
+            url: site.config.site_url(),
+            generator: concat!("Scholion ", env!("CARGO_PKG_VERSION")),
+            has_glossary: !site.content.terms.is_empty(),
+            has_sources: !site.bib.is_empty(),
+            has_tags: !site.tags.is_empty(),
+        },
+    );
+    ctx
 }
 
 fn locator_label(kind: markdown::LocatorKind) -> &'static str {

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::Page;
 use crate::index::Site;
+use crate::route::Route;
 
 pub const CHUNK: usize = 100;
 pub const MAX_POSTINGS: usize = 400;
@@ -44,13 +45,6 @@ struct Doc<'a> {
     header: String,
     /// The body's word counts, from the scan.
     body: Option<&'a crate::markdown::WordCounts>,
-}
-
-/// Lowercased words of two or more characters.
-pub fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
-        .map(str::to_lowercase)
 }
 
 /// The shard a token lives in: its first three characters.
@@ -83,12 +77,12 @@ fn clip(text: &str, max: usize) -> &str {
 pub fn index_files(site: &Site) -> Vec<Page> {
     let mut docs: Vec<Doc> = Vec::new();
     for i in site.published_essays() {
-        let e = &site.content.essays[i];
-        let scan = &site.essay_scans[i];
+        let e = site.essay(i);
+        let scan = &site.essay_scans[i.0];
         docs.push(Doc {
             entry: DocEntry {
                 t: e.title.clone(),
-                u: site.essay_url(i),
+                u: site.href(&Route::Essay(i)),
                 k: "essay",
                 s: e.summary
                     .clone()
@@ -98,13 +92,14 @@ pub fn index_files(site: &Site) -> Vec<Page> {
             body: Some(&scan.tokens),
         });
     }
-    for (i, t) in site.content.terms.iter().enumerate() {
-        let scan = &site.term_scans[i];
+    for i in site.term_ids() {
+        let t = site.term(i);
+        let scan = &site.term_scans[i.0];
         let aliases: Vec<&str> = t.aliases.iter().map(|a| a.value.as_str()).collect();
         docs.push(Doc {
             entry: DocEntry {
                 t: t.name.clone(),
-                u: site.term_url(i),
+                u: site.href(&Route::Term(i)),
                 k: "term",
                 s: t.short
                     .clone()
@@ -120,12 +115,13 @@ pub fn index_files(site: &Site) -> Vec<Page> {
             body: Some(&scan.tokens),
         });
     }
-    for (i, s) in site.bib.sources.iter().enumerate() {
+    for i in site.source_ids() {
+        let s = site.source(i);
         let plain = strip_tags(&s.html);
         docs.push(Doc {
             entry: DocEntry {
                 t: s.title.clone(),
-                u: site.source_url(i),
+                u: site.href(&Route::Source(i)),
                 k: "source",
                 s: plain.clone(),
             },
@@ -190,23 +186,19 @@ pub fn index_files(site: &Site) -> Vec<Page> {
         chunk: CHUNK,
         shards: shards.keys().cloned().collect(),
     };
-    pages.push(("search/meta.json".into(), json(&meta)));
+    let routes = &site.routes;
+    pages.push((routes.output_path(&Route::SearchMeta), json(&meta)));
     let shard_pages: Vec<Page> = shards
         .par_iter()
         .map(|(name, tokens)| {
-            (
-                format!(
-                    "search/shard/{}.json",
-                    super::super::index::url_segment(name)
-                ),
-                json(tokens),
-            )
+            let route = Route::SearchShard(name.clone());
+            (routes.output_path(&route), json(tokens))
         })
         .collect();
     pages.extend(shard_pages);
     for (n, chunk) in docs.chunks(CHUNK).enumerate() {
         let entries: Vec<&DocEntry> = chunk.iter().map(|d| &d.entry).collect();
-        pages.push((format!("search/docs/{n}.json"), json(&entries)));
+        pages.push((routes.output_path(&Route::SearchDocs(n)), json(&entries)));
     }
     pages
 }

@@ -30,12 +30,12 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::support::{bin, copy_dir, repo};
+use crate::support::{copy_dir, repo, scholion};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,7 +72,7 @@ struct Outcome {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Outcome {
-    let mut child = Command::new(bin())
+    let mut child = scholion()
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -469,7 +469,7 @@ fn a_closed_stderr_is_not_a_panic() {
     let case = repo().join("tests/fixtures/bad/multiple-errors-all-reported");
     let sandbox = tempfile::tempdir().expect("tempdir");
     copy_dir(&case, sandbox.path());
-    let mut child = Command::new(bin())
+    let mut child = scholion()
         .args(["check", "."])
         .current_dir(sandbox.path())
         .env("NO_COLOR", "1")

@@ -235,7 +235,7 @@ fn format_cache_is_invisible_in_the_output() {
         "a warm build with nothing new rewrote the cache"
     );
     // Without the cache: the same bytes.
-    let output = std::process::Command::new(bin())
+    let output = scholion()
         .args(["build", ".", "--out", "uncached"])
         .current_dir(p.path())
         .env("SCHOLION_CACHE_DIR", "")

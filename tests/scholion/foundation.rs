@@ -285,7 +285,7 @@ fn rebuilds_never_write_through_symlinks_in_the_old_output() {
 fn output_is_byte_identical_whatever_the_thread_count() {
     let p = Project::bundled();
     let build = |threads: &str, out: &str| {
-        let status = std::process::Command::new(bin())
+        let status = scholion()
             .args(["build", ".", "--out", out])
             .current_dir(p.path())
             .env("RAYON_NUM_THREADS", threads)
@@ -336,17 +336,9 @@ fn refuses_dangerous_output_folders() {
 fn init_then_build_and_new_files_build() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("r");
-    let run = std::process::Command::new(bin())
-        .arg("init")
-        .arg(&target)
-        .output()
-        .unwrap();
+    let run = scholion().arg("init").arg(&target).output().unwrap();
     assert!(run.status.success());
-    let built = std::process::Command::new(bin())
-        .arg("build")
-        .arg(&target)
-        .output()
-        .unwrap();
+    let built = scholion().arg("build").arg(&target).output().unwrap();
     assert!(
         built.status.success(),
         "{}",
@@ -355,16 +347,12 @@ fn init_then_build_and_new_files_build() {
     assert!(target.join("public/essays/first-essay/index.html").exists());
     assert!(target.join(".github/workflows/pages.yml").exists());
     for args in [["new", "essay", "A Title"], ["new", "term", "Soft Power"]] {
-        let r = std::process::Command::new(bin())
-            .args(args)
-            .current_dir(&target)
-            .output()
-            .unwrap();
+        let r = scholion().args(args).current_dir(&target).output().unwrap();
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     }
     assert!(target.join("content/essays/a-title.md").exists());
     // The new essay is a draft; the new term is unused: check passes with warnings only.
-    let check = std::process::Command::new(bin())
+    let check = scholion()
         .args(["check", "--drafts"])
         .arg(&target)
         .output()
@@ -374,7 +362,7 @@ fn init_then_build_and_new_files_build() {
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
-    let built = std::process::Command::new(bin())
+    let built = scholion()
         .args(["build", "--drafts"])
         .arg(&target)
         .output()

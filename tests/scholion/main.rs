@@ -8,5 +8,6 @@ mod foundation;
 mod glossary;
 mod publish;
 mod reader;
+mod routes;
 mod serve;
 mod support;

@@ -34,7 +34,7 @@ fn pages_workflow_is_valid_yaml_using_only_official_pages_actions() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("r");
     assert!(
-        std::process::Command::new(bin())
+        scholion()
             .arg("init")
             .arg(&target)
             .status()

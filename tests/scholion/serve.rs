@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::*;
@@ -31,7 +31,7 @@ impl Server {
     pub fn start(p: &Project) -> Server {
         let port = free_port();
         let log = std::fs::File::create(p.path().join("serve.log")).unwrap();
-        let child = Command::new(bin())
+        let child = scholion()
             .args(["serve", ".", "--port", &port.to_string()])
             .current_dir(p.path())
             .env("NO_COLOR", "1")

@@ -10,6 +10,18 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_scholion"))
 }
 
+/// The binary as a command, with its formatted-citation cache in a folder of this test run:
+/// the test suite never touches the user's real cache.
+pub fn scholion() -> Command {
+    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        std::env::temp_dir().join(format!("scholion-test-cache-{}", std::process::id()))
+    });
+    let mut command = Command::new(bin());
+    command.env("SCHOLION_CACHE_DIR", cache);
+    command
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -1,0 +1,378 @@
+//! The route table: every page and file of the site, and the one place that knows, for each,
+//! its `href` under the base path, its path in the output folder, and how a request path maps
+//! back to it. Every link, every written file, the sitemap and `serve`'s lookup go through it,
+//! so a name that is not plain ASCII works everywhere or nowhere.
+//!
+//! Names become path segments by [`segment`]: readable, safe on every file system, and made
+//! unique by [`Segments`]. Output paths are the *decoded* form (UTF-8 file names, what a static
+//! server looks up after decoding a request); hrefs are percent-encoded.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::ids::{EssayId, SourceId, TagId, TermId};
+
+/// Every page and file of a site.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Route {
+    Home,
+    Essay(EssayId),
+    Glossary,
+    Term(TermId),
+    Citations,
+    Source(SourceId),
+    Tags,
+    Tag(TagId),
+    /// The search page; the index files below are made with it.
+    Search,
+    SearchMeta,
+    /// A shard of the search index: the words starting with these characters.
+    SearchShard(String),
+    /// A chunk of the search index's document records.
+    SearchDocs(usize),
+    /// A static file of the theme, by its path under `static/`.
+    Static(String),
+    Feed,
+    Sitemap,
+    NotFound,
+    /// `.nojekyll`, made with the 404 page (GitHub Pages serves folders starting with `_`).
+    NoJekyll,
+}
+
+impl Route {
+    /// The route whose rendering also makes this one (files made together, such as the
+    /// search page and its index), so `serve` renders each job once.
+    pub fn job(&self) -> Route {
+        match self {
+            Route::SearchMeta | Route::SearchShard(_) | Route::SearchDocs(_) => Route::Search,
+            Route::NoJekyll => Route::NotFound,
+            other => other.clone(),
+        }
+    }
+
+    /// Whether the route is an HTML page a reader visits (listed in the sitemap).
+    pub fn is_page(&self) -> bool {
+        matches!(
+            self,
+            Route::Home
+                | Route::Essay(_)
+                | Route::Glossary
+                | Route::Term(_)
+                | Route::Citations
+                | Route::Source(_)
+                | Route::Tags
+                | Route::Tag(_)
+                | Route::Search
+                | Route::NotFound
+        )
+    }
+}
+
+/// Characters percent-encoded in an href's path: controls, space, and what ends or changes a
+/// path (`"`, `#`, `%`, `<`, `>`, `?`, backquote, braces) — non-ASCII is always encoded.
+const PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|')
+    .add(b'[')
+    .add(b']');
+
+/// The longest segment made from a name, in bytes (file systems allow 255).
+const MAX_SEGMENT: usize = 100;
+
+/// A name (citation key, slug, tag) as a path segment: letters and digits of any script,
+/// `-`, `_` and `.` are kept as they are (so `wesley2018` and `müller2020` stay readable);
+/// every other run of characters (`:`, `/`, spaces, `%`, `?`, `#` …) becomes one `-`; leading
+/// dots and hyphens and trailing hyphens are dropped (no `.`, `..` or hidden files); the
+/// result is at most 100 bytes. `None` when nothing is left (a name of punctuation only).
+pub fn segment(name: &str) -> Option<String> {
+    let mut out = String::with_capacity(name.len());
+    let mut dash = false;
+    for c in name.chars() {
+        if c.is_alphanumeric() || c == '_' || c == '.' || c == '-' {
+            if c == '-' {
+                if !dash && !out.is_empty() {
+                    out.push('-');
+                }
+                dash = true;
+                continue;
+            }
+            if (c == '.') && out.is_empty() {
+                continue;
+            }
+            out.push(c);
+            dash = false;
+        } else if !out.is_empty() && !dash {
+            out.push('-');
+            dash = true;
+        }
+    }
+    if out.len() > MAX_SEGMENT {
+        let mut end = MAX_SEGMENT;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Unique segments for the names of one folder (`citations/`, `tags/` …). Segments are
+/// compared without case (macOS and Windows file systems ignore it): a later name whose
+/// segment is taken gets `-2`, `-3` …; a name with no segment gets `-N` after the folder's
+/// fallback word. `index.html` is never a segment (the folder's own page).
+pub struct Segments {
+    taken: HashSet<String>,
+    fallback: &'static str,
+}
+
+impl Segments {
+    pub fn new(fallback: &'static str) -> Segments {
+        let mut taken = HashSet::new();
+        taken.insert("index.html".to_string());
+        Segments { taken, fallback }
+    }
+
+    pub fn claim(&mut self, name: &str) -> String {
+        let base = segment(name).unwrap_or_else(|| self.fallback.to_string());
+        let mut candidate = base.clone();
+        let mut n = 1;
+        while !self.taken.insert(candidate.to_lowercase()) {
+            n += 1;
+            candidate = format!("{base}-{n}");
+        }
+        candidate
+    }
+}
+
+/// The route table of one site: the base path and the segment of every essay, term, source
+/// and topic, and the reverse maps for parsing request paths.
+#[derive(Debug, Default)]
+pub struct Routes {
+    base: String,
+    essays: Vec<String>,
+    terms: Vec<String>,
+    sources: Vec<String>,
+    tags: Vec<String>,
+    essay_by_segment: HashMap<String, EssayId>,
+    term_by_segment: HashMap<String, TermId>,
+    source_by_segment: HashMap<String, SourceId>,
+    tag_by_segment: HashMap<String, TagId>,
+}
+
+impl Routes {
+    /// `essays` are given for every essay (built or not; unbuilt ones are never routed to),
+    /// `sources` in bibliography order, each already unique (see [`Segments`]).
+    pub fn new(
+        base: String,
+        essays: Vec<String>,
+        terms: Vec<String>,
+        sources: Vec<String>,
+        tags: Vec<String>,
+    ) -> Routes {
+        fn reverse<I: Copy>(segments: &[String], id: impl Fn(usize) -> I) -> HashMap<String, I> {
+            segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.clone(), id(i)))
+                .collect()
+        }
+        Routes {
+            essay_by_segment: reverse(&essays, EssayId),
+            term_by_segment: reverse(&terms, TermId),
+            source_by_segment: reverse(&sources, SourceId),
+            tag_by_segment: reverse(&tags, TagId),
+            base,
+            essays,
+            terms,
+            sources,
+            tags,
+        }
+    }
+
+    /// The URL path the site lives under (`/` or `/reader/`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The route's path below the base path, decoded: `essays/x/`, `search/meta.json`, ``
+    /// for the home page. Folders end in `/`.
+    pub fn path(&self, route: &Route) -> Cow<'static, str> {
+        match route {
+            Route::Home => "".into(),
+            Route::Essay(i) => format!("essays/{}/", self.essays[i.0]).into(),
+            Route::Glossary => "glossary/".into(),
+            Route::Term(i) => format!("glossary/{}/", self.terms[i.0]).into(),
+            Route::Citations => "citations/".into(),
+            Route::Source(i) => format!("citations/{}/", self.sources[i.0]).into(),
+            Route::Tags => "tags/".into(),
+            Route::Tag(i) => format!("tags/{}/", self.tags[i.0]).into(),
+            Route::Search => "search/".into(),
+            Route::SearchMeta => "search/meta.json".into(),
+            Route::SearchShard(prefix) => format!("search/shard/{prefix}.json").into(),
+            Route::SearchDocs(n) => format!("search/docs/{n}.json").into(),
+            Route::Static(path) => format!("static/{path}").into(),
+            Route::Feed => "atom.xml".into(),
+            Route::Sitemap => "sitemap.xml".into(),
+            Route::NotFound => "404.html".into(),
+            Route::NoJekyll => ".nojekyll".into(),
+        }
+    }
+
+    /// The link to the route from any page of the site: the base path and the
+    /// percent-encoded path (`/reader/citations/M%C3%BCller2020/`).
+    pub fn href(&self, route: &Route) -> String {
+        let path = self.path(route);
+        let mut out = String::with_capacity(self.base.len() + path.len());
+        out.push_str(&self.base);
+        out.extend(utf8_percent_encode(&path, PATH));
+        out
+    }
+
+    /// The route's absolute URL on the published site (`site_url` ends with `/`).
+    pub fn absolute(&self, site_url: &str, route: &Route) -> String {
+        let path = self.path(route);
+        let mut out = String::with_capacity(site_url.len() + path.len());
+        out.push_str(site_url);
+        out.extend(utf8_percent_encode(&path, PATH));
+        out
+    }
+
+    /// Where the route's file goes under the output folder (decoded; `index.html` in folders).
+    pub fn output_path(&self, route: &Route) -> String {
+        let path = self.path(route);
+        if path.is_empty() || path.ends_with('/') {
+            format!("{path}index.html")
+        } else {
+            path.into_owned()
+        }
+    }
+
+    /// The route whose file is at output path `rel` (decoded, e.g. `essays/x/index.html`),
+    /// if the site has one. Files the route table cannot check (search shards, statics) are
+    /// parsed by shape; the renderer says whether they exist.
+    pub fn parse(&self, rel: &str) -> Option<Route> {
+        let parts: Vec<&str> = rel.split('/').collect();
+        Some(match parts.as_slice() {
+            ["index.html"] => Route::Home,
+            ["essays", seg, "index.html"] => Route::Essay(*self.essay_by_segment.get(*seg)?),
+            ["glossary", "index.html"] => Route::Glossary,
+            ["glossary", seg, "index.html"] => Route::Term(*self.term_by_segment.get(*seg)?),
+            ["citations", "index.html"] => Route::Citations,
+            ["citations", seg, "index.html"] => Route::Source(*self.source_by_segment.get(*seg)?),
+            ["tags", "index.html"] => Route::Tags,
+            ["tags", seg, "index.html"] => Route::Tag(*self.tag_by_segment.get(*seg)?),
+            ["search", "index.html"] => Route::Search,
+            ["search", "meta.json"] => Route::SearchMeta,
+            ["search", "shard", file] => Route::SearchShard(file.strip_suffix(".json")?.into()),
+            ["search", "docs", file] => {
+                Route::SearchDocs(file.strip_suffix(".json")?.parse().ok()?)
+            }
+            ["static", rest @ ..] if !rest.is_empty() => Route::Static(rest.join("/")),
+            ["atom.xml"] => Route::Feed,
+            ["sitemap.xml"] => Route::Sitemap,
+            ["404.html"] => Route::NotFound,
+            [".nojekyll"] => Route::NoJekyll,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_readable_safe_and_never_empty() {
+        for (name, want) in [
+            ("wesley2018", Some("wesley2018")),
+            ("Smith:2020", Some("Smith-2020")),
+            ("smith/2020 draft", Some("smith-2020-draft")),
+            ("Müller2020", Some("Müller2020")),
+            ("网络 主权", Some("网络-主权")),
+            ("../..", None),
+            ("..", None),
+            (".hidden", Some("hidden")),
+            ("a%2Fb?c#d", Some("a-2Fb-c-d")),
+            ("---", None),
+            ("!!!", None),
+            ("", None),
+            ("index.html", Some("index.html")),
+        ] {
+            assert_eq!(segment(name).as_deref(), want, "{name}");
+        }
+        let long = "é".repeat(200);
+        let s = segment(&long).unwrap();
+        assert!(s.len() <= MAX_SEGMENT && s.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn segments_of_a_folder_are_unique_without_case() {
+        let mut s = Segments::new("source");
+        assert_eq!(s.claim("Smith:2020"), "Smith-2020");
+        assert_eq!(s.claim("smith-2020"), "smith-2020-2");
+        assert_eq!(s.claim("smith/2020"), "smith-2020-3");
+        assert_eq!(s.claim("index.html"), "index.html-2");
+        assert_eq!(s.claim(":::"), "source");
+        assert_eq!(s.claim("..."), "source-2");
+    }
+
+    #[test]
+    fn every_route_parses_back_from_its_output_path() {
+        let routes = Routes::new(
+            "/reader/".into(),
+            vec!["first".into()],
+            vec!["cyber-sovereignty".into()],
+            vec!["Müller2020".into(), "Smith-2020".into()],
+            vec!["网络".into()],
+        );
+        let all = [
+            Route::Home,
+            Route::Essay(EssayId(0)),
+            Route::Glossary,
+            Route::Term(TermId(0)),
+            Route::Citations,
+            Route::Source(SourceId(0)),
+            Route::Source(SourceId(1)),
+            Route::Tags,
+            Route::Tag(TagId(0)),
+            Route::Search,
+            Route::SearchMeta,
+            Route::SearchShard("mül".into()),
+            Route::SearchDocs(3),
+            Route::Static("style.css".into()),
+            Route::Feed,
+            Route::Sitemap,
+            Route::NotFound,
+            Route::NoJekyll,
+        ];
+        for route in all {
+            let out = routes.output_path(&route);
+            assert_eq!(routes.parse(&out), Some(route.clone()), "{out}");
+        }
+        assert_eq!(
+            routes.href(&Route::Source(SourceId(0))),
+            "/reader/citations/M%C3%BCller2020/"
+        );
+        assert_eq!(
+            routes.output_path(&Route::Source(SourceId(0))),
+            "citations/Müller2020/index.html"
+        );
+        assert_eq!(routes.parse("essays/nope/index.html"), None);
+    }
+}
