@@ -260,9 +260,10 @@ pub fn inline_html(text: &str) -> String {
     let mut links: Vec<bool> = Vec::new(); // true = a wikilink, shown as its label
     let events = Parser::new_ext(text, options()).filter_map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
-        Event::Start(Tag::Link { link_type, .. })
-            if matches!(link_type, LinkType::WikiLink { .. }) =>
-        {
+        Event::Start(Tag::Link {
+            link_type: LinkType::WikiLink { .. },
+            ..
+        }) => {
             links.push(true);
             None
         }
