@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostics::{Diagnostic, Location, did_you_mean};
+use crate::diagnostics::{Diagnostic, Location, backticked, did_you_mean};
 
 /// The name of the configuration file at a project's root.
 pub const CONFIG_FILE: &str = "book.toml";
@@ -142,9 +142,8 @@ impl Config {
             diagnostic
         })?;
         if let Err(message) = config.normalise_base_url() {
-            let offset = text.find("base-url").unwrap_or(0);
             return Err(Diagnostic::error(message)
-                .at(Location::at_offset(path, text, offset, 8))
+                .at(setting_at(text, "build", "base-url"))
                 .hint("write it as an absolute URL such as `https://user.github.io/reader/`, or a path such as `/reader/`"));
         }
         Ok(config)
@@ -232,35 +231,42 @@ impl Config {
     }
 }
 
-/// Where `key = …` is written in a project's book.toml, for a problem with that setting's
-/// value found after parsing; `None` when book.toml does not set it.
-pub fn setting_location(root: &Path, key: &str) -> Option<Location> {
-    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if trimmed
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-        {
-            let start = offset + line.len() - trimmed.len();
-            return Some(Location::at_offset(
-                Path::new(CONFIG_FILE),
-                &text,
-                start,
-                key.len(),
-            ));
-        }
-        offset += line.len();
-    }
-    None
+/// Where `key = …` is written in `[section]` of book.toml's text, found by parsing it with
+/// spans (a comment or a value that mentions the key is never taken for it).
+pub fn setting_span(text: &str, section: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let document = toml::de::DeTable::parse(text).ok()?;
+    let (_, table) = document
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == section)?;
+    let toml::de::DeValue::Table(table) = table.get_ref() else {
+        return None;
+    };
+    let (k, _) = table.iter().find(|(k, _)| k.get_ref().as_ref() == key)?;
+    Some(k.span())
 }
 
-/// The first `backticked` word of a message.
-fn backticked(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
+/// The location of a setting in book.toml's text, for a problem with its value found after
+/// parsing; the file itself when book.toml does not set it.
+pub fn setting_at(text: &str, section: &str, key: &str) -> Location {
+    let path = Path::new(CONFIG_FILE);
+    match setting_span(text, section, key) {
+        Some(span) => Location::at_offset(path, text, span.start, span.len()),
+        None => Location::file(path),
+    }
+}
+
+/// Where `key = …` is written in `[section]` of a project's book.toml; `None` when book.toml
+/// does not set it.
+pub fn setting_location(root: &Path, section: &str, key: &str) -> Option<Location> {
+    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
+    let span = setting_span(&text, section, key)?;
+    Some(Location::at_offset(
+        Path::new(CONFIG_FILE),
+        &text,
+        span.start,
+        span.len(),
+    ))
 }
 
 #[cfg(test)]
@@ -275,6 +281,15 @@ mod tests {
         assert_eq!(loc.line, 5);
         assert!(d.message.contains("output-dri"), "{}", d.message);
         assert_eq!(d.hint.as_deref(), Some("did you mean `output-dir`?"));
+    }
+
+    #[test]
+    fn settings_are_found_by_parsing_not_by_searching_the_text() {
+        let text = "# the style = below\n[book]\ntitle = \"style = x\"\n\n[citations]\n  style = \"apa\"\n";
+        let span = setting_span(text, "citations", "style").unwrap();
+        assert_eq!(&text[span.clone()], "style");
+        assert_eq!(text[..span.start].lines().count(), 6);
+        assert_eq!(setting_span(text, "build", "style"), None);
     }
 
     #[test]

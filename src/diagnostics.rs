@@ -312,3 +312,9 @@ pub fn did_you_mean<'a>(
 ) -> Option<String> {
     closest(wanted, candidates).map(|c| format!("did you mean `{c}`?"))
 }
+/// The first `backticked` word of a message (a parser's error names the key it rejects so).
+pub fn backticked(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}

@@ -223,7 +223,8 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
         }
         // Unless `--out` named the folder, book.toml did: point at the setting.
         if out.is_none()
-            && let Some(location) = crate::config::setting_location(&request.root, "output-dir")
+            && let Some(location) =
+                crate::config::setting_location(&request.root, "build", "output-dir")
         {
             d = d.at(location);
         }

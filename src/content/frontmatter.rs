@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::diagnostics::{Diagnostic, Location, did_you_mean};
+use crate::diagnostics::{Diagnostic, Location, backticked, did_you_mean};
 
 /// A file split into front matter and body.
 pub struct Split<'a> {
@@ -303,12 +303,6 @@ fn tab_indent(yaml: &str) -> Option<(usize, usize)> {
         }
     }
     None
-}
-
-fn backticked(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
 }
 
 #[cfg(test)]

@@ -98,12 +98,6 @@ pub struct Content {
     pub terms: Vec<Term>,
 }
 
-/// Find and load every content file under `content_dir`. `root` is the project root, used to
-/// make display paths. Problems go to `diagnostics`; bad files are left out.
-pub fn load(root: &Path, content_dir: &Path, diagnostics: &Diagnostics) -> Content {
-    load_cached(root, content_dir, diagnostics, None)
-}
-
 /// A parsed file and the warnings parsing it gave.
 type ParsedFile = (Loaded, Vec<Diagnostic>);
 
@@ -114,7 +108,9 @@ pub struct LoadCache {
     files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), ParsedFile>>,
 }
 
-/// `load`, reusing files parsed by an earlier run when their text is unchanged.
+/// Find and load every content file under `content_dir`. `root` is the project root, used to
+/// make display paths. Problems go to `diagnostics`; bad files are left out. With a cache
+/// (`serve`), files parsed by an earlier run are reused when their text is unchanged.
 pub fn load_cached(
     root: &Path,
     content_dir: &Path,

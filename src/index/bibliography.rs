@@ -13,7 +13,7 @@ use hayagriva::{
 };
 
 use super::format_cache::FormatCache;
-use crate::config::{CONFIG_FILE, Config};
+use crate::config::{Config, setting_at};
 use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location, did_you_mean};
 use crate::markdown::{CiteItem, CiteStyle, LocatorKind, escape};
@@ -130,18 +130,12 @@ impl Bibliography {
             let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             if !path.is_file() {
                 if explicit {
-                    let offset = config_text.find("bibliography").unwrap_or(0);
                     diagnostics.push(
                         Diagnostic::error(format!(
                             "bibliography file `{}` not found",
                             display.display()
                         ))
-                        .at(Location::at_offset(
-                            Path::new(CONFIG_FILE),
-                            config_text,
-                            offset,
-                            12,
-                        ))
+                        .at(setting_at(config_text, "citations", "bibliography"))
                         .hint("`bibliography` paths are relative to the content folder"),
                     );
                 }
@@ -851,10 +845,7 @@ pub fn style_names() -> Vec<&'static str> {
 }
 
 fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentStyle, Diagnostic> {
-    let at = || {
-        let offset = config_text.find("style").unwrap_or(0);
-        Location::at_offset(Path::new(CONFIG_FILE), config_text, offset, 5)
-    };
+    let at = || setting_at(config_text, "citations", "style");
     if name.ends_with(".csl") {
         let path = root.join(name);
         let meta = std::fs::metadata(&path).map_err(|e| {

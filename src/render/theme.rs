@@ -123,7 +123,7 @@ impl Theme {
             let mut d = Diagnostic::error(format!("the theme `{name}` does not exist")).hint(
                 format!("create `themes/{name}/` or set `theme = \"default\"` in book.toml"),
             );
-            if let Some(location) = crate::config::setting_location(root, "theme") {
+            if let Some(location) = crate::config::setting_location(root, "build", "theme") {
                 d = d.at(location);
             }
             errors.push(d);

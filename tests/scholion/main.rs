@@ -1,6 +1,7 @@
 //! The one integration test binary: real projects built by the real `scholion` binary,
 //! output parsed and its links followed.
 
+mod architecture;
 mod catalogue;
 mod citations;
 mod escaping;
