@@ -401,12 +401,15 @@ fn parse_file(
             let slug = match &meta.slug {
                 Some(s) => {
                     if !is_slug(s) {
+                        let suggestion = Some(slug::slugify(s))
+                            .filter(|s| !s.is_empty())
+                            .or_else(|| Some(slug::slugify(&stem)).filter(|s| !s.is_empty()))
+                            .unwrap_or_else(|| "my-essay".into());
                         errors.push(
                             Diagnostic::error(format!("`{s}` is not a valid slug"))
                                 .at(at("slug"))
                                 .hint(format!(
-                                    "slugs are lowercase letters, digits and hyphens: `{}`",
-                                    slug::slugify(s)
+                                    "slugs are lowercase letters, digits and hyphens, e.g. `{suggestion}`"
                                 )),
                         );
                     }
@@ -414,6 +417,14 @@ fn parse_file(
                 }
                 None => slug::slugify(&stem),
             };
+            if slug.is_empty() && meta.slug.is_none() {
+                errors.push(empty_slug(
+                    display,
+                    &text,
+                    "essay",
+                    "or set `slug:` in the front matter",
+                ));
+            }
             if text[body_offset..].trim().is_empty() {
                 warnings.push(
                     Diagnostic::warning("empty essay: the front matter has no text after it")
@@ -474,6 +485,14 @@ fn parse_file(
                     ]);
                 }
             };
+            if slug::slugify(&stem).is_empty() {
+                return Err(vec![empty_slug(
+                    display,
+                    &text,
+                    "term",
+                    "its slug is its file name",
+                )]);
+            }
             let aliases_at = at("aliases");
             let see_also_at = at("see-also");
             let original = meta
@@ -520,6 +539,18 @@ fn parse_file(
         }
     };
     Ok((loaded, warnings))
+}
+
+/// A file whose name has no letter or digit has no slug (and no page address).
+fn empty_slug(display: &Path, text: &str, what: &str, more: &str) -> Diagnostic {
+    let name = display
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    Diagnostic::error(format!("the file name `{name}` gives this {what} no slug"))
+        .at(Location::at_offset(display, text, 0, 3))
+        .hint(format!(
+            "rename the file with letters or digits, e.g. `my-{what}.md` ({more})"
+        ))
 }
 
 /// The place a list item value is written in the front matter (first occurrence).

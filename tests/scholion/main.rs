@@ -2,7 +2,6 @@
 //! output parsed and its links followed.
 
 mod architecture;
-mod catalogue;
 mod citations;
 mod escaping;
 mod foundation;

@@ -1,7 +1,8 @@
 //! The catalogue of broken projects (PRODUCT.md §5): every folder of `tests/fixtures/bad/`
 //! is a small project with one defect and an `expect.toml` saying what Scholion must do
 //! with it. Each case is run through the real binary, `scholion check` and `scholion build`,
-//! in a fresh copy; all mismatches are reported together.
+//! in a fresh copy. Each case is its own test (libtest-mimic): run in parallel, filterable
+//! by name (`cargo test --test catalogue bib-`), each reporting all of its mismatches.
 //!
 //! `expect.toml`:
 //!
@@ -35,7 +36,13 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::support::{copy_dir, repo, scholion};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+#[allow(dead_code)]
+#[path = "../scholion/support.rs"]
+mod support;
+
+use support::{copy_dir, repo, scholion};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -424,8 +431,9 @@ fn run_case(name: &str, case_dir: &Path, notes: &mut Vec<String>) -> Vec<String>
     problems
 }
 
-#[test]
-fn every_broken_project_fails_cleanly_and_every_odd_one_builds() {
+/// One test per folder of `tests/fixtures/bad/`, plus the closed-stderr test.
+fn main() {
+    let args = Arguments::from_args();
     let root = repo().join("tests/fixtures/bad");
     let mut cases: Vec<(String, PathBuf)> = std::fs::read_dir(&root)
         .expect("tests/fixtures/bad")
@@ -439,33 +447,32 @@ fn every_broken_project_fails_cleanly_and_every_odd_one_builds() {
         "the catalogue has only {} cases",
         cases.len()
     );
-    let mut notes = Vec::new();
-    let mut report = Vec::new();
-    let mut good = 0;
-    for (name, dir) in &cases {
-        let problems = run_case(name, dir, &mut notes);
-        if problems.is_empty() {
-            good += 1;
-        } else {
-            report.push(format!("== {name}\n{}", problems.join("\n")));
-        }
-    }
-    for note in &notes {
-        println!("note: {note}");
-    }
-    println!("{good}/{} cases as expected", cases.len());
-    assert!(
-        report.is_empty(),
-        "{} of {} cases not as expected:\n\n{}",
-        report.len(),
-        cases.len(),
-        report.join("\n\n")
-    );
+    let mut trials: Vec<Trial> = cases
+        .into_iter()
+        .map(|(name, dir)| {
+            Trial::test(name.clone(), move || {
+                let mut notes = Vec::new();
+                let problems = run_case(&name, &dir, &mut notes);
+                for note in &notes {
+                    println!("note: {note}");
+                }
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Failed::from(problems.join("\n")))
+                }
+            })
+        })
+        .collect();
+    trials.push(Trial::test(
+        "a_closed_stderr_is_not_a_panic",
+        a_closed_stderr_is_not_a_panic,
+    ));
+    libtest_mimic::run(&args, trials).exit();
 }
 
 /// `scholion check 2>&1 | head` must not panic when the reader goes away.
-#[test]
-fn a_closed_stderr_is_not_a_panic() {
+fn a_closed_stderr_is_not_a_panic() -> Result<(), Failed> {
     let case = repo().join("tests/fixtures/bad/multiple-errors-all-reported");
     let sandbox = tempfile::tempdir().expect("tempdir");
     copy_dir(&case, sandbox.path());
@@ -479,5 +486,9 @@ fn a_closed_stderr_is_not_a_panic() {
         .expect("run scholion");
     drop(child.stderr.take());
     let status = child.wait().expect("wait");
-    assert_eq!(status.code(), Some(1), "{status:?}");
+    if status.code() == Some(1) {
+        Ok(())
+    } else {
+        Err(format!("{status:?}").into())
+    }
 }
