@@ -262,3 +262,28 @@ fn serves_under_the_base_path() {
     assert!(body.contains("href=\"/reader/glossary/sovereignty/\""));
     assert_eq!(get(server.port, "/essays/one/").unwrap().0, 404);
 }
+
+/// A template error on a page the pre-render sample does not reach (the third source page)
+/// is shown — in the answer, in the terminal and to open pages — never a 404.
+#[test]
+fn a_render_error_on_any_page_is_shown_not_a_404() {
+    let p = project();
+    let source = include_str!("../../themes/default/templates/source.html").replace(
+        "{% block main %}",
+        "{% block main %}{% if source.key == \"wang2012\" %}{{ source.no_such_field }}{% endif %}",
+    );
+    p.write("themes/default/templates/source.html", &source);
+    let server = Server::start(&p);
+    // The other source pages render.
+    let (status, _) = get(server.port, "/citations/lieberthal1992/").unwrap();
+    assert_eq!(status, 200);
+    let (status, body) = get(server.port, "/citations/wang2012/").unwrap();
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("no_such_field"), "{body}");
+    assert!(body.contains("source.html"), "{body}");
+    let log = std::fs::read_to_string(p.path().join("serve.log")).unwrap();
+    assert!(
+        log.contains("no_such_field") && log.contains("could not be rendered"),
+        "{log}"
+    );
+}
