@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== content: no 8-word overlap with the source texts (and the check's self-test)"
+python3 scripts/overlap_check.py --self-test
+python3 scripts/overlap_check.py
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
