@@ -25,6 +25,8 @@ pub enum Route {
     Source(SourceId),
     Tags,
     Tag(TagId),
+    /// The study guide: each essay's questions, the terms it introduces, the sources it reads.
+    StudyGuide,
     /// The search page; the index files below are made with it.
     Search,
     SearchMeta,
@@ -64,6 +66,7 @@ impl Route {
                 | Route::Source(_)
                 | Route::Tags
                 | Route::Tag(_)
+                | Route::StudyGuide
                 | Route::Search
                 | Route::NotFound
         )
@@ -222,6 +225,7 @@ impl Routes {
             Route::Source(i) => format!("citations/{}/", self.sources[i.0]).into(),
             Route::Tags => "tags/".into(),
             Route::Tag(i) => format!("tags/{}/", self.tags[i.0]).into(),
+            Route::StudyGuide => "guide/".into(),
             Route::Search => "search/".into(),
             Route::SearchMeta => "search/meta.json".into(),
             Route::SearchShard(prefix) => format!("search/shard/{prefix}.json").into(),
@@ -277,6 +281,7 @@ impl Routes {
             ["citations", seg, "index.html"] => Route::Source(*self.source_by_segment.get(*seg)?),
             ["tags", "index.html"] => Route::Tags,
             ["tags", seg, "index.html"] => Route::Tag(*self.tag_by_segment.get(*seg)?),
+            ["guide", "index.html"] => Route::StudyGuide,
             ["search", "index.html"] => Route::Search,
             ["search", "meta.json"] => Route::SearchMeta,
             ["search", "shard", file] => Route::SearchShard(file.strip_suffix(".json")?.into()),
@@ -351,6 +356,7 @@ mod tests {
             Route::Source(SourceId(1)),
             Route::Tags,
             Route::Tag(TagId(0)),
+            Route::StudyGuide,
             Route::Search,
             Route::SearchMeta,
             Route::SearchShard("mül".into()),

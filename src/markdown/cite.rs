@@ -73,6 +73,7 @@ const LOCATOR_WORDS: &[(&str, LocatorKind)] = &[
     ("books", LocatorKind::Book),
     ("table", LocatorKind::Table),
     ("chap.", LocatorKind::Chapter),
+    ("paras.", LocatorKind::Paragraph),
     ("paras", LocatorKind::Paragraph),
     ("para.", LocatorKind::Paragraph),
     ("page", LocatorKind::Page),
@@ -102,6 +103,8 @@ const LOCATOR_WORDS: &[(&str, LocatorKind)] = &[
     ("p.", LocatorKind::Page),
     ("§§", LocatorKind::Section),
     ("§", LocatorKind::Section),
+    ("¶¶", LocatorKind::Paragraph),
+    ("¶", LocatorKind::Paragraph),
 ];
 
 fn is_key_start(c: char) -> bool {
@@ -158,7 +161,7 @@ pub fn parse_suffix(raw: &str) -> (Option<(LocatorKind, String)>, String) {
             let rest = &s[word.len()..];
             // A word like "page" must end at a word boundary.
             if !word.ends_with('.')
-                && !word.starts_with('§')
+                && !word.starts_with(['§', '¶'])
                 && rest.chars().next().is_some_and(|c| c.is_alphanumeric())
             {
                 continue;
@@ -170,11 +173,19 @@ pub fn parse_suffix(raw: &str) -> (Option<(LocatorKind, String)>, String) {
             return (Some((*kind, value)), suffix);
         }
     }
-    if s.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+    // No locator word: a page, when the value is a number or a lower-case roman numeral
+    // (front matter pages, `xiv`), as pandoc reads it.
+    if s.chars().next().is_some_and(|c| c.is_ascii_digit()) || starts_with_roman(s) {
         let (value, suffix) = split_locator_value(s);
         return (Some((LocatorKind::Page, value)), suffix);
     }
     (None, format!(", {s}").trim_end().to_string())
+}
+
+/// Whether `s` starts with a lower-case roman numeral standing alone (`xiv`, `xiv-xvi`).
+fn starts_with_roman(s: &str) -> bool {
+    let word: &str = s.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    !word.is_empty() && word.chars().all(|c| "ivxlcdm".contains(c))
 }
 
 /// A locator value runs to the next comma (pandoc's rule for simple locators).

@@ -11,6 +11,7 @@
 //! cross-references, pandoc citations in text) → heading ids → render (notes, uses, tables).
 
 pub mod cite;
+pub mod locator;
 mod render;
 mod scan;
 
@@ -19,7 +20,7 @@ use std::ops::Range;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use cite::{CiteItem, Cluster, LocatorKind};
-pub use render::{Card, CiteStyle, Rendered, TocEntry, UseLink, render};
+pub use render::{Blocks, Card, CiteStyle, Rendered, TocEntry, UseLink, render, render_blocks};
 pub use scan::{Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading

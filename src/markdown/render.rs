@@ -95,6 +95,36 @@ struct Renderer<'r> {
     heading_ids: HashMap<usize, String>,
     /// Endnote text of note-style citations, by note number.
     cite_notes: HashMap<usize, String>,
+    blocks: Blocks<'r>,
+    /// Where the body is: nesting depth of block elements, the section (heading id), the
+    /// ordinal of the last top-level block in it, and the document-wide block number.
+    depth: usize,
+    section: String,
+    ordinal: usize,
+    number: usize,
+    /// Each open block: its id and number when it is addressed.
+    open_blocks: Vec<Option<(String, usize)>>,
+    /// Inside a top-level list (whose items are addressed).
+    top_list: bool,
+    /// The source offset of the event being rendered.
+    offset: usize,
+}
+
+/// How the top-level blocks of a document (paragraphs, list items, block quotes, tables)
+/// are addressed. Ids contain `_`, so they never collide with heading ids.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum Blocks<'m> {
+    /// No ids (terms, the home page).
+    #[default]
+    None,
+    /// `p_<section>_<n>`: the n-th top-level block of its section (the id of the heading
+    /// above it, `top` before the first heading). Edits in other sections, or to the text of
+    /// an earlier block, leave the id as it is; a block inserted earlier in the same section
+    /// renumbers the blocks after it in that section. A `¶` link to the block follows it.
+    Sectioned,
+    /// `p_<n>`, numbered through the document, the number shown beside the block (a primary
+    /// text, cited by paragraph); `margin` holds HTML placed after block n (its commentary).
+    Numbered { margin: &'m HashMap<usize, String> },
 }
 
 /// The note label of a note-style citation (`\0` keeps it apart from footnote labels).
@@ -107,6 +137,16 @@ pub fn render<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
     uses: &[UseLink<'_>],
     style: &CiteStyle,
+) -> Rendered {
+    render_blocks(nodes, uses, style, Blocks::None)
+}
+
+/// `render`, with the document's blocks addressed as `blocks` says.
+pub fn render_blocks<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    uses: &[UseLink<'_>],
+    style: &CiteStyle,
+    blocks: Blocks<'_>,
 ) -> Rendered {
     let headings = heading_ids(&nodes);
     let toc = headings
@@ -179,6 +219,14 @@ pub fn render<'a>(
         references_seen: HashMap::new(),
         heading_ids,
         cite_notes: HashMap::new(),
+        blocks,
+        depth: 0,
+        section: "top".into(),
+        ordinal: 0,
+        number: 0,
+        open_blocks: Vec::new(),
+        top_list: false,
+        offset: 0,
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -364,10 +412,136 @@ impl<'r> Renderer<'r> {
         out: &mut Vec<Event<'a>>,
         definitions: &HashMap<String, Vec<Node<'a>>>,
     ) {
+        self.offset = offset;
         if mode == Mode::Sidenote {
             out.push(phrasing(event));
             return;
         }
+        if mode == Mode::Body && !matches!(self.blocks, Blocks::None) {
+            if let Some(event) = self.addressed(event, out) {
+                self.event_inner(event, offset, mode, out, definitions);
+            }
+            return;
+        }
+        self.event_inner(event, offset, mode, out, definitions);
+    }
+
+    /// The next block id, counting this block.
+    fn next_block_id(&mut self) -> (String, usize) {
+        self.ordinal += 1;
+        self.number += 1;
+        match self.blocks {
+            Blocks::Numbered { .. } => (format!("p_{}", self.number), self.number),
+            _ => (format!("p_{}_{}", self.section, self.ordinal), self.number),
+        }
+    }
+
+    /// The link to a block, put at its start (numbered) or end (sectioned).
+    fn block_mark(&self, id: &str, n: usize) -> String {
+        match self.blocks {
+            Blocks::Numbered { .. } => format!(
+                "<a class=\"para-num\" href=\"#{id}\" aria-label=\"Paragraph {n}\">{n}</a> "
+            ),
+            _ => format!(
+                " <a class=\"para-mark\" href=\"#{id}\" aria-label=\"Link to this paragraph\">¶</a>"
+            ),
+        }
+    }
+
+    /// Give top-level blocks their ids (and marks); track sections. Returns the event to
+    /// render as usual, or `None` when it was written here.
+    fn addressed<'a>(&mut self, event: Event<'a>, out: &mut Vec<Event<'a>>) -> Option<Event<'a>> {
+        let numbered = matches!(self.blocks, Blocks::Numbered { .. });
+        let opening = match &event {
+            Event::Start(Tag::Heading { .. }) => {
+                if self.depth == 0
+                    && let Some(id) = self.heading_ids.get(&self.offset)
+                {
+                    self.section = id.clone();
+                    self.ordinal = 0;
+                }
+                return Some(event);
+            }
+            Event::Start(Tag::Paragraph) if self.depth == 0 => Some("p"),
+            Event::Start(Tag::Item) if self.depth == 1 && self.top_list => Some("li"),
+            Event::Start(Tag::BlockQuote(None)) if self.depth == 0 => Some("blockquote"),
+            Event::Start(Tag::Table(_)) if self.depth == 0 => Some("div class=\"table-wrap\""),
+            Event::Start(
+                Tag::Paragraph
+                | Tag::Item
+                | Tag::BlockQuote(_)
+                | Tag::Table(_)
+                | Tag::List(_)
+                | Tag::CodeBlock(_)
+                | Tag::HtmlBlock,
+            ) => {
+                if self.depth == 0 && matches!(event, Event::Start(Tag::List(_))) {
+                    self.top_list = true;
+                }
+                self.depth += 1;
+                self.open_blocks.push(None);
+                return Some(event);
+            }
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::Table
+                | TagEnd::List(_)
+                | TagEnd::CodeBlock
+                | TagEnd::HtmlBlock,
+            ) => {
+                self.depth = self.depth.saturating_sub(1);
+                if self.depth == 0 {
+                    self.top_list = false;
+                }
+                let Some((id, n)) = self.open_blocks.pop().flatten() else {
+                    return Some(event);
+                };
+                if !numbered {
+                    out.push(Event::InlineHtml(self.block_mark(&id, n).into()));
+                }
+                let table = matches!(event, Event::End(TagEnd::Table));
+                out.push(event);
+                if table {
+                    out.push(Event::Html("</div>\n".into()));
+                }
+                if let Blocks::Numbered { margin } = self.blocks
+                    && let Some(html) = margin.get(&n)
+                {
+                    out.push(Event::Html(html.clone().into()));
+                }
+                return None;
+            }
+            _ => None,
+        };
+        let Some(tag) = opening else {
+            return Some(event);
+        };
+        self.depth += 1;
+        let (id, n) = self.next_block_id();
+        let mark = if numbered {
+            self.block_mark(&id, n)
+        } else {
+            String::new()
+        };
+        out.push(Event::Html(format!("<{tag} id=\"{id}\">{mark}").into()));
+        if let Event::Start(Tag::Table(a)) = event {
+            out.push(Event::Html("\n".into()));
+            out.push(Event::Start(Tag::Table(a)));
+        }
+        self.open_blocks.push(Some((id, n)));
+        None
+    }
+
+    fn event_inner<'a>(
+        &mut self,
+        event: Event<'a>,
+        offset: usize,
+        mode: Mode,
+        out: &mut Vec<Event<'a>>,
+        definitions: &HashMap<String, Vec<Node<'a>>>,
+    ) {
         match event {
             Event::Start(Tag::Heading {
                 level,

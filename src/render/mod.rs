@@ -49,6 +49,24 @@ struct SiteView<'a> {
     has_glossary: bool,
     has_sources: bool,
     has_tags: bool,
+    has_guide: bool,
+    /// The hrefs of the site's fixed pages and files, from the route table.
+    urls: SiteUrls,
+}
+
+/// The site-wide links templates use (`site.urls.glossary` …).
+#[derive(Serialize)]
+struct SiteUrls {
+    home: String,
+    glossary: String,
+    citations: String,
+    tags: String,
+    guide: String,
+    search: String,
+    feed: String,
+    style: String,
+    script: String,
+    search_js: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -224,6 +242,32 @@ struct SourceRow<'a> {
     count: usize,
 }
 
+/// The passages citing one locator of a source, in reading order.
+#[derive(Serialize)]
+struct CompanionGroup<'a> {
+    locator: String,
+    uses: Vec<CompanionUse<'a>>,
+}
+
+/// A citing passage in the companion, with the title of its document.
+#[derive(Serialize)]
+struct CompanionUse<'a> {
+    title: String,
+    #[serde(flatten)]
+    view: UseView<'a>,
+}
+
+/// One essay in the study guide.
+#[derive(Serialize)]
+struct GuideEssay {
+    title: String,
+    url: String,
+    questions: Vec<String>,
+    objectives: Vec<String>,
+    terms: Vec<LinkView>,
+    sources: Vec<LinkView>,
+}
+
 /// A heading in an essay's table of contents.
 #[derive(Serialize)]
 struct TocView<'a> {
@@ -300,6 +344,7 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Glossary,
             Route::Citations,
             Route::Tags,
+            Route::StudyGuide,
             Route::Search,
             Route::NotFound,
             Route::Feed,
@@ -329,6 +374,7 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Source(i) => page("source.html", &self.source(*i)),
             Route::Tag(i) => page("tag.html", &self.tag(*i)),
             Route::Tags => page("tags.html", &self.tags()),
+            Route::StudyGuide => page("guide.html", &self.study_guide()),
             Route::Glossary => self.glossary(emit),
             Route::Citations => page("citations.html", &self.citations()),
             Route::Search => {
@@ -514,6 +560,68 @@ impl<'a> HtmlRenderer<'a> {
         ctx
     }
 
+    /// The study guide: for each essay in reading order, its objectives and questions, the
+    /// terms whose first use in the reader is there, and the sources it reads or cites.
+    fn study_guide(&self) -> Context {
+        let site = self.site;
+        let mut introduced: BTreeMap<EssayId, Vec<TermId>> = BTreeMap::new();
+        for t in site.term_ids() {
+            let first = site.uses(Target::Term(t)).iter().find_map(|u| match u.doc {
+                DocId::Essay(e) => Some(e),
+                _ => None,
+            });
+            if let Some(e) = first {
+                introduced.entry(e).or_default().push(t);
+            }
+        }
+        let inline = |items: &[String]| -> Vec<String> {
+            items.iter().map(|q| markdown::inline_html(q)).collect()
+        };
+        let essays: Vec<GuideEssay> = site
+            .published_essays()
+            .map(|i| {
+                let e = site.essay(i);
+                let mut sources: Vec<SourceId> = e
+                    .annotates
+                    .as_ref()
+                    .and_then(|a| site.bib.index_of(&a.value))
+                    .map(SourceId)
+                    .into_iter()
+                    .collect();
+                for t in site
+                    .resolved_uses(DocId::Essay(i))
+                    .iter()
+                    .filter_map(Resolved::target)
+                {
+                    if let Target::Source(k) = t
+                        && !sources.contains(&k)
+                    {
+                        sources.push(k);
+                    }
+                }
+                GuideEssay {
+                    title: e.title.clone(),
+                    url: self.href(&Route::Essay(i)),
+                    questions: inline(&e.questions),
+                    objectives: inline(&e.objectives),
+                    terms: introduced
+                        .get(&i)
+                        .map_or(&[][..], Vec::as_slice)
+                        .iter()
+                        .map(|&t| self.link(Route::Term(t), &site.term(t).name))
+                        .collect(),
+                    sources: sources
+                        .into_iter()
+                        .map(|k| self.link(Route::Source(k), &site.source(k).title))
+                        .collect(),
+                }
+            })
+            .collect();
+        let mut ctx = self.ctx(&Route::StudyGuide);
+        ctx.insert("essays", &essays);
+        ctx
+    }
+
     fn feed(&self) -> Context {
         let site = self.site;
         let mut essays: Vec<EssayId> = site.published_essays().collect();
@@ -556,7 +664,12 @@ impl<'a> HtmlRenderer<'a> {
         let bib = &site.bib;
         let annotated = markdown::annotate(file.body(), &|k| bib.contains(k));
         let links = self.use_links(site.resolved_uses(doc));
-        markdown::render(annotated.nodes, &links, &bib.cite_style)
+        // An essay's paragraphs are addressable (links to a passage; the reading companion).
+        let blocks = match doc {
+            DocId::Essay(_) => markdown::Blocks::Sectioned,
+            _ => markdown::Blocks::None,
+        };
+        markdown::render_blocks(annotated.nodes, &links, &bib.cite_style, blocks)
     }
 
     /// The index's resolved uses of a document as links: hrefs from the route table, the
@@ -692,10 +805,9 @@ impl<'a> HtmlRenderer<'a> {
         let the_use = &scan.uses[u.index];
         let section = the_use.section.map(|s| scan.headings[s].text.as_str());
         let locator = match &the_use.kind {
-            markdown::UseKind::Cite(item) => item
-                .locator
-                .as_ref()
-                .map(|(k, v)| format!("{} {v}", locator_label(*k))),
+            markdown::UseKind::Cite(item) => {
+                item.locator.as_ref().map(|(k, v)| locator_text(*k, v))
+            }
             _ => None,
         };
         let label_html = match site.resolved_uses(u.doc).get(u.index) {
@@ -762,6 +874,68 @@ impl<'a> HtmlRenderer<'a> {
             }
         }
         groups
+    }
+
+    /// The reading companion of a source: every citing passage, grouped by the locator it
+    /// cites and ordered by the position in the source (then reading order); the citations
+    /// without a (numbered) locator after, by document.
+    fn companion(&self, i: SourceId) -> (Vec<CompanionGroup<'_>>, Vec<UsesByDoc<'_>>) {
+        let site = self.site;
+        let mut located: BTreeMap<(markdown::locator::Position, String), Vec<CompanionUse>> =
+            BTreeMap::new();
+        let mut unlocated: Vec<UsesByDoc> = Vec::new();
+        let mut doc_urls: Vec<(DocId, String)> = Vec::new();
+        for u in site.uses(Target::Source(i)) {
+            let url = match doc_urls.iter().find(|(d, _)| *d == u.doc) {
+                Some((_, url)) => url.clone(),
+                None => {
+                    let url = self.href(&Site::doc_route(u.doc));
+                    doc_urls.push((u.doc, url.clone()));
+                    url
+                }
+            };
+            let locator = match &site.scan(u.doc).uses[u.index].kind {
+                markdown::UseKind::Cite(item) => item.locator.as_ref(),
+                _ => None,
+            };
+            let position =
+                locator.and_then(|(k, v)| Some((markdown::locator::position(*k, v)?, *k, v)));
+            let view = self.use_view(u, &url);
+            match position {
+                Some((position, kind, value)) => {
+                    let label = locator_text(kind, value);
+                    located
+                        .entry((position, label))
+                        .or_default()
+                        .push(CompanionUse {
+                            title: site.doc_title(u.doc),
+                            view,
+                        });
+                }
+                None => {
+                    if unlocated.last().is_none_or(|g| g.url != url) {
+                        unlocated.push(UsesByDoc {
+                            title: site.doc_title(u.doc),
+                            url: url.clone(),
+                            kind: match u.doc {
+                                DocId::Home => "home",
+                                DocId::Essay(_) => "essay",
+                                DocId::Term(_) => "term",
+                            },
+                            uses: Vec::new(),
+                        });
+                    }
+                    if let Some(g) = unlocated.last_mut() {
+                        g.uses.push(view);
+                    }
+                }
+            }
+        }
+        let groups = located
+            .into_iter()
+            .map(|((_, locator), uses)| CompanionGroup { locator, uses })
+            .collect();
+        (groups, unlocated)
     }
 
     /// A term for a page, with `uses` (empty where the page lists none).
@@ -908,7 +1082,10 @@ impl<'a> HtmlRenderer<'a> {
             .map(|&j| self.link(Route::Essay(j), &site.essay(j).title))
             .collect();
         let uses = self.grouped(Target::Source(i));
+        let (companion, unlocated) = self.companion(i);
         let mut ctx = self.ctx(&Route::Source(i));
+        ctx.insert("companion", &companion);
+        ctx.insert("unlocated", &unlocated);
         ctx.insert(
             "source",
             &self.source_row(i, site.uses(Target::Source(i)).len()),
@@ -932,7 +1109,8 @@ fn sitemap_rank(route: &Route) -> (u8, usize) {
         Route::Source(i) => (5, i.0),
         Route::Tags => (6, 0),
         Route::Tag(i) => (7, i.0),
-        _ => (8, 0),
+        Route::StudyGuide => (8, 0),
+        _ => (9, 0),
     }
 }
 
@@ -951,26 +1129,54 @@ fn site_context(site: &Site) -> Context {
             has_glossary: !site.content.terms.is_empty(),
             has_sources: !site.bib.is_empty(),
             has_tags: !site.tags.is_empty(),
+            has_guide: site
+                .published_essays()
+                .any(|i| !site.essay(i).questions.is_empty()),
+            urls: SiteUrls {
+                home: site.href(&Route::Home),
+                glossary: site.href(&Route::Glossary),
+                citations: site.href(&Route::Citations),
+                tags: site.href(&Route::Tags),
+                guide: site.href(&Route::StudyGuide),
+                search: site.href(&Route::Search),
+                feed: site.href(&Route::Feed),
+                style: site.href(&Route::Static("style.css".into())),
+                script: site.href(&Route::Static("scholion.js".into())),
+                search_js: site.href(&Route::Static("search.js".into())),
+            },
         },
     );
     ctx
 }
 
-fn locator_label(kind: markdown::LocatorKind) -> &'static str {
+/// A locator as shown: its abbreviated word, plural when the value is a range or a list
+/// (`p. 3`, `pp. 10–12`, `paras. 18–19`), and the value.
+fn locator_text(kind: markdown::LocatorKind, value: &str) -> String {
     use markdown::LocatorKind as L;
-    match kind {
-        L::Page => "p.",
-        L::Chapter => "ch.",
-        L::Section => "sec.",
-        L::Paragraph => "para.",
-        L::Volume => "vol.",
-        L::Figure => "fig.",
-        L::Note => "n.",
-        L::Line => "l.",
-        L::Column => "col.",
-        L::Book => "bk.",
-        L::Part => "pt.",
-        L::Verse => "v.",
-        L::Table => "table",
-    }
+    let plural = value.contains(['-', '–', '—', ',', '&']);
+    let word = match (kind, plural) {
+        (L::Page, false) => "p.",
+        (L::Page, true) => "pp.",
+        (L::Chapter, false) => "ch.",
+        (L::Chapter, true) => "chs.",
+        (L::Section, false) => "sec.",
+        (L::Section, true) => "secs.",
+        (L::Paragraph, false) => "para.",
+        (L::Paragraph, true) => "paras.",
+        (L::Volume, false) => "vol.",
+        (L::Volume, true) => "vols.",
+        (L::Figure, false) => "fig.",
+        (L::Figure, true) => "figs.",
+        (L::Note, false) => "n.",
+        (L::Note, true) => "nn.",
+        (L::Line, false) => "l.",
+        (L::Line, true) => "ll.",
+        (L::Column, _) => "col.",
+        (L::Book, _) => "bk.",
+        (L::Part, _) => "pt.",
+        (L::Verse, false) => "v.",
+        (L::Verse, true) => "vv.",
+        (L::Table, _) => "table",
+    };
+    format!("{word} {}", value.replace('-', "–"))
 }

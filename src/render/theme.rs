@@ -26,6 +26,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "templates/source.html",
     "templates/tags.html",
     "templates/tag.html",
+    "templates/guide.html",
     "templates/search.html",
     "templates/404.html",
     "templates/macros/uses.html",

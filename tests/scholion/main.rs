@@ -3,6 +3,7 @@
 
 mod architecture;
 mod citations;
+mod companion;
 mod escaping;
 mod foundation;
 mod glossary;

@@ -27,7 +27,7 @@
         var d = new DOMParser().parseFromString(html, "text/html");
         var main = d.querySelector(".essay-body, .term .prose, .source .entry, main");
         if (!main) return "";
-        main.querySelectorAll(".sidenote, .endnotes, template, nav").forEach(function (n) { n.remove(); });
+        main.querySelectorAll(".sidenote, .endnotes, template, nav, .para-mark, .para-num").forEach(function (n) { n.remove(); });
         return "\n\n" + main.textContent;
       }).catch(function () { return ""; });
     }
