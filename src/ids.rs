@@ -15,6 +15,10 @@ pub struct TermId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(pub usize);
 
+/// A primary text: its position in `Content::texts` (by file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextId(pub usize);
+
 /// A topic (essay tag): its position in `Site::tags` (by slug).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TagId(pub usize);
@@ -25,6 +29,7 @@ pub enum DocId {
     Home,
     Essay(EssayId),
     Term(TermId),
+    Text(TextId),
 }
 
 /// Something a use points at: a cross-reference's essay or term, or a citation's source.

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use crate::ids::{EssayId, SourceId, TagId, TermId};
+use crate::ids::{EssayId, SourceId, TagId, TermId, TextId};
 
 /// Every page and file of a site.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,6 +23,8 @@ pub enum Route {
     Term(TermId),
     Citations,
     Source(SourceId),
+    /// A primary text, with numbered paragraphs and the commentary beside them.
+    Text(TextId),
     Tags,
     Tag(TagId),
     /// The study guide: each essay's questions, the terms it introduces, the sources it reads.
@@ -64,6 +66,7 @@ impl Route {
                 | Route::Term(_)
                 | Route::Citations
                 | Route::Source(_)
+                | Route::Text(_)
                 | Route::Tags
                 | Route::Tag(_)
                 | Route::StudyGuide
@@ -172,10 +175,12 @@ pub struct Routes {
     terms: Vec<String>,
     sources: Vec<String>,
     tags: Vec<String>,
+    texts: Vec<String>,
     essay_by_segment: HashMap<String, EssayId>,
     term_by_segment: HashMap<String, TermId>,
     source_by_segment: HashMap<String, SourceId>,
     tag_by_segment: HashMap<String, TagId>,
+    text_by_segment: HashMap<String, TextId>,
 }
 
 impl Routes {
@@ -187,6 +192,7 @@ impl Routes {
         terms: Vec<String>,
         sources: Vec<String>,
         tags: Vec<String>,
+        texts: Vec<String>,
     ) -> Routes {
         fn reverse<I: Copy>(segments: &[String], id: impl Fn(usize) -> I) -> HashMap<String, I> {
             segments
@@ -200,11 +206,13 @@ impl Routes {
             term_by_segment: reverse(&terms, TermId),
             source_by_segment: reverse(&sources, SourceId),
             tag_by_segment: reverse(&tags, TagId),
+            text_by_segment: reverse(&texts, TextId),
             base,
             essays,
             terms,
             sources,
             tags,
+            texts,
         }
     }
 
@@ -223,6 +231,7 @@ impl Routes {
             Route::Term(i) => format!("glossary/{}/", self.terms[i.0]).into(),
             Route::Citations => "citations/".into(),
             Route::Source(i) => format!("citations/{}/", self.sources[i.0]).into(),
+            Route::Text(i) => format!("texts/{}/", self.texts[i.0]).into(),
             Route::Tags => "tags/".into(),
             Route::Tag(i) => format!("tags/{}/", self.tags[i.0]).into(),
             Route::StudyGuide => "guide/".into(),
@@ -279,6 +288,7 @@ impl Routes {
             ["glossary", seg, "index.html"] => Route::Term(*self.term_by_segment.get(*seg)?),
             ["citations", "index.html"] => Route::Citations,
             ["citations", seg, "index.html"] => Route::Source(*self.source_by_segment.get(*seg)?),
+            ["texts", seg, "index.html"] => Route::Text(*self.text_by_segment.get(*seg)?),
             ["tags", "index.html"] => Route::Tags,
             ["tags", seg, "index.html"] => Route::Tag(*self.tag_by_segment.get(*seg)?),
             ["guide", "index.html"] => Route::StudyGuide,
@@ -345,6 +355,7 @@ mod tests {
             vec!["cyber-sovereignty".into()],
             vec!["Müller2020".into(), "Smith-2020".into()],
             vec!["网络".into()],
+            vec!["declaration".into()],
         );
         let all = [
             Route::Home,
@@ -354,6 +365,7 @@ mod tests {
             Route::Citations,
             Route::Source(SourceId(0)),
             Route::Source(SourceId(1)),
+            Route::Text(TextId(0)),
             Route::Tags,
             Route::Tag(TagId(0)),
             Route::StudyGuide,

@@ -122,6 +122,17 @@ pub const TERM_KEYS: &[&str] = &[
     "transliteration",
 ];
 
+/// A primary text's front matter (`content/texts/<name>.md`), as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TextMeta {
+    /// The citation key of the work this is the text of.
+    pub source: Option<String>,
+    pub title: Option<String>,
+}
+
+pub const TEXT_KEYS: &[&str] = &["source", "title"];
+
 /// A YAML scalar kept as text (a date may be written quoted or bare).
 #[derive(Debug, Clone)]
 pub struct Scalar(pub String);

@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use walkdir::WalkDir;
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use frontmatter::{ESSAY_KEYS, EssayMeta, TERM_KEYS, TermMeta};
+use frontmatter::{ESSAY_KEYS, EssayMeta, TERM_KEYS, TEXT_KEYS, TermMeta, TextMeta};
 
 /// A content file as read: its display path, full text (BOM removed) and where its body starts.
 #[derive(Debug, Clone)]
@@ -39,6 +39,7 @@ pub enum DocKind {
     Home,
     Essay,
     Term,
+    Text,
 }
 
 /// A value from the front matter with the place it was written.
@@ -83,6 +84,17 @@ pub struct Term {
     pub name_location: Location,
 }
 
+/// A primary text the reader publishes (`content/texts/<name>.md`): the work of a
+/// bibliography entry, with numbered paragraphs that essays cite by `para.`.
+#[derive(Debug, Clone)]
+pub struct Text {
+    pub file: SourceFile,
+    pub slug: String,
+    /// The citation key of the work (`source:`).
+    pub source: Located<String>,
+    pub title: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Home {
     pub file: SourceFile,
@@ -96,6 +108,8 @@ pub struct Content {
     pub home: Option<Home>,
     pub essays: Vec<Essay>,
     pub terms: Vec<Term>,
+    /// Primary texts, by file name.
+    pub texts: Vec<Text>,
 }
 
 /// A parsed file and the warnings parsing it gave.
@@ -163,6 +177,7 @@ pub fn load_cached(
         let kind = match rel.components().next().and_then(|c| c.as_os_str().to_str()) {
             Some("essays") => DocKind::Essay,
             Some("glossary") => DocKind::Term,
+            Some("texts") => DocKind::Text,
             Some("index.md") if rel.components().count() == 1 => DocKind::Home,
             _ => continue,
         };
@@ -204,6 +219,7 @@ pub fn load_cached(
             Loaded::Home(home) => content.home = Some(home),
             Loaded::Essay(essay) => content.essays.push(*essay),
             Loaded::Term(term) => content.terms.push(*term),
+            Loaded::Text(text) => content.texts.push(*text),
         }
     }
     content.essays.sort_by_cached_key(reading_key);
@@ -244,6 +260,7 @@ pub enum Loaded {
     Home(Home),
     Essay(Box<Essay>),
     Term(Box<Term>),
+    Text(Box<Text>),
 }
 
 fn display_path(root: &Path, path: &Path) -> PathBuf {
@@ -339,206 +356,299 @@ fn load_file(
     Ok(parsed)
 }
 
+/// What every kind of content file starts from: its text split at the front matter, its
+/// display path and file stem.
+struct Raw<'f> {
+    display: &'f Path,
+    text: String,
+    stem: String,
+}
+
 fn parse_file(
     kind: DocKind,
     path: &Path,
     display: &Path,
     text: String,
 ) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
-    let body_offset = split.body_offset;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("untitled")
         .to_string();
+    let raw = Raw {
+        display,
+        text,
+        stem,
+    };
+    match kind {
+        DocKind::Home => parse_home(raw),
+        DocKind::Essay => parse_essay(raw),
+        DocKind::Term => parse_term(raw),
+        DocKind::Text => parse_text(raw),
+    }
+}
+
+fn parse_home(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let Raw { display, text, .. } = raw;
+    let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
+    let body_offset = split.body_offset;
+    let meta: EssayMeta =
+        frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
+    let loaded = Loaded::Home(Home {
+        title: meta.title,
+        file: SourceFile {
+            path: display.to_path_buf(),
+            text,
+            body_offset,
+        },
+    });
+    Ok((loaded, Vec::new()))
+}
+
+fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let Raw {
+        display,
+        text,
+        stem,
+        ..
+    } = raw;
+    let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
+    let body_offset = split.body_offset;
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    let loaded = match kind {
-        DocKind::Home => {
-            let meta: EssayMeta =
-                frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
-            Loaded::Home(Home {
-                title: meta.title,
-                file: SourceFile {
-                    path: display.to_path_buf(),
-                    text,
-                    body_offset,
-                },
-            })
-        }
-        DocKind::Essay => {
-            if split.yaml.is_none() {
-                return Err(vec![
-                    Diagnostic::error("this essay has no front matter")
-                        .at(Location::at_offset(display, &text, 0, 1))
-                        .hint("start the file with a front matter block: `---`, `title: \"…\"`, `---`"),
-                ]);
-            }
-            let meta: EssayMeta =
-                frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
-            let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
-            let title = match meta.title.as_deref().map(str::trim) {
-                Some(t) if !t.is_empty() => t.to_string(),
-                _ => {
-                    errors.push(
-                        Diagnostic::error("this essay has no `title`")
-                            .at(Location::at_offset(display, &text, 0, 3))
-                            .hint("add `title: \"…\"` to the front matter"),
-                    );
-                    String::new()
-                }
-            };
-            let date = meta.date.as_ref().and_then(|d| match parse_date(&d.0) {
-                Ok(date) => Some(date),
-                Err(message) => {
-                    errors.push(Diagnostic::error(message).at(at("date")).hint(
-                        "write dates as YYYY-MM-DD, e.g. `2014-11-19`, and use a day that exists",
-                    ));
-                    None
-                }
-            });
-            let slug = match &meta.slug {
-                Some(s) => {
-                    if !is_slug(s) {
-                        let suggestion = Some(slug::slugify(s))
-                            .filter(|s| !s.is_empty())
-                            .or_else(|| Some(slug::slugify(&stem)).filter(|s| !s.is_empty()))
-                            .unwrap_or_else(|| "my-essay".into());
-                        errors.push(
-                            Diagnostic::error(format!("`{s}` is not a valid slug"))
-                                .at(at("slug"))
-                                .hint(format!(
-                                    "slugs are lowercase letters, digits and hyphens, e.g. `{suggestion}`"
-                                )),
-                        );
-                    }
-                    s.clone()
-                }
-                None => slug::slugify(&stem),
-            };
-            if slug.is_empty() && meta.slug.is_none() {
-                errors.push(empty_slug(
-                    display,
-                    &text,
-                    "essay",
-                    "or set `slug:` in the front matter",
-                ));
-            }
-            if text[body_offset..].trim().is_empty() {
-                warnings.push(
-                    Diagnostic::warning("empty essay: the front matter has no text after it")
-                        .at(Location::at_offset(display, &text, 0, 3))
-                        .hint("write the essay below the closing `---`"),
-                );
-            }
-            let annotates = meta.annotates.map(|value| Located {
-                value,
-                location: at("annotates"),
-            });
-            let extra = meta
-                .extra
-                .as_ref()
-                .map_or(Json::Object(Default::default()), frontmatter::yaml_to_json);
-            if !errors.is_empty() {
-                return Err(errors);
-            }
-            Loaded::Essay(Box::new(Essay {
-                slug,
-                title,
-                subtitle: meta.subtitle,
-                authors: meta.authors,
-                date,
-                summary: meta.summary,
-                tags: meta.tags,
-                annotates,
-                order: meta.order,
-                draft: meta.draft,
-                questions: meta.questions,
-                objectives: meta.objectives,
-                extra,
-                file: SourceFile {
-                    path: display.to_path_buf(),
-                    text,
-                    body_offset,
-                },
-            }))
-        }
-        DocKind::Term => {
-            if split.yaml.is_none() {
-                return Err(vec![
-                    Diagnostic::error("this glossary term has no front matter")
-                        .at(Location::at_offset(display, &text, 0, 1))
-                        .hint("start the file with `---`, `term: \"…\"`, `---`"),
-                ]);
-            }
-            let meta: TermMeta =
-                frontmatter::parse(display, &text, &split, TERM_KEYS).map_err(|d| vec![d])?;
-            let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
-            let name = match meta.term.as_deref().map(str::trim) {
-                Some(t) if !t.is_empty() => t.to_string(),
-                _ => {
-                    return Err(vec![
-                        Diagnostic::error("this glossary term has no `term` name")
-                            .at(Location::at_offset(display, &text, 0, 3))
-                            .hint("add `term: \"…\"` to the front matter"),
-                    ]);
-                }
-            };
-            if slug::slugify(&stem).is_empty() {
-                return Err(vec![empty_slug(
-                    display,
-                    &text,
-                    "term",
-                    "its slug is its file name",
-                )]);
-            }
-            let aliases_at = at("aliases");
-            let see_also_at = at("see-also");
-            let original = meta
-                .original
-                .map(|o| o.trim().to_string())
-                .filter(|o| !o.is_empty())
-                .map(|value| Located {
-                    location: at("original"),
-                    value,
-                });
-            Loaded::Term(Box::new(Term {
-                original,
-                original_lang: meta.original_lang.filter(|l| !l.trim().is_empty()),
-                transliteration: meta.transliteration.filter(|t| !t.trim().is_empty()),
-                slug: slug::slugify(&stem),
-                name_location: at("term"),
-                name,
-                aliases: meta
-                    .aliases
-                    .into_iter()
-                    .filter(|a| !a.trim().is_empty())
-                    .map(|value| Located {
-                        location: alias_location(display, &text, &value)
-                            .unwrap_or(aliases_at.clone()),
-                        value,
-                    })
-                    .collect(),
-                short: meta.short.filter(|s| !s.trim().is_empty()),
-                see_also: meta
-                    .see_also
-                    .into_iter()
-                    .map(|value| Located {
-                        location: alias_location(display, &text, &value)
-                            .unwrap_or(see_also_at.clone()),
-                        value,
-                    })
-                    .collect(),
-                file: SourceFile {
-                    path: display.to_path_buf(),
-                    text,
-                    body_offset,
-                },
-            }))
+    if split.yaml.is_none() {
+        return Err(vec![
+            Diagnostic::error("this essay has no front matter")
+                .at(Location::at_offset(display, &text, 0, 1))
+                .hint("start the file with a front matter block: `---`, `title: \"…\"`, `---`"),
+        ]);
+    }
+    let meta: EssayMeta =
+        frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
+    let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
+    let title = match meta.title.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => {
+            errors.push(
+                Diagnostic::error("this essay has no `title`")
+                    .at(Location::at_offset(display, &text, 0, 3))
+                    .hint("add `title: \"…\"` to the front matter"),
+            );
+            String::new()
         }
     };
+    let date =
+        meta.date.as_ref().and_then(|d| match parse_date(&d.0) {
+            Ok(date) => Some(date),
+            Err(message) => {
+                errors.push(Diagnostic::error(message).at(at("date")).hint(
+                    "write dates as YYYY-MM-DD, e.g. `2014-11-19`, and use a day that exists",
+                ));
+                None
+            }
+        });
+    let slug = match &meta.slug {
+        Some(s) => {
+            if !is_slug(s) {
+                let suggestion = Some(slug::slugify(s))
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| Some(slug::slugify(&stem)).filter(|s| !s.is_empty()))
+                    .unwrap_or_else(|| "my-essay".into());
+                errors.push(
+                    Diagnostic::error(format!("`{s}` is not a valid slug"))
+                        .at(at("slug"))
+                        .hint(format!(
+                            "slugs are lowercase letters, digits and hyphens, e.g. `{suggestion}`"
+                        )),
+                );
+            }
+            s.clone()
+        }
+        None => slug::slugify(&stem),
+    };
+    if slug.is_empty() && meta.slug.is_none() {
+        errors.push(empty_slug(
+            display,
+            &text,
+            "essay",
+            "or set `slug:` in the front matter",
+        ));
+    }
+    if text[body_offset..].trim().is_empty() {
+        warnings.push(
+            Diagnostic::warning("empty essay: the front matter has no text after it")
+                .at(Location::at_offset(display, &text, 0, 3))
+                .hint("write the essay below the closing `---`"),
+        );
+    }
+    let annotates = meta.annotates.map(|value| Located {
+        value,
+        location: at("annotates"),
+    });
+    let extra = meta
+        .extra
+        .as_ref()
+        .map_or(Json::Object(Default::default()), frontmatter::yaml_to_json);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let loaded = Loaded::Essay(Box::new(Essay {
+        slug,
+        title,
+        subtitle: meta.subtitle,
+        authors: meta.authors,
+        date,
+        summary: meta.summary,
+        tags: meta.tags,
+        annotates,
+        order: meta.order,
+        draft: meta.draft,
+        questions: meta.questions,
+        objectives: meta.objectives,
+        extra,
+        file: SourceFile {
+            path: display.to_path_buf(),
+            text,
+            body_offset,
+        },
+    }));
     Ok((loaded, warnings))
+}
+
+fn parse_term(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let Raw {
+        display,
+        text,
+        stem,
+        ..
+    } = raw;
+    let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
+    let body_offset = split.body_offset;
+    if split.yaml.is_none() {
+        return Err(vec![
+            Diagnostic::error("this glossary term has no front matter")
+                .at(Location::at_offset(display, &text, 0, 1))
+                .hint("start the file with `---`, `term: \"…\"`, `---`"),
+        ]);
+    }
+    let meta: TermMeta =
+        frontmatter::parse(display, &text, &split, TERM_KEYS).map_err(|d| vec![d])?;
+    let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
+    let name = match meta.term.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => {
+            return Err(vec![
+                Diagnostic::error("this glossary term has no `term` name")
+                    .at(Location::at_offset(display, &text, 0, 3))
+                    .hint("add `term: \"…\"` to the front matter"),
+            ]);
+        }
+    };
+    if slug::slugify(&stem).is_empty() {
+        return Err(vec![empty_slug(
+            display,
+            &text,
+            "term",
+            "its slug is its file name",
+        )]);
+    }
+    let aliases_at = at("aliases");
+    let see_also_at = at("see-also");
+    let original = meta
+        .original
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .map(|value| Located {
+            location: at("original"),
+            value,
+        });
+    let loaded = Loaded::Term(Box::new(Term {
+        original,
+        original_lang: meta.original_lang.filter(|l| !l.trim().is_empty()),
+        transliteration: meta.transliteration.filter(|t| !t.trim().is_empty()),
+        slug: slug::slugify(&stem),
+        name_location: at("term"),
+        name,
+        aliases: meta
+            .aliases
+            .into_iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|value| Located {
+                location: alias_location(display, &text, &value).unwrap_or(aliases_at.clone()),
+                value,
+            })
+            .collect(),
+        short: meta.short.filter(|s| !s.trim().is_empty()),
+        see_also: meta
+            .see_also
+            .into_iter()
+            .map(|value| Located {
+                location: alias_location(display, &text, &value).unwrap_or(see_also_at.clone()),
+                value,
+            })
+            .collect(),
+        file: SourceFile {
+            path: display.to_path_buf(),
+            text,
+            body_offset,
+        },
+    }));
+    Ok((loaded, Vec::new()))
+}
+
+fn parse_text(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let Raw {
+        display,
+        text,
+        stem,
+        ..
+    } = raw;
+    let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
+    let body_offset = split.body_offset;
+    if split.yaml.is_none() {
+        return Err(vec![
+            Diagnostic::error("this text has no front matter")
+                .at(Location::at_offset(display, &text, 0, 1))
+                .hint("start the file with `---`, `source: <citation key>`, `---`"),
+        ]);
+    }
+    let meta: TextMeta =
+        frontmatter::parse(display, &text, &split, TEXT_KEYS).map_err(|d| vec![d])?;
+    let Some(source) = meta
+        .source
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+    else {
+        return Err(vec![
+            Diagnostic::error("this text has no `source`")
+                .at(Location::at_offset(display, &text, 0, 3))
+                .hint("add `source: <citation key>`: the bibliography entry this is the text of"),
+        ]);
+    };
+    let slug = slug::slugify(&stem);
+    if slug.is_empty() {
+        return Err(vec![empty_slug(
+            display,
+            &text,
+            "text",
+            "its slug is its file name",
+        )]);
+    }
+    let location = frontmatter::key_location(display, &text, &split, "source");
+    let loaded = Loaded::Text(Box::new(Text {
+        slug,
+        source: Located {
+            value: source,
+            location,
+        },
+        title: meta.title.filter(|t| !t.trim().is_empty()),
+        file: SourceFile {
+            path: display.to_path_buf(),
+            text,
+            body_offset,
+        },
+    }));
+    Ok((loaded, Vec::new()))
 }
 
 /// A file whose name has no letter or digit has no slug (and no page address).

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::{Content, SourceFile};
 use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
-pub use crate::ids::{DocId, EssayId, SourceId, TagId, Target, TermId};
+pub use crate::ids::{DocId, EssayId, SourceId, TagId, Target, TermId, TextId};
 use crate::markdown::{self, Scan, UseKind};
 use crate::route::{Route, Routes, Segments};
 use crate::timing::timing;
@@ -84,6 +84,9 @@ pub struct Site {
     pub home_scan: Option<Arc<Scan>>,
     pub essay_scans: Vec<Arc<Scan>>,
     pub term_scans: Vec<Arc<Scan>>,
+    pub text_scans: Vec<Arc<Scan>>,
+    /// The primary text of a source (`content/texts/`).
+    pub text_of: HashMap<SourceId, TextId>,
     /// How each use resolved, by document and use number.
     pub resolved: HashMap<DocId, Vec<Resolved>>,
     /// The use-map, inverted: target → uses, in document then source order.
@@ -127,6 +130,19 @@ impl Site {
         &self.bib.sources[id.0]
     }
 
+    pub fn text(&self, id: TextId) -> &crate::content::Text {
+        &self.content.texts[id.0]
+    }
+
+    pub fn text_ids(&self) -> impl Iterator<Item = TextId> + use<> {
+        (0..self.content.texts.len()).map(TextId)
+    }
+
+    /// The source a text is the text of (checked by the index: every built text has one).
+    pub fn text_source(&self, id: TextId) -> Option<SourceId> {
+        self.bib.index_of(&self.text(id).source.value).map(SourceId)
+    }
+
     pub fn term_ids(&self) -> impl Iterator<Item = TermId> + use<> {
         (0..self.content.terms.len()).map(TermId)
     }
@@ -144,6 +160,7 @@ impl Site {
             DocId::Home => &self.content.home.as_ref().expect("home exists").file,
             DocId::Essay(i) => &self.essay(i).file,
             DocId::Term(i) => &self.term(i).file,
+            DocId::Text(i) => &self.text(i).file,
         }
     }
 
@@ -152,6 +169,7 @@ impl Site {
             DocId::Home => self.home_scan.as_ref().expect("home scanned"),
             DocId::Essay(i) => &self.essay_scans[i.0],
             DocId::Term(i) => &self.term_scans[i.0],
+            DocId::Text(i) => &self.text_scans[i.0],
         }
     }
 
@@ -163,6 +181,7 @@ impl Site {
         }
         docs.extend(self.published_essays().map(DocId::Essay));
         docs.extend(self.term_ids().map(DocId::Term));
+        docs.extend(self.text_ids().map(DocId::Text));
         docs
     }
 
@@ -172,6 +191,7 @@ impl Site {
             DocId::Home => Route::Home,
             DocId::Essay(i) => Route::Essay(i),
             DocId::Term(i) => Route::Term(i),
+            DocId::Text(i) => Route::Text(i),
         }
     }
 
@@ -198,6 +218,13 @@ impl Site {
                 .unwrap_or_else(|| self.config.book.title.clone()),
             DocId::Essay(i) => self.essay(i).title.clone(),
             DocId::Term(i) => self.term(i).name.clone(),
+            DocId::Text(i) => {
+                let text = self.text(i);
+                text.title.clone().unwrap_or_else(|| {
+                    self.text_source(i)
+                        .map_or_else(|| text.slug.clone(), |s| self.source(s).title.clone())
+                })
+            }
         }
     }
 
@@ -254,8 +281,13 @@ pub struct ScanCache {
     scans: Mutex<HashMap<(u64, u64), Arc<Scan>>>,
 }
 
-/// Every document's scan: the home page's, the essays', the terms'.
-type Scans = (Option<Arc<Scan>>, Vec<Arc<Scan>>, Vec<Arc<Scan>>);
+/// Every document's scan: the home page's, the essays', the terms', the texts'.
+type Scans = (
+    Option<Arc<Scan>>,
+    Vec<Arc<Scan>>,
+    Vec<Arc<Scan>>,
+    Vec<Arc<Scan>>,
+);
 
 /// Scan every document once, in parallel (or take it from the cache).
 fn scan_all(content: &Content, bib: &Bibliography, cache: Option<&ScanCache>) -> Scans {
@@ -287,7 +319,12 @@ fn scan_all(content: &Content, bib: &Bibliography, cache: Option<&ScanCache>) ->
         .par_iter()
         .map(|t| scan_doc(&t.file))
         .collect();
-    (home, essays, terms)
+    let texts = content
+        .texts
+        .par_iter()
+        .map(|t| scan_doc(&t.file))
+        .collect();
+    (home, essays, terms, texts)
 }
 
 /// Build the index from loaded content. Problems go to `diagnostics`.
@@ -301,7 +338,7 @@ pub fn index(
 ) -> Site {
     let namespace = Namespace::build(&content, diagnostics);
     let scans_start = std::time::Instant::now();
-    let (home_scan, essay_scans, term_scans) = scan_all(&content, &bib, cache);
+    let (home_scan, essay_scans, term_scans, text_scans) = scan_all(&content, &bib, cache);
     timing("scans", scans_start);
 
     let published: Vec<EssayId> = (0..content.essays.len())
@@ -323,6 +360,8 @@ pub fn index(
         home_scan,
         essay_scans,
         term_scans,
+        text_scans,
+        text_of: HashMap::new(),
         resolved: HashMap::new(),
         uses_of: HashMap::new(),
         tags,
@@ -340,6 +379,8 @@ pub fn index(
     }
     all_docs.extend((0..site.content.essays.len()).map(|i| DocId::Essay(EssayId(i))));
     all_docs.extend(site.term_ids().map(DocId::Term));
+    all_docs.extend(site.text_ids().map(DocId::Text));
+    site.text_of = texts_of_sources(&site, diagnostics);
 
     let t = std::time::Instant::now();
     let formatted = format_citations(&site, &all_docs);
@@ -369,6 +410,42 @@ pub fn index(
     site.see_also = see_also(&site.content, diagnostics);
     warn_unused(&site, diagnostics);
     site
+}
+
+/// Each source's text; a text must name a source, and a source has at most one text.
+fn texts_of_sources(site: &Site, diagnostics: &Diagnostics) -> HashMap<SourceId, TextId> {
+    let mut text_of: HashMap<SourceId, TextId> = HashMap::new();
+    for i in site.text_ids() {
+        let text = site.text(i);
+        let Some(source) = site.text_source(i) else {
+            diagnostics.push(
+                Diagnostic::error(format!(
+                    "`source` names `{}`, which is not in the bibliography",
+                    text.source.value
+                ))
+                .at(text.source.location.clone())
+                .maybe_hint(
+                    did_you_mean(&text.source.value, site.bib.keys()).or_else(|| {
+                        Some("a text's `source` is the citation key of its work".into())
+                    }),
+                ),
+            );
+            continue;
+        };
+        if let Some(other) = text_of.get(&source) {
+            diagnostics.push(
+                Diagnostic::error(format!("a second text of `{}`", text.source.value))
+                    .at(text.source.location.clone())
+                    .hint(format!(
+                        "{} is already its text; a source has one",
+                        site.text(*other).file.path.display()
+                    )),
+            );
+            continue;
+        }
+        text_of.insert(source, i);
+    }
+    text_of
 }
 
 /// The route table: a unique path segment for every essay, term, source and topic.
@@ -410,6 +487,10 @@ fn routes(config: &Config, content: &Content, bib: &Bibliography, tags: &[Tag]) 
                 .map(String::as_str)
                 .collect(),
             "topic",
+        ),
+        unique(
+            content.texts.iter().map(|t| t.slug.as_str()).collect(),
+            "text",
         ),
     )
 }

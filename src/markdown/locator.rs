@@ -119,6 +119,27 @@ impl Position {
     pub fn covers(&self, n: u32) -> bool {
         self.ranges.iter().any(|(a, b)| (*a..=*b).contains(&n))
     }
+
+    /// Every number its ranges cover (`para. 10-12` → 10, 11, 12); a range longer than `max`
+    /// gives its first number only.
+    pub fn numbers(&self, max: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &(a, b) in &self.ranges {
+            if b - a >= max {
+                out.push(a);
+            } else {
+                out.extend(a..=b);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The first number it names (`para. 10-12` → 10).
+    pub fn first(&self) -> Option<u32> {
+        self.start.first().copied()
+    }
 }
 
 #[cfg(test)]

@@ -509,7 +509,7 @@ impl<'r> Renderer<'r> {
                 if let Blocks::Numbered { margin } = self.blocks
                     && let Some(html) = margin.get(&n)
                 {
-                    out.push(Event::Html(html.clone().into()));
+                    out.push(Event::Html(format!("{html}</div>\n").into()));
                 }
                 return None;
             }
@@ -525,6 +525,13 @@ impl<'r> Renderer<'r> {
         } else {
             String::new()
         };
+        // A numbered block with commentary is wrapped with it (`.passage`), so the two can
+        // sit side by side.
+        if let Blocks::Numbered { margin } = self.blocks
+            && margin.contains_key(&n)
+        {
+            out.push(Event::Html("<div class=\"passage\">\n".into()));
+        }
         out.push(Event::Html(format!("<{tag} id=\"{id}\">{mark}").into()));
         if let Event::Start(Tag::Table(a)) = event {
             out.push(Event::Html("\n".into()));

@@ -9,14 +9,16 @@ pub mod filters;
 pub mod search;
 pub mod theme;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
 use crate::diagnostics::Diagnostic;
-use crate::index::{DocId, EssayId, Resolved, Site, SourceId, TagId, Target, TermId, UseRef};
+use crate::index::{
+    DocId, EssayId, Resolved, Site, SourceId, TagId, Target, TermId, TextId, UseRef,
+};
 use crate::markdown::{self, Card, UseLink, escape};
 use crate::route::Route;
 pub use theme::Theme;
@@ -185,6 +187,7 @@ struct DocTitles {
     home: tera::Value,
     essays: Vec<tera::Value>,
     terms: Vec<tera::Value>,
+    texts: Vec<tera::Value>,
 }
 
 #[derive(Serialize)]
@@ -215,6 +218,7 @@ impl Serialize for IndexUses<'_> {
                 DocId::Home => &self.titles.home,
                 DocId::Essay(i) => &self.titles.essays[i.0],
                 DocId::Term(i) => &self.titles.terms[i.0],
+                DocId::Text(i) => &self.titles.texts[i.0],
             };
             seq.serialize_element(&IndexUse {
                 href: &href,
@@ -355,6 +359,8 @@ impl Renderer for HtmlRenderer<'_> {
         routes.extend(site.term_ids().map(Route::Term));
         routes.extend(site.source_ids().map(Route::Source));
         routes.extend(site.tag_ids().map(Route::Tag));
+        // A text whose source is unknown is an error (nothing is built then).
+        routes.extend(site.text_ids().map(Route::Text));
         routes
     }
 
@@ -372,6 +378,7 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Essay(i) => page("essay.html", &self.essay(*i)),
             Route::Term(i) => page("term.html", &self.term(*i)),
             Route::Source(i) => page("source.html", &self.source(*i)),
+            Route::Text(i) => page("text.html", &self.text(*i)),
             Route::Tag(i) => page("tag.html", &self.tag(*i)),
             Route::Tags => page("tags.html", &self.tags()),
             Route::StudyGuide => page("guide.html", &self.study_guide()),
@@ -509,6 +516,10 @@ impl<'a> HtmlRenderer<'a> {
                 .collect(),
             terms: (site.content.terms.iter())
                 .map(|t| tera::Value::from(t.name.as_str()))
+                .collect(),
+            texts: site
+                .text_ids()
+                .map(|i| tera::Value::from(site.doc_title(DocId::Text(i))))
                 .collect(),
         };
         let mut letters: BTreeMap<String, Vec<IndexRow>> = BTreeMap::new();
@@ -659,26 +670,37 @@ impl<'a> HtmlRenderer<'a> {
     }
 
     fn markdown(&self, doc: DocId) -> markdown::Rendered {
+        self.markdown_with(doc, &HashMap::new())
+    }
+
+    /// A document's HTML; `margin` holds the commentary after each numbered paragraph of a
+    /// text.
+    fn markdown_with(&self, doc: DocId, margin: &HashMap<usize, String>) -> markdown::Rendered {
         let site = self.site;
         let file = site.file(doc);
         let bib = &site.bib;
         let annotated = markdown::annotate(file.body(), &|k| bib.contains(k));
-        let links = self.use_links(site.resolved_uses(doc));
-        // An essay's paragraphs are addressable (links to a passage; the reading companion).
+        let links = self.use_links(doc);
+        // An essay's paragraphs are addressable (links to a passage; the reading companion);
+        // a text's are numbered, as its citations count them.
         let blocks = match doc {
             DocId::Essay(_) => markdown::Blocks::Sectioned,
+            DocId::Text(_) => markdown::Blocks::Numbered { margin },
             _ => markdown::Blocks::None,
         };
         markdown::render_blocks(annotated.nodes, &links, &bib.cite_style, blocks)
     }
 
     /// The index's resolved uses of a document as links: hrefs from the route table, the
-    /// theme's classes, card ids.
-    fn use_links<'r>(&self, resolved: &'r [Resolved]) -> Vec<UseLink<'r>> {
+    /// theme's classes, card ids. A citation of a paragraph of a source the reader publishes
+    /// the text of links to that paragraph.
+    fn use_links(&self, doc: DocId) -> Vec<UseLink<'_>> {
         let site = self.site;
-        resolved
+        let scan = site.scan(doc);
+        site.resolved_uses(doc)
             .iter()
-            .map(|r| match r {
+            .enumerate()
+            .map(|(n, r)| match r {
                 Resolved::Xref {
                     target,
                     anchor,
@@ -707,7 +729,7 @@ impl<'a> HtmlRenderer<'a> {
                     }
                 }
                 Resolved::Cite { source, text } => UseLink::Cite {
-                    href: self.href(&Route::Source(*source)),
+                    href: self.cite_href(*source, scan.uses.get(n), doc),
                     card: Some(Card {
                         id: format!("cite:{}", site.source(*source).key),
                         target: Target::Source(*source),
@@ -717,6 +739,28 @@ impl<'a> HtmlRenderer<'a> {
                 Resolved::Broken => UseLink::Broken,
             })
             .collect()
+    }
+
+    /// Where a citation links: the cited paragraph of the source's text when the reader
+    /// publishes it and the locator names a paragraph, else the source's page.
+    fn cite_href(&self, source: SourceId, the_use: Option<&markdown::Use>, from: DocId) -> String {
+        let site = self.site;
+        let paragraph = the_use.and_then(|u| match &u.kind {
+            markdown::UseKind::Cite(item) => match &item.locator {
+                Some((markdown::LocatorKind::Paragraph, value)) => {
+                    markdown::locator::position(markdown::LocatorKind::Paragraph, value)
+                        .and_then(|p| p.first())
+                }
+                _ => None,
+            },
+            _ => None,
+        });
+        match (site.text_of.get(&source), paragraph) {
+            (Some(&text), Some(n)) if from != DocId::Text(text) => {
+                format!("{}#p_{n}", self.href(&Route::Text(text)))
+            }
+            _ => self.href(&Route::Source(source)),
+        }
     }
 
     fn cards(&self, cards: &BTreeMap<String, Target>) -> Vec<CardView> {
@@ -859,11 +903,7 @@ impl<'a> HtmlRenderer<'a> {
                 groups.push(UsesByDoc {
                     title: site.doc_title(u.doc),
                     url: self.href(&Site::doc_route(u.doc)),
-                    kind: match u.doc {
-                        DocId::Home => "home",
-                        DocId::Essay(_) => "essay",
-                        DocId::Term(_) => "term",
-                    },
+                    kind: doc_kind(u.doc),
                     uses: Vec::new(),
                 });
                 last = Some(u.doc);
@@ -917,11 +957,7 @@ impl<'a> HtmlRenderer<'a> {
                         unlocated.push(UsesByDoc {
                             title: site.doc_title(u.doc),
                             url: url.clone(),
-                            kind: match u.doc {
-                                DocId::Home => "home",
-                                DocId::Essay(_) => "essay",
-                                DocId::Term(_) => "term",
-                            },
+                            kind: doc_kind(u.doc),
                             uses: Vec::new(),
                         });
                     }
@@ -1066,6 +1102,63 @@ impl<'a> HtmlRenderer<'a> {
         ctx
     }
 
+    /// A primary text: its paragraphs numbered, and beside each the commentary that cites
+    /// it (`[@key, para. 12]`) from the rest of the reader.
+    fn text(&self, i: TextId) -> Context {
+        let site = self.site;
+        let mut margin: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        if let Some(source) = site.text_source(i) {
+            for u in site.uses(Target::Source(source)) {
+                if u.doc == DocId::Text(i) {
+                    continue;
+                }
+                let Some(position) = (match &site.scan(u.doc).uses[u.index].kind {
+                    markdown::UseKind::Cite(item) => match &item.locator {
+                        Some((markdown::LocatorKind::Paragraph, v)) => {
+                            markdown::locator::position(markdown::LocatorKind::Paragraph, v)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                }) else {
+                    continue;
+                };
+                let url = self.href(&Site::doc_route(u.doc));
+                let view = self.use_view(u, &url);
+                let card = commentary_card(&site.doc_title(u.doc), &view);
+                for n in position.numbers(MAX_COMMENTED_RANGE) {
+                    margin.entry(n as usize).or_default().push(card.clone());
+                }
+            }
+        }
+        let margin: HashMap<usize, String> = margin
+            .into_iter()
+            .map(|(n, cards)| {
+                let html = format!(
+                    "<aside class=\"commentary\" aria-label=\"Commentary on paragraph {n}\"><p class=\"commentary-title\">¶ {n} · {count}</p><ul>{}</ul></aside>\n",
+                    cards.concat(),
+                    count = if cards.len() == 1 {
+                        "1 passage".to_string()
+                    } else {
+                        format!("{} passages", cards.len())
+                    }
+                );
+                (n, html)
+            })
+            .collect();
+        let rendered = self.markdown_with(DocId::Text(i), &margin);
+        let source = site.text_source(i);
+        let mut ctx = self.ctx(&Route::Text(i));
+        ctx.insert("title", &site.doc_title(DocId::Text(i)));
+        ctx.insert("html", &rendered.html);
+        ctx.insert("cards", &self.cards(&rendered.cards));
+        ctx.insert(
+            "source",
+            &source.map(|k| self.source_row(k, site.uses(Target::Source(k)).len())),
+        );
+        ctx
+    }
+
     fn source(&self, i: SourceId) -> Context {
         let site = self.site;
         let s = site.source(i);
@@ -1085,6 +1178,10 @@ impl<'a> HtmlRenderer<'a> {
         let (companion, unlocated) = self.companion(i);
         let mut ctx = self.ctx(&Route::Source(i));
         ctx.insert("companion", &companion);
+        ctx.insert(
+            "text_url",
+            &site.text_of.get(&i).map(|&t| self.href(&Route::Text(t))),
+        );
         ctx.insert("unlocated", &unlocated);
         ctx.insert(
             "source",
@@ -1095,6 +1192,45 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("uses", &uses);
         ctx.insert("annotated_by", &annotated_by);
         ctx
+    }
+}
+
+/// A locator range longer than this many paragraphs puts its card beside its first only.
+const MAX_COMMENTED_RANGE: u32 = 50;
+
+/// One passage of commentary beside a text's paragraph: where it is, and its sentence.
+fn commentary_card(title: &str, u: &UseView<'_>) -> String {
+    let clip = |s: &str, max: usize, from_end: bool| -> String {
+        let chars: Vec<char> = s.chars().collect();
+        if chars.len() <= max {
+            return s.to_string();
+        }
+        if from_end {
+            format!("…{}", chars[chars.len() - max..].iter().collect::<String>())
+        } else {
+            format!("{}…", chars[..max].iter().collect::<String>())
+        }
+    };
+    format!(
+        "<li><a href=\"{}\">{}{}</a> <span class=\"commentary-context\">{}<mark>{}</mark>{}</span></li>",
+        escape(&u.href),
+        escape(title),
+        u.section
+            .map(|s| format!(" § {}", escape(s)))
+            .unwrap_or_default(),
+        escape(&clip(u.before, 90, true)),
+        u.label_html,
+        escape(&clip(u.after, 90, false)),
+    )
+}
+
+/// A document's kind, as the templates name it.
+fn doc_kind(doc: DocId) -> &'static str {
+    match doc {
+        DocId::Home => "home",
+        DocId::Essay(_) => "essay",
+        DocId::Term(_) => "term",
+        DocId::Text(_) => "text",
     }
 }
 
@@ -1110,7 +1246,8 @@ fn sitemap_rank(route: &Route) -> (u8, usize) {
         Route::Tags => (6, 0),
         Route::Tag(i) => (7, i.0),
         Route::StudyGuide => (8, 0),
-        _ => (9, 0),
+        Route::Text(i) => (9, i.0),
+        _ => (10, 0),
     }
 }
 

@@ -27,6 +27,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "templates/tags.html",
     "templates/tag.html",
     "templates/guide.html",
+    "templates/text.html",
     "templates/search.html",
     "templates/404.html",
     "templates/macros/uses.html",

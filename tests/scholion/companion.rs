@@ -117,7 +117,7 @@ fn the_companion_lists_commentary_in_the_sources_order() {
         ]
     );
     // Both passages on p. 3, in reading order.
-    let p3 = Selector::parse(".companion-place:nth-of-type(4) .use-doc").unwrap();
+    let p3 = Selector::parse(".companion-place:nth-of-type(4) .companion-doc").unwrap();
     let docs: Vec<String> = page
         .html
         .select(&p3)
@@ -169,4 +169,119 @@ fn the_study_guide_gathers_questions_terms_and_sources_in_reading_order() {
     assert!(essay.text.contains("<ol class=\"questions\">"));
     assert!(p.page("/").text.contains("href=\"/guide/\""));
     assert!(crawl(&p.out(), "/").is_empty());
+}
+
+fn text_reader() -> Project {
+    let p = Project::new();
+    p.write("content/references.bib", BIB);
+    let paragraphs: Vec<String> = (1..=20)
+        .map(|i| format!("Paragraph {i} of the text, in words of its own."))
+        .collect();
+    p.write(
+        "content/texts/bureaucracy.md",
+        &format!(
+            "---\nsource: lieberthal1992\n---\n{}\n",
+            paragraphs.join("\n\n")
+        ),
+    );
+    p.essay(
+        "one",
+        "title: One\norder: 1",
+        "It opens boldly [@lieberthal1992, para. 1]; then [@lieberthal1992, paras. 3-4].\n",
+    );
+    p.essay(
+        "two",
+        "title: Two\norder: 2",
+        "Again the opening [@lieberthal1992, ¶ 1], the end [@lieberthal1992, para. 20], \
+         and the book [@lieberthal1992, p. 9].\n",
+    );
+    p
+}
+
+#[test]
+fn a_text_numbers_its_paragraphs_with_the_commentary_beside_them() {
+    let p = text_reader();
+    p.build().assert_ok();
+    let page = p.page("/texts/bureaucracy/");
+    let blocks = Selector::parse(".text-body p[id]").unwrap();
+    let ids: Vec<String> = page
+        .html
+        .select(&blocks)
+        .map(|e| e.value().attr("id").unwrap().to_string())
+        .collect();
+    let want: Vec<String> = (1..=20).map(|i| format!("p_{i}")).collect();
+    assert_eq!(ids, want);
+    // Commentary beside exactly the cited paragraphs, listing the citing passages.
+    let asides = Selector::parse(".passage").unwrap();
+    let passages: Vec<(String, Vec<String>)> = page
+        .html
+        .select(&asides)
+        .map(|passage| {
+            let id = passage
+                .select(&Selector::parse("p[id]").unwrap())
+                .next()
+                .unwrap()
+                .value()
+                .attr("id")
+                .unwrap()
+                .to_string();
+            let links = passage
+                .select(&Selector::parse(".commentary a").unwrap())
+                .map(|a| a.value().attr("href").unwrap().to_string())
+                .collect();
+            (id, links)
+        })
+        .collect();
+    assert_eq!(
+        passages,
+        [
+            (
+                "p_1".into(),
+                vec!["/essays/one/#use_0".into(), "/essays/two/#use_0".into()]
+            ),
+            ("p_3".into(), vec!["/essays/one/#use_1".to_string()]),
+            ("p_4".into(), vec!["/essays/one/#use_1".to_string()]),
+            ("p_20".into(), vec!["/essays/two/#use_1".to_string()]),
+        ]
+    );
+    // Essays link a paragraph citation straight to the paragraph; others to the source.
+    let two = p.page("/essays/two/");
+    let cites = Selector::parse("a.cite").unwrap();
+    let hrefs: Vec<&str> = two
+        .html
+        .select(&cites)
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    assert_eq!(
+        hrefs,
+        [
+            "/texts/bureaucracy/#p_1",
+            "/texts/bureaucracy/#p_20",
+            "/citations/lieberthal1992/"
+        ]
+    );
+    assert!(
+        p.page("/citations/lieberthal1992/")
+            .text
+            .contains("href=\"/texts/bureaucracy/\"")
+    );
+    assert!(
+        crawl(&p.out(), "/").is_empty(),
+        "{:?}",
+        crawl(&p.out(), "/")
+    );
+}
+
+#[test]
+fn a_text_of_an_unknown_source_is_a_located_error() {
+    let p = text_reader();
+    p.write(
+        "content/texts/stray.md",
+        "---\nsource: lieberthal1993\n---\nText.\n",
+    );
+    p.build().assert_fails_with(&[
+        "content/texts/stray.md:2:9",
+        "`source` names `lieberthal1993`, which is not in the bibliography",
+        "did you mean `lieberthal1992`?",
+    ]);
 }

@@ -196,6 +196,30 @@
     update();
   }
 
-  function init() { initTheme(); initCards(); initNotes(); initToc(); }
+  // A text's commentary: folded behind a toggle (shown only on narrow screens, by CSS).
+  function initCommentary() {
+    document.querySelectorAll(".commentary").forEach(function (aside, i) {
+      var list = aside.querySelector("ul");
+      var title = aside.querySelector(".commentary-title");
+      if (!list || !title) return;
+      list.id = list.id || "commentary-" + (i + 1);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "commentary-toggle";
+      button.setAttribute("aria-expanded", "false");
+      button.setAttribute("aria-controls", list.id);
+      button.textContent = "Show";
+      title.appendChild(document.createTextNode(" "));
+      title.appendChild(button);
+      aside.classList.add("folded");
+      button.addEventListener("click", function () {
+        var open = aside.classList.toggle("folded") === false;
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        button.textContent = open ? "Hide" : "Show";
+      });
+    });
+  }
+
+  function init() { initTheme(); initCards(); initNotes(); initToc(); initCommentary(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
