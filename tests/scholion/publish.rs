@@ -30,7 +30,7 @@ fn pages_workflow_is_valid_yaml_using_only_official_actions() {
     assert_eq!(yaml["permissions"]["id-token"].as_str(), Some("write"));
     assert_eq!(
         yaml["env"]["SCHOLION_RELEASES"].as_str(),
-        Some("https://github.com/scholion/scholion/releases/download"),
+        Some(concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download")),
         "downloads from the project's GitHub releases unless told otherwise"
     );
     // `scholion init` writes the same workflow, for the version that wrote it: when this
@@ -225,7 +225,8 @@ fn pages_workflow_without_a_release_asset_installs_its_own_version_from_git() {
         std::fs::read_to_string(&log).unwrap(),
         format!(
             "rustup toolchain install stable --profile minimal\n\
-             cargo +stable install --locked --git https://github.com/scholion/scholion --tag v{version} scholion\n"
+             cargo +stable install --locked --git {} --tag v{version} scholion\n",
+            env!("CARGO_PKG_REPOSITORY")
         )
     );
     let cache = steps

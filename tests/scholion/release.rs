@@ -6,7 +6,8 @@ use std::process::Command;
 
 use crate::support::*;
 
-const RELEASES: &str = "https://github.com/scholion/scholion/releases/download";
+/// Where the project's releases are: derived from Cargo.toml's `repository`.
+const RELEASES: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/releases/download");
 
 /// The first ```sh block of the README's `## Install` section.
 fn readme_install_command() -> String {
