@@ -194,28 +194,8 @@ fn pages_workflow_without_a_release_asset_installs_its_own_version_from_git() {
     let reader = init_reader(dir.path());
     let mut runner = Runner::new(dir.path(), &reader);
     runner.override_env("SCHOLION_RELEASES", &server.url());
-    // The runner's Rust toolchain, standing in for the real one: `cargo install` copies the
-    // test binary into ~/.cargo/bin (on GitHub's runners that folder is on the PATH).
-    let cargo_bin = runner.home.join(".cargo/bin");
-    std::fs::create_dir_all(&cargo_bin).unwrap();
-    let log = runner.home.join("toolchain.log");
-    for (tool, action) in [
-        ("rustup", String::new()),
-        (
-            "cargo",
-            format!("cp '{}' \"$HOME/.cargo/bin/scholion\"\n", bin().display()),
-        ),
-    ] {
-        let script = format!(
-            "#!/bin/sh\necho {tool} \"$@\" >> '{}'\n{action}",
-            log.display()
-        );
-        let path = cargo_bin.join(tool);
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    runner.base_path = format!("{}:/usr/bin:/bin", cargo_bin.display());
+    // `cargo install` copies the test binary into ~/.cargo/bin.
+    let log = runner.fake_toolchain("cp \"$SCHOLION_TEST_BIN\" \"$HOME/.cargo/bin/scholion\"");
     let steps = runner.run_build_job();
     for s in &steps {
         assert!(s.ok, "step `{}` failed:\n{}", s.name, s.log);
@@ -240,6 +220,49 @@ fn pages_workflow_without_a_release_asset_installs_its_own_version_from_git() {
             "~/.cargo/bin/scholion".to_string(),
             format!("scholion-{version}-Linux-X64")
         )]
+    );
+    assert!(reader.join("public/index.html").is_file());
+}
+
+#[test]
+fn pages_workflow_in_scholions_own_repository_builds_from_its_checkout() {
+    let server = FileServer::start(release_downloads());
+    let dir = tempfile::tempdir().unwrap();
+    let reader = init_reader(dir.path());
+    std::fs::write(
+        reader.join("Cargo.toml"),
+        "[package]\nname = \"scholion\"\nversion = \"0.0.0\"\n",
+    )
+    .unwrap();
+    let mut runner = Runner::new(dir.path(), &reader);
+    runner.override_env("SCHOLION_RELEASES", &server.url());
+    // `cargo build --release` leaves the test binary in target/release.
+    let log = runner.fake_toolchain(
+        "mkdir -p target/release && cp \"$SCHOLION_TEST_BIN\" target/release/scholion",
+    );
+    let steps = runner.run_build_job();
+    for s in &steps {
+        assert!(s.ok, "step `{}` failed:\n{}", s.name, s.log);
+    }
+    assert_eq!(
+        server.requests(),
+        Vec::<String>::new(),
+        "no release download"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "rustup toolchain install stable --profile minimal\n\
+         cargo +stable build --release --locked\n"
+    );
+    assert_eq!(runner.path, vec![reader.join("target/release")]);
+    assert_eq!(runner.caches.len(), 1);
+    assert_eq!(
+        runner.caches[0].0.lines().collect::<Vec<_>>(),
+        vec![
+            "~/.cargo/registry/index",
+            "~/.cargo/registry/cache",
+            "target"
+        ]
     );
     assert!(reader.join("public/index.html").is_file());
 }
@@ -341,6 +364,28 @@ impl Runner {
             artifact: None,
             caches: Vec::new(),
         }
+    }
+
+    /// A stand-in for the runner's Rust toolchain in `~/.cargo/bin` (on GitHub's runners
+    /// that folder is on the PATH): `rustup` and `cargo` log their arguments to the returned
+    /// file, and `cargo` then runs `cargo_action` (`$SCHOLION_TEST_BIN` is the test binary).
+    fn fake_toolchain(&mut self, cargo_action: &str) -> std::path::PathBuf {
+        let cargo_bin = self.home.join(".cargo/bin");
+        std::fs::create_dir_all(&cargo_bin).unwrap();
+        let log = self.home.join("toolchain.log");
+        for (tool, action) in [("rustup", ""), ("cargo", cargo_action)] {
+            let script = format!(
+                "#!/bin/sh\necho {tool} \"$@\" >> '{}'\nSCHOLION_TEST_BIN='{}'\n{action}\n",
+                log.display(),
+                bin().display()
+            );
+            let path = cargo_bin.join(tool);
+            std::fs::write(&path, script).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        self.base_path = format!("{}:/usr/bin:/bin", cargo_bin.display());
+        log
     }
 
     /// Set a workflow-level `env:` value, as a fork of the workflow would.
@@ -557,6 +602,7 @@ impl Runner {
                 .unwrap_or_default(),
             ["env", name] => self.env.get(*name).cloned().unwrap_or_default(),
             ["runner", "os"] => "Linux".into(),
+            _ if expr.starts_with("hashFiles(") => format!("hash-of-{expr}"),
             ["runner", "arch"] => match std::env::consts::ARCH {
                 "aarch64" => "ARM64".into(),
                 _ => "X64".into(),
