@@ -54,6 +54,42 @@ fn bare_tools(dir: &Path) -> std::path::PathBuf {
     bin
 }
 
+/// Every `v<major>.<minor>.<patch>` the text names.
+fn versions_named(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices('v') {
+        let before = text[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let rest = &text[i + 1..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let v = rest[..end].trim_end_matches('.');
+        if v.split('.').count() == 3 && v.split('.').all(|p| !p.is_empty()) {
+            found.push(v);
+        }
+    }
+    found
+}
+
+#[test]
+fn readme_names_only_this_version() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let versions = versions_named(&readme);
+    assert!(versions.len() >= 3, "{versions:?}");
+    assert!(
+        versions.iter().all(|v| *v == env!("CARGO_PKG_VERSION")),
+        "the README's install commands name {versions:?}, Cargo.toml {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(
+        versions_named("see v1.2.3, nv1.0.0 and v2.0"),
+        vec!["1.2.3"]
+    );
+}
+
 #[test]
 fn readme_install_command_installs_a_working_scholion_without_rust() {
     let version = env!("CARGO_PKG_VERSION");
