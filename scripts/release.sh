@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build and pack one Scholion release archive with its SHA-256 checksum.
 #
-#   bash scripts/release.sh [--target TRIPLE] [--binary PATH] [--out DIR]
+#   bash scripts/release.sh [--target TRIPLE] [--binary PATH] [--out DIR] [--zig]
 #
 # Without --binary: `cargo build --release --locked --target TRIPLE` (symbols stripped,
 # build paths remapped), then pack. With --binary: pack that already-built binary as the
 # TRIPLE's archive without building (the tests pack the debug binary this way).
-# TRIPLE defaults to this machine's (`rustc -vV`). Writes into DIR (default target/dist):
+# TRIPLE defaults to this machine's (`rustc -vV`). --zig builds with `cargo zigbuild` (zig as
+# the C compiler and linker: cross-compiling to other Linux architectures). Writes into DIR
+# (default target/dist):
 #
 #   scholion-v<version>-<TRIPLE>.tar.gz   (.zip for Windows): a folder of that name holding
 #                                          `scholion` (`scholion.exe`), README.md, licence files
@@ -23,9 +25,12 @@
 #   x86_64-unknown-linux-gnu    always (the host).
 #   x86_64-unknown-linux-musl   with `rustup target add x86_64-unknown-linux-musl` and
 #                               `apt-get install musl-tools` (musl-gcc compiles mimalloc's C).
-#   aarch64-unknown-linux-musl  not here: Debian has no aarch64 musl C cross compiler
-#                               (gcc-aarch64-linux-gnu targets glibc); release.yml builds it
-#                               natively on an arm64 runner.
+#   aarch64-unknown-linux-musl  with --zig, `rustup target add aarch64-unknown-linux-musl` and
+#                               `pip install ziglang cargo-zigbuild` (PyPI ships both binaries);
+#                               Debian has no aarch64 musl C cross compiler (gcc-aarch64-linux-gnu
+#                               targets glibc). Verified on 2026-11-29: a static binary that
+#                               builds a reader under qemu-aarch64-static (Debian qemu-user-static).
+#                               release.yml builds it natively on an arm64 runner instead.
 #   macOS, Windows              not here (no Apple SDK, no MSVC); release.yml builds them on
 #                               macOS and Windows runners.
 set -euo pipefail
@@ -33,12 +38,14 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target=""
 binary=""
+zig=""
 out="$REPO/target/dist"
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --target) target="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --zig) zig=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument \`$1\` (see --help)" >&2; exit 2 ;;
   esac
@@ -57,8 +64,8 @@ case "$target" in *windows*) exe=scholion.exe ;; esac
 name="scholion-v$version-$target"
 
 if [ -z "$binary" ]; then
-  case "$target" in
-    *-linux-musl)
+  case "$zig-$target" in
+    -*-linux-musl)
       if ! command -v musl-gcc > /dev/null && ! command -v "${target%%-*}-linux-musl-gcc" > /dev/null; then
         echo "error: building for $target needs a musl C compiler (Debian, x86_64: apt-get install musl-tools)" >&2
         exit 1
@@ -68,12 +75,14 @@ if [ -z "$binary" ]; then
     echo "error: the Rust standard library for $target is not installed (rustup target add $target)" >&2
     exit 1
   fi
-  echo "== cargo build --release --target $target"
+  build=(cargo build)
+  if [ -n "$zig" ]; then build=(cargo zigbuild); fi
+  echo "== ${build[*]} --release --target $target"
   (
     cd "$REPO"
     CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=symbols \
       RUSTFLAGS="--remap-path-prefix=$REPO=/scholion --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
-      cargo build --release --locked --target "$target"
+      "${build[@]}" --release --locked --target "$target"
   )
   binary="$REPO/target/$target/release/$exe"
 fi
