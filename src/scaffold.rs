@@ -54,7 +54,40 @@ const INIT_BIB: &str = r#"@book{eco1990,
 }
 "#;
 
+/// The GitHub Pages workflow: this repository's own, which is also the template. The
+/// version on its `SCHOLION_VERSION:` line is replaced by this binary's version, so a
+/// reader's workflow installs the Scholion that wrote it.
 const PAGES_WORKFLOW: &str = include_str!("../.github/workflows/pages.yml");
+
+/// Where `init` writes the workflow, relative to the reader.
+pub const PAGES_WORKFLOW_PATH: &str = ".github/workflows/pages.yml";
+
+const VERSION_KEY: &str = "  SCHOLION_VERSION: ";
+
+/// The Pages workflow for a reader built with this version of Scholion.
+pub fn pages_workflow() -> String {
+    workflow_for_version(env!("CARGO_PKG_VERSION"))
+}
+
+fn workflow_for_version(version: &str) -> String {
+    let mut out = String::with_capacity(PAGES_WORKFLOW.len());
+    for line in PAGES_WORKFLOW.split_inclusive('\n') {
+        if line.starts_with(VERSION_KEY) {
+            out.push_str(&format!("{VERSION_KEY}\"{version}\"\n"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The Scholion version a workflow installs (its `SCHOLION_VERSION:` line), if it has one.
+pub fn workflow_version(workflow: &str) -> Option<&str> {
+    workflow
+        .lines()
+        .find_map(|l| l.strip_prefix(VERSION_KEY))
+        .map(|v| v.trim().trim_matches('"'))
+}
 
 fn write_new(path: &Path, text: &str) -> Result<()> {
     if path.exists() {
@@ -83,12 +116,45 @@ pub fn init(dir: &Path) -> Result<()> {
     write_new(&dir.join("content/essays/first-essay.md"), INIT_ESSAY)?;
     write_new(&dir.join("content/glossary/annotation.md"), INIT_TERM)?;
     write_new(&dir.join("content/references.bib"), INIT_BIB)?;
-    write_new(&dir.join(".github/workflows/pages.yml"), PAGES_WORKFLOW)?;
+    write_new(&dir.join(PAGES_WORKFLOW_PATH), &pages_workflow())?;
     write_new(
         &dir.join(".gitignore"),
         "public/\n.public.scholion-spare/\n.public.scholion-files-*\n",
     )?;
     Ok(())
+}
+
+/// What `update_workflow` did.
+pub enum WorkflowUpdate {
+    /// The workflow was already this version's, byte for byte.
+    Unchanged,
+    /// Written anew; `previous` is the version the old one installed, if it named one.
+    Written { previous: Option<String> },
+}
+
+/// `init --update-workflow`: (re)write the Pages workflow of an existing reader for this
+/// version of Scholion, replacing whatever workflow is there.
+pub fn update_workflow(dir: &Path) -> Result<WorkflowUpdate> {
+    if !dir.join("book.toml").is_file() {
+        bail!(
+            "{} holds no book.toml, so it is not a reader; run it in the reader's folder, or give that folder",
+            dir.display()
+        );
+    }
+    let path = dir.join(PAGES_WORKFLOW_PATH);
+    let new = pages_workflow();
+    let previous = match std::fs::read_to_string(&path) {
+        Ok(old) if old == new => return Ok(WorkflowUpdate::Unchanged),
+        Ok(old) => workflow_version(&old).map(str::to_string),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(&path, new).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(WorkflowUpdate::Written { previous })
 }
 
 fn yaml_string(s: &str) -> String {
@@ -124,4 +190,21 @@ pub fn new_term(root: &Path, term: &str) -> Result<std::path::PathBuf> {
     );
     write_new(&path, &text)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_names_a_version_and_init_bakes_in_its_own() {
+        assert!(
+            workflow_version(PAGES_WORKFLOW).is_some(),
+            "the template lost its `{VERSION_KEY}` line"
+        );
+        let w = workflow_for_version("9.8.7-rc.1");
+        assert_eq!(workflow_version(&w), Some("9.8.7-rc.1"));
+        assert_eq!(w.matches("9.8.7-rc.1").count(), 1);
+        assert_eq!(w.lines().count(), PAGES_WORKFLOW.lines().count());
+    }
 }

@@ -9,6 +9,7 @@ mod foundation;
 mod glossary;
 mod publish;
 mod reader;
+mod release;
 mod routes;
 mod serve;
 mod support;

@@ -342,3 +342,121 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// A static file server on 127.0.0.1 for the release tests (a stand-in for GitHub's release
+/// downloads): GET only, `Connection: close`, 404 for anything missing. Stopped on drop.
+pub struct FileServer {
+    pub port: u16,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FileServer {
+    pub fn start(root: &Path) -> FileServer {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (root, log, halt) = (root.to_path_buf(), requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if halt.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                // Skip the headers.
+                let mut line = String::new();
+                while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                    line.clear();
+                }
+                let path = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .to_string();
+                log.lock().expect("log").push(path.clone());
+                let rel = path.trim_start_matches('/');
+                let file = (!rel.split('/').any(|c| c == ".." || c.is_empty()))
+                    .then(|| root.join(rel))
+                    .filter(|f| f.is_file());
+                let (status, body) = match file {
+                    Some(f) => ("200 OK", std::fs::read(f).expect("read")),
+                    None => ("404 Not Found", b"not found\n".to_vec()),
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(&body);
+            }
+        });
+        FileServer {
+            port,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The paths requested so far, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("log").clone()
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The release target whose archive the Pages workflow and the installer download on this
+/// machine (Linux: `<arch>-unknown-linux-musl`).
+pub fn release_target() -> String {
+    format!("{}-unknown-linux-musl", std::env::consts::ARCH)
+}
+
+/// Run `scripts/release.sh`, packing the test binary as this machine's release archive,
+/// into `out`.
+pub fn pack_release(out: &Path) {
+    let status = Command::new("bash")
+        .arg(repo().join("scripts/release.sh"))
+        .args(["--binary".as_ref(), bin().as_os_str()])
+        .args(["--target", &release_target()])
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run scripts/release.sh");
+    assert!(status.success(), "scripts/release.sh failed");
+}
+
+/// A release folder laid out like GitHub's downloads (`v<version>/<asset>`), packed once per
+/// test run by the release script from the test binary (stripped: a debug build is 200 MB).
+pub fn release_downloads() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("release-downloads");
+        let _ = std::fs::remove_dir_all(&dir);
+        pack_release(&dir.join(format!("v{}", env!("CARGO_PKG_VERSION"))));
+        dir
+    })
+}
