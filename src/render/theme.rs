@@ -62,7 +62,18 @@ impl Theme {
 
     /// Compile the theme for a project. `name` is `[build] theme`.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
-        let dir = root.join("themes").join(name);
+        let dir = match crate::config::theme_dir(root, name) {
+            Ok(dir) => dir,
+            Err(message) => {
+                let mut d = Diagnostic::error(message).hint(
+                    "name a folder under `themes/` (`theme = \"mine\"`) or give a relative path inside the project",
+                );
+                if let Some(location) = crate::config::setting_location(root, "build", "theme") {
+                    d = d.at(location);
+                }
+                return Err(vec![d]);
+            }
+        };
         let mut templates: BTreeMap<String, (String, PathBuf)> = BTreeMap::new();
         let mut statics: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         for (path, text) in BUILTIN {
