@@ -74,7 +74,9 @@ pub fn check_output_dir(
     named.push((&state, "Scholion's state folder"));
     for (input, what) in named {
         let input = normalise(input);
-        let relation = if out.starts_with(&input) {
+        let relation = if out == input {
+            "is"
+        } else if out.starts_with(&input) {
             "is inside"
         } else if input.starts_with(&out) {
             "contains"

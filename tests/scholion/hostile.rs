@@ -1,0 +1,455 @@
+//! Hostile projects and hostile conditions (issue #16): output folders that hold or lie in
+//! an input, hard-linked backups of the output, builds killed mid-way, a server reading the
+//! output during rebuilds, inputs that are FIFOs or devices, themes outside the project.
+//! Each test is named after the bug it pins down.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+/// A project of `n` essays that cite, link and use a term (a build of a few dozen ms).
+fn project(n: usize) -> Project {
+    let p = Project::new();
+    p.write("content/references.bib", BIB);
+    p.write("content/index.md", "---\ntitle: Home\n---\nWelcome.\n");
+    p.term(
+        "sovereignty",
+        "term: Sovereignty\nshort: Supreme authority.",
+        "Authority [@lieberthal1992].",
+    );
+    for i in 0..n {
+        p.essay(
+            &format!("essay-{i:03}"),
+            &format!("title: Essay {i}\norder: {i}"),
+            &format!("## Part\n\n[[Sovereignty]] matters [@wang2012, p. {i}].\n"),
+        );
+    }
+    p
+}
+
+/// Every file under `dir` except the output and Scholion's state (what a build must not touch).
+fn inputs_snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut all = snapshot(dir);
+    all.retain(|rel, _| {
+        !(rel.starts_with("public")
+            || rel.starts_with(".scholion")
+            || rel.starts_with(".cache-for-tests"))
+    });
+    all
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Scholion's state after a finished build: the spare, at most two records, nothing else.
+#[track_caller]
+fn assert_no_leftovers(p: &Project) {
+    let state = names(&p.path().join(".scholion"));
+    let odd: Vec<&String> = state
+        .iter()
+        .filter(|n| !(*n == "spare" || *n == ".gitignore" || n.starts_with("files-")))
+        .collect();
+    assert!(odd.is_empty(), "left in .scholion/: {state:?}");
+    assert!(state.iter().filter(|n| n.starts_with("files-")).count() <= 2);
+    let mut root = names(p.path());
+    root.retain(|n| n != ".cache-for-tests");
+    assert!(
+        root.iter()
+            .all(|n| ["book.toml", "content", "public", ".scholion"].contains(&n.as_str())),
+        "beside the output: {root:?}"
+    );
+}
+
+// ---- 1, 5: output folders that hold or lie in an input -----------------------------------
+
+#[test]
+fn output_dir_containing_the_content_folder_is_refused_and_content_kept() {
+    let p = Project::new();
+    p.write(
+        "book.toml",
+        "[build]\ncontent-dir = \"site/content\"\noutput-dir = \"site\"\n",
+    );
+    p.essay("x", "title: X", "Text.");
+    std::fs::rename(p.path().join("content"), p.path().join("site-content")).unwrap();
+    std::fs::create_dir_all(p.path().join("site")).unwrap();
+    std::fs::rename(p.path().join("site-content"), p.path().join("site/content")).unwrap();
+    let before = inputs_snapshot(p.path());
+    p.run(&["build", ".", "--force"]).assert_fails_with(&[
+        "refusing to write the site to `site`: it contains the content folder `site/content`",
+        "--> book.toml:3:1",
+        "help: a build replaces its output folder whole",
+    ]);
+    assert_eq!(inputs_snapshot(p.path()), before);
+}
+
+#[test]
+fn output_dir_holding_or_inside_any_input_is_refused() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "output-dir = \"themes\"",
+            "",
+            "it is the themes folder `themes`",
+        ),
+        (
+            "output-dir = \"themes/default/static\"",
+            "",
+            "it is inside the themes folder `themes`",
+        ),
+        (
+            "output-dir = \"refs\"",
+            "[citations]\nbibliography = [\"../refs/more.bib\"]\n",
+            "it contains the bibliography `refs/more.bib`",
+        ),
+        (
+            "output-dir = \"styles\"",
+            "[citations]\nstyle = \"styles/mine.csl\"\n",
+            "it contains the CSL style `styles/mine.csl`",
+        ),
+        (
+            "output-dir = \"looks\"",
+            "",
+            "it contains the theme folder `looks/plain`",
+        ),
+        (
+            "output-dir = \".scholion/site\"",
+            "",
+            "it is inside Scholion's state folder `.scholion`",
+        ),
+    ];
+    for (out, extra, message) in cases {
+        let p = project(1);
+        let theme = if out.contains("looks") {
+            "theme = \"looks/plain\"\n"
+        } else {
+            ""
+        };
+        p.write(
+            "book.toml",
+            &format!("[build]\nbase-url = \"/\"\n{theme}{out}\n{extra}"),
+        );
+        p.write("themes/default/static/mine.css", "body{}");
+        p.write("looks/plain/static/plain.css", "body{}");
+        p.write("refs/more.bib", BIB);
+        p.write("styles/mine.csl", "<style/>");
+        let before = inputs_snapshot(p.path());
+        p.run(&["build", ".", "--force"])
+            .assert_fails_with(&[message, "book.toml:"]);
+        assert_eq!(inputs_snapshot(p.path()), before, "{out}");
+    }
+}
+
+/// #16.5: an output inside `themes/default/static` copied the previous output into itself.
+#[test]
+fn output_dir_inside_theme_static_is_refused_not_copied_into_itself() {
+    let p = project(2);
+    p.write("themes/default/static/site.css", "body{}");
+    for _ in 0..2 {
+        p.run(&["build", ".", "--out", "themes/default/static/out"])
+            .assert_fails_with(&["is inside the themes folder"]);
+    }
+    assert!(!p.path().join("themes/default/static/out").exists());
+}
+
+// ---- 2: hard links -----------------------------------------------------------------------
+
+/// #16.2: after `cp -al public ../snapshot`, builds rewrote the snapshot's files in place.
+#[test]
+fn hard_linked_backup_of_the_output_is_never_rewritten() {
+    let p = project(3);
+    p.build().assert_ok();
+    p.build().assert_ok(); // so that a spare exists too
+    let backup_dir = tempfile::tempdir().unwrap();
+    let backup = backup_dir.path().join("snapshot");
+    let cp = std::process::Command::new("cp")
+        .arg("-al")
+        .arg(p.out())
+        .arg(&backup)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let saved = snapshot(&backup);
+    for round in 0..3 {
+        p.essay(
+            "essay-000",
+            &format!("title: Essay 0, round {round}\norder: 0"),
+            &format!("Changed text {round}.\n"),
+        );
+        p.build().assert_ok();
+    }
+    assert!(
+        p.page("/essays/essay-000/")
+            .text
+            .contains("Changed text 2.")
+    );
+    assert_eq!(snapshot(&backup), saved, "the hard-linked backup changed");
+}
+
+// ---- 3, 4: the swap, killed builds, leftovers ----------------------------------------------
+
+/// #16.3: the swap was two renames; a poller found `public/index.html` missing 1,544 times
+/// during 100 builds.
+#[test]
+fn output_index_is_never_missing_during_100_rebuilds() {
+    let p = project(3);
+    p.build().assert_ok();
+    let index = p.out().join("index.html");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (misses, reads) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let poller = {
+        let (stop, misses, reads, index) =
+            (stop.clone(), misses.clone(), reads.clone(), index.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match std::fs::read(&index) {
+                    Ok(bytes) if bytes.ends_with(b"</html>\n") || bytes.ends_with(b"</html>") => {}
+                    _ => {
+                        misses.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                reads.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    for i in 0..100 {
+        p.write(
+            "content/index.md",
+            &format!("---\ntitle: Home\n---\nWelcome, visitor {i}.\n"),
+        );
+        p.build().assert_ok();
+    }
+    stop.store(true, Ordering::Relaxed);
+    poller.join().unwrap();
+    let reads = reads.load(Ordering::Relaxed);
+    assert!(reads > 1000, "the poller read only {reads} times");
+    assert_eq!(
+        misses.load(Ordering::Relaxed),
+        0,
+        "missing in {reads} reads"
+    );
+    assert_no_leftovers(&p);
+}
+
+/// #16.3, #16.4: a build killed between its two renames left no `public/`; every killed
+/// build left a full copy of the site behind, forever.
+#[test]
+fn killed_builds_leave_a_complete_site_and_no_leftovers() {
+    let p = project(40);
+    let version = |v: usize| {
+        p.write(
+            "content/index.md",
+            &format!("---\ntitle: Home\n---\nWelcome, version {v}.\n"),
+        );
+        p.essay(
+            "essay-001",
+            "title: Essay 1\norder: 1",
+            &format!("Version {v}.\n"),
+        );
+    };
+    let mut sites = Vec::new();
+    let mut slowest = Duration::ZERO;
+    for v in 0..2 {
+        version(v);
+        let start = Instant::now();
+        p.build().assert_ok();
+        slowest = slowest.max(start.elapsed());
+        sites.push(snapshot(&p.out()));
+    }
+    assert_ne!(sites[0], sites[1]);
+    // Kill points spread over the whole build (and a little past it), in a scrambled order.
+    let span = slowest.as_micros() as u64 * 5 / 4;
+    for i in 0..20u64 {
+        version((i % 2) as usize);
+        let inputs = inputs_snapshot(p.path());
+        let delay = span * ((i * 7) % 20) / 20;
+        let mut child = std::process::Command::new(bin())
+            .args(["build", "."])
+            .current_dir(p.path())
+            .env("SCHOLION_CACHE_DIR", p.path().join(".cache-for-tests"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(delay));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = snapshot(&p.out());
+        assert!(
+            now == sites[0] || now == sites[1],
+            "kill {i} after {delay} µs: the output is neither the old nor the new site ({} files)",
+            now.len()
+        );
+        assert_eq!(
+            inputs_snapshot(p.path()),
+            inputs,
+            "kill {i} changed an input"
+        );
+        let mut root = names(p.path());
+        root.retain(|n| n != ".cache-for-tests");
+        assert_eq!(
+            root,
+            [".scholion", "book.toml", "content", "public"],
+            "kill {i}"
+        );
+    }
+    version(1);
+    p.build().assert_ok();
+    assert_eq!(snapshot(&p.out()), sites[1]);
+    assert_no_leftovers(&p);
+}
+
+/// A build killed before #16 (staging and spare beside the output): the next build clears it.
+#[test]
+fn state_left_beside_the_output_by_older_builds_is_cleared() {
+    let p = project(2);
+    p.build().assert_ok();
+    for dead in [
+        ".public.scholion-spare",
+        ".public.scholion-staging-999999999",
+        ".public.scholion-old-999999998",
+    ] {
+        p.write(&format!("{dead}/index.html"), "old");
+    }
+    p.write(
+        ".public.scholion-files-12345",
+        "scholion output record 2 xxh3-128\n",
+    );
+    p.build().assert_ok();
+    assert_no_leftovers(&p);
+    let dead = p.path().join(".scholion/staging-999999997");
+    std::fs::create_dir_all(dead.join("essays")).unwrap();
+    std::fs::write(dead.join("essays/x.html"), "dead").unwrap();
+    p.build().assert_ok();
+    p.build().assert_ok();
+    assert_no_leftovers(&p);
+}
+
+/// #19.5: a build left `.public.scholion-spare/` and two `.public.scholion-files-*` in the
+/// project root; all state now lives in `.scholion/`, ignored by git, and `clean` removes it.
+#[test]
+fn all_state_lives_in_one_ignored_folder_that_clean_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = dir.path().join("r");
+    let run = |args: &[&str], cwd: &Path| {
+        let out = std::process::Command::new(bin())
+            .args(args)
+            .current_dir(cwd)
+            .env("SCHOLION_CACHE_DIR", "")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    run(&["init", "r"], dir.path());
+    let ignore = std::fs::read_to_string(reader.join(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "/.scholion/"), "{ignore}");
+    for _ in 0..3 {
+        run(&["build"], &reader);
+    }
+    assert_eq!(
+        names(&reader),
+        [
+            ".github",
+            ".gitignore",
+            ".scholion",
+            "book.toml",
+            "content",
+            "public"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(reader.join(".scholion/.gitignore")).unwrap(),
+        "*\n"
+    );
+    // `--out` elsewhere on the same file system: the state still goes to the project.
+    let elsewhere = dir.path().join("elsewhere");
+    run(&["build", "--out", elsewhere.to_str().unwrap()], &reader);
+    run(&["build", "--out", elsewhere.to_str().unwrap()], &reader);
+    assert_eq!(names(dir.path()), ["elsewhere", "r"]);
+    let said = run(&["clean"], &reader);
+    assert!(
+        said.contains("Removed") && said.contains("public"),
+        "{said}"
+    );
+    assert_eq!(
+        names(&reader),
+        [".github", ".gitignore", "book.toml", "content"]
+    );
+    // An output folder Scholion did not write is kept.
+    std::fs::create_dir_all(reader.join("public")).unwrap();
+    std::fs::write(reader.join("public/mine.txt"), "mine").unwrap();
+    let said = run(&["clean"], &reader);
+    assert!(
+        said.contains("Kept") && said.contains(".scholion-output"),
+        "{said}"
+    );
+    assert!(reader.join("public/mine.txt").exists());
+}
+
+// ---- 8: the theme value -----------------------------------------------------------------
+
+/// #16.8: `theme = "/"` walked the whole file system.
+#[test]
+fn theme_outside_the_project_is_refused_with_its_location() {
+    let outside = tempfile::tempdir().unwrap();
+    for (theme, message) in [
+        (
+            "/",
+            "is not a theme name or a relative path inside the project",
+        ),
+        (
+            "/etc",
+            "is not a theme name or a relative path inside the project",
+        ),
+        (
+            "..",
+            "is not a theme name or a relative path inside the project",
+        ),
+        (
+            "looks/../../x",
+            "is not a theme name or a relative path inside the project",
+        ),
+        ("", "`theme` is empty"),
+        ("escape", "outside the project"),
+    ] {
+        let p = project(1);
+        std::os::unix::fs::symlink(outside.path(), p.path().join("themes-escape")).unwrap();
+        std::fs::create_dir_all(p.path().join("themes")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), p.path().join("themes/escape")).unwrap();
+        p.write(
+            "book.toml",
+            &format!("[build]\nbase-url = \"/\"\ntheme = \"{theme}\"\n"),
+        );
+        let start = Instant::now();
+        p.build().assert_fails_with(&[
+            message,
+            "--> book.toml:3:1",
+            "help: name a folder under `themes/`",
+        ]);
+        assert!(start.elapsed() < Duration::from_secs(5), "{theme}");
+    }
+    // A relative path inside the project is a theme.
+    let p = project(1);
+    p.write("looks/plain/static/plain.css", "body{color:red}");
+    p.write(
+        "book.toml",
+        "[build]\nbase-url = \"/\"\ntheme = \"looks/plain\"\n",
+    );
+    p.build().assert_ok();
+    assert!(p.out().join("static/plain.css").is_file());
+}
