@@ -259,19 +259,22 @@ fn killed_builds_leave_a_complete_site_and_no_leftovers() {
         );
     };
     let mut sites = Vec::new();
-    let mut slowest = Duration::ZERO;
     for v in 0..2 {
         version(v);
-        let start = Instant::now();
         p.build().assert_ok();
-        slowest = slowest.max(start.elapsed());
         sites.push(snapshot(&p.out()));
     }
     assert_ne!(sites[0], sites[1]);
+    // A warm rebuild's time (spare and citation cache in place), as the kills will see it.
+    version(0);
+    let start = Instant::now();
+    p.build().assert_ok();
+    let typical = start.elapsed();
     // Kill points spread over the whole build (and a little past it), in a scrambled order.
-    let span = slowest.as_micros() as u64 * 5 / 4;
+    let span = typical.as_micros() as u64 * 11 / 10;
+    let mut mid_write = 0;
     for i in 0..20u64 {
-        version((i % 2) as usize);
+        version(((i + 1) % 2) as usize);
         let inputs = inputs_snapshot(p.path());
         let delay = span * ((i * 7) % 20) / 20;
         let mut child = std::process::Command::new(bin())
@@ -284,6 +287,10 @@ fn killed_builds_leave_a_complete_site_and_no_leftovers() {
         std::thread::sleep(Duration::from_micros(delay));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
+        let staging = format!("staging-{}", child.id());
+        if names(&p.path().join(".scholion")).contains(&staging) {
+            mid_write += 1;
+        }
         let now = snapshot(&p.out());
         assert!(
             now == sites[0] || now == sites[1],
@@ -303,6 +310,12 @@ fn killed_builds_leave_a_complete_site_and_no_leftovers() {
             "kill {i}"
         );
     }
+    // Kills must land while the staging folder is being written, or this tests nothing.
+    assert!(
+        mid_write >= 5,
+        "only {mid_write} of 20 kills landed mid-build"
+    );
+    eprintln!("{mid_write} of 20 kills left a staging folder (a rebuild takes {typical:?})");
     version(1);
     p.build().assert_ok();
     assert_eq!(snapshot(&p.out()), sites[1]);
