@@ -152,15 +152,18 @@ impl Config {
     /// Load `book.toml` from a project root; a missing file means all defaults.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
         let path = root.join(CONFIG_FILE);
-        match std::fs::read(&path) {
+        match crate::input::read_capped(&path, crate::input::CONFIG) {
             Ok(bytes) => {
                 let text = crate::content::decode_text(bytes, Path::new(CONFIG_FILE))?;
                 Config::parse(Path::new(CONFIG_FILE), &text)
             }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(crate::input::ReadError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
             Err(err) => Err(
                 Diagnostic::error(format!("cannot read {CONFIG_FILE}: {err}"))
-                    .at(Location::file(Path::new(CONFIG_FILE))),
+                    .at(Location::file(Path::new(CONFIG_FILE)))
+                    .hint(err.hint()),
             ),
         }
     }
@@ -351,6 +354,12 @@ pub fn setting_span(text: &str, section: &str, key: &str) -> Option<std::ops::Ra
     Some(k.span())
 }
 
+/// The text of a project's book.toml, if it can be read (capped, never blocking).
+pub fn config_text(root: &Path) -> Option<String> {
+    let bytes = crate::input::read_capped(&root.join(CONFIG_FILE), crate::input::CONFIG).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// The location of a setting in book.toml's text, for a problem with its value found after
 /// parsing; the file itself when book.toml does not set it.
 pub fn setting_at(text: &str, section: &str, key: &str) -> Location {
@@ -364,7 +373,7 @@ pub fn setting_at(text: &str, section: &str, key: &str) -> Location {
 /// Where `key = …` is written in `[section]` of a project's book.toml; `None` when book.toml
 /// does not set it.
 pub fn setting_location(root: &Path, section: &str, key: &str) -> Option<Location> {
-    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
+    let text = config_text(root)?;
     let span = setting_span(&text, section, key)?;
     Some(Location::at_offset(
         Path::new(CONFIG_FILE),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::config::{CONFIG_FILE, Config};
+use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::index::{self, Bibliography, BuildOptions, ScanCache, Site};
@@ -67,7 +67,7 @@ pub fn load_with(
 ) -> Option<(Site, Theme)> {
     let started = std::time::Instant::now();
     let root = &request.root;
-    let config_text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
+    let config_text = crate::config::config_text(root).unwrap_or_default();
     let mut config = match Config::load(root) {
         Ok(c) => c,
         Err(d) => {

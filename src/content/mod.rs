@@ -152,7 +152,9 @@ pub fn load_cached(
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        // Anything but a folder is read: a FIFO or device named `.md` is then reported (read
+        // without blocking), not skipped in silence.
+        if entry.file_type().is_dir() {
             continue;
         }
         let path = entry.path();
@@ -257,13 +259,9 @@ fn io_reason(err: &walkdir::Error) -> String {
 }
 
 /// Read a file as UTF-8 text, with the BOM removed and a diagnostic for anything else.
+/// (A Markdown file: at most `input::MARKDOWN` bytes; see `input::read_text`.)
 pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|err| {
-        Diagnostic::error(format!("cannot read the file: {err}"))
-            .at(Location::file(display))
-            .hint("check that the file exists and that you may read it")
-    })?;
-    decode_text(bytes, display)
+    crate::input::read_text(path, display, crate::input::MARKDOWN)
 }
 
 /// Bytes of a file as UTF-8 text, with the BOM removed; invalid UTF-8 is reported at the

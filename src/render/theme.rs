@@ -113,14 +113,14 @@ impl Theme {
                     .unwrap_or(entry.path())
                     .to_path_buf();
                 if let Some(t) = rel_str.strip_prefix("templates/") {
-                    match crate::content::read_text(entry.path(), &display) {
+                    match crate::input::read_text(entry.path(), &display, crate::input::TEMPLATE) {
                         Ok(text) => {
                             templates.insert(t.to_string(), (text, display));
                         }
                         Err(d) => errors.push(d),
                     }
                 } else if let Some(s) = rel_str.strip_prefix("static/") {
-                    match std::fs::read(entry.path()) {
+                    match crate::input::read_capped(entry.path(), crate::input::THEME_FILE) {
                         Ok(bytes) => {
                             statics.insert(s.to_string(), bytes);
                         }

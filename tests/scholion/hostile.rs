@@ -466,3 +466,147 @@ fn theme_outside_the_project_is_refused_with_its_location() {
     p.build().assert_ok();
     assert!(p.out().join("static/plain.css").is_file());
 }
+
+// ---- 12: inputs that are not regular files, and read caps --------------------------------
+
+/// Run the binary; panic if it has not finished within `secs` (a hang is the bug).
+fn run_within(p: &Project, args: &[&str], secs: u64) -> Run {
+    let log = p.path().join(".cache-for-tests-log");
+    std::fs::create_dir_all(p.path().join(".cache-for-tests")).unwrap();
+    let mut child = std::process::Command::new(bin())
+        .args(args)
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .env("SCHOLION_CACHE_DIR", p.path().join(".cache-for-tests"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`scholion {}` hung for {secs} s", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = std::fs::read(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    Run {
+        output: std::process::Output {
+            status,
+            stdout: Vec::new(),
+            stderr,
+        },
+    }
+}
+
+fn mkfifo(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// #16.12: a FIFO as book.toml or as the style blocked forever; a style at `/dev/zero` grew
+/// by 1.4 GB/s (the size guard read the length, 0 for devices).
+#[test]
+fn fifo_or_device_inputs_are_errors_not_hangs() {
+    let fifo = "it is a FIFO (named pipe), not a file";
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "book.toml",
+            "",
+            &["cannot read book.toml", fifo, "--> book.toml"],
+        ),
+        (
+            "content/references.bib",
+            "",
+            &["cannot read the file", fifo, "--> content/references.bib"],
+        ),
+        (
+            "mine.csl",
+            "[citations]\nstyle = \"mine.csl\"\n",
+            &[
+                "cannot read the CSL style `mine.csl`",
+                fifo,
+                "--> book.toml:5:1",
+            ],
+        ),
+        (
+            "content/essays/piped.md",
+            "",
+            &["cannot read the file", fifo, "--> content/essays/piped.md"],
+        ),
+        (
+            "content/index.md",
+            "",
+            &["cannot read the file", fifo, "--> content/index.md"],
+        ),
+    ];
+    for (file, extra, messages) in cases {
+        let p = project(1);
+        p.write(
+            "book.toml",
+            &format!("[build]\nbase-url = \"/\"\n\n{extra}"),
+        );
+        mkfifo(&p.path().join(file));
+        for command in ["build", "check"] {
+            let run = run_within(&p, &[command, "."], 10);
+            run.assert_fails_with(messages);
+            assert!(run.stderr().contains("help: "), "{}", run.stderr());
+        }
+    }
+    // A device: the style is `/dev/zero` through a link.
+    let p = project(1);
+    p.write(
+        "book.toml",
+        "[build]\nbase-url = \"/\"\n\n[citations]\nstyle = \"zero.csl\"\n",
+    );
+    std::os::unix::fs::symlink("/dev/zero", p.path().join("zero.csl")).unwrap();
+    run_within(&p, &["build", "."], 10)
+        .assert_fails_with(&["cannot read the CSL style `zero.csl`: it is a device, not a file"]);
+}
+
+/// Every read is capped, whatever the length: the caps of docs/PRODUCT.md.
+#[test]
+fn inputs_larger_than_their_cap_are_refused_without_reading_them_whole() {
+    let p = project(1);
+    let sparse = |rel: &str, len: u64| {
+        let path = p.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::File::create(path).unwrap().set_len(len).unwrap();
+    };
+    sparse("content/essays/huge.md", (16 << 20) + 1);
+    sparse("big.csl", (1 << 20) + 1);
+    p.write(
+        "book.toml",
+        "[build]\nbase-url = \"/\"\n\n[citations]\nstyle = \"big.csl\"\n",
+    );
+    run_within(&p, &["check", "."], 20).assert_fails_with(&[
+        "--> content/essays/huge.md",
+        "it is larger than 16 MiB, the limit for a Markdown file",
+        "it is larger than 1 MiB, the limit for a CSL style",
+    ]);
+    sparse("book.toml", (1 << 20) + 1);
+    run_within(&p, &["check", "."], 20)
+        .assert_fails_with(&["it is larger than 1 MiB, the limit for book.toml"]);
+}
+
+/// #16.12: `serve` never started with a FIFO as the bibliography.
+#[test]
+fn serve_starts_and_shows_the_error_when_the_bibliography_is_a_fifo() {
+    let p = project(1);
+    mkfifo(&p.path().join("content/references.bib"));
+    let server = crate::serve::Server::start(&p);
+    let (status, body) = crate::serve::get(server.port, "/").unwrap();
+    assert_eq!(status, 503, "{body}");
+    let log = std::fs::read_to_string(p.path().join("serve.log")).unwrap();
+    assert!(log.contains("FIFO"), "{log}");
+}
