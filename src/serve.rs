@@ -214,7 +214,10 @@ async fn serve(options: Options) -> anyhow::Result<ExitCode> {
     }
 
     spawn_watcher(root, builder, shared.clone())?;
-    let app = router(shared);
+    let hosts = Arc::new(AllowedHosts {
+        bound: listener.local_addr()?,
+    });
+    let app = router(shared).layer(axum::middleware::from_fn_with_state(hosts, check_host));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -230,6 +233,90 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(EVENTS_PATH, get(events))
         .fallback(get(page))
         .with_state(shared)
+}
+
+/// The `Host` names a request may carry, each with the bound port: `localhost`, a loopback
+/// address, the bound address, and (when bound to all interfaces) any IP address. A page on
+/// another site that rebinds its own name to 127.0.0.1 (DNS rebinding) still sends its own
+/// name, so it gets 421 Misdirected Request, on the event stream too, and cannot read the
+/// site or its diagnostics.
+pub struct AllowedHosts {
+    pub bound: SocketAddr,
+}
+
+impl AllowedHosts {
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((name, "")) => (name, None),
+                Some((name, port)) => match port.strip_prefix(':') {
+                    Some(port) => (name, Some(port)),
+                    None => return false,
+                },
+                None => return false,
+            }
+        } else {
+            match host.rsplit_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (host.as_str(), None),
+            }
+        };
+        let port_ok = match port {
+            Some(port) => port.parse::<u16>().ok() == Some(self.bound.port()),
+            None => self.bound.port() == 80,
+        };
+        let name_ok = name == "localhost"
+            || name.parse::<std::net::IpAddr>().is_ok_and(|ip| {
+                ip.is_loopback() || ip == self.bound.ip() || self.bound.ip().is_unspecified()
+            });
+        port_ok && name_ok
+    }
+}
+
+/// Refuse requests for other host names (see `AllowedHosts`), and read a path that starts
+/// with `//` as one starting with `/`: a redirect to `//essays/x/` would send the browser to
+/// the host `essays`.
+async fn check_host(
+    State(allowed): State<Arc<AllowedHosts>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let header_host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let uri_host = request.uri().authority().map(|a| a.as_str());
+    let allowed_host = match (header_host, uri_host) {
+        (None, None) => false,
+        (h, u) => h.is_none_or(|h| allowed.allows(h)) && u.is_none_or(|u| allowed.allows(u)),
+    };
+    if !allowed_host {
+        let mut response = Response::new(Body::from(format!(
+            "421 Misdirected Request: this server answers only to http://localhost:{0}/ and http://{1}/\n",
+            allowed.bound.port(),
+            allowed.bound
+        )));
+        *response.status_mut() = StatusCode::MISDIRECTED_REQUEST;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        return response;
+    }
+    let path = request.uri().path();
+    if path.starts_with("//") {
+        let query = request
+            .uri()
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let fixed = format!("/{}{query}", path.trim_start_matches('/'));
+        if let Ok(uri) = fixed.parse::<Uri>() {
+            *request.uri_mut() = uri;
+        }
+    }
+    next.run(request).await
 }
 
 async fn live_js() -> Response {
@@ -535,6 +622,40 @@ fn spawn_watcher(root: PathBuf, mut builder: Builder, shared: Arc<Shared>) -> an
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_are_the_bound_address_and_loopback_names_with_the_port() {
+        let local = AllowedHosts {
+            bound: "127.0.0.1:3000".parse().unwrap(),
+        };
+        for ok in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "LOCALHOST:3000",
+            "[::1]:3000",
+            "127.0.0.2:3000",
+        ] {
+            assert!(local.allows(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:3000",
+            "localhost",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "localhost.evil.example:3000",
+            "192.168.1.5:3000",
+            "[::1]",
+            "[::1]x:3000",
+            "",
+        ] {
+            assert!(!local.allows(bad), "{bad}");
+        }
+        let all = AllowedHosts {
+            bound: "0.0.0.0:80".parse().unwrap(),
+        };
+        assert!(all.allows("192.168.1.5") && all.allows("192.168.1.5:80"));
+        assert!(!all.allows("evil.example"));
+    }
 
     #[test]
     fn output_paths_refuse_traversal() {

@@ -610,3 +610,112 @@ fn serve_starts_and_shows_the_error_when_the_bibliography_is_a_fifo() {
     let log = std::fs::read_to_string(p.path().join("serve.log")).unwrap();
     assert!(log.contains("FIFO"), "{log}");
 }
+
+// ---- 7: serve answers only to its own host names -----------------------------------------
+
+/// Send a raw HTTP request; the response head (and as much body as arrives within 2 s).
+fn raw_request(port: u16, request: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if raw.windows(4).any(|w| w == b"\r\n\r\n") && raw.len() > 12 {
+            // Enough for the status and headers of an event stream that never ends.
+            if raw.starts_with(b"HTTP/1.1 421") || raw.starts_with(b"HTTP/1.1 30") {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+fn status_of(response: &str) -> u16 {
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// #16.7: `serve` answered any `Host:` (a DNS-rebinding page could read the site and the
+/// diagnostics on the event stream); `GET //essays/x` redirected to `//essays/x/`.
+#[test]
+fn serve_refuses_foreign_host_names_and_never_redirects_off_host() {
+    let p = project(1);
+    let server = crate::serve::Server::start(&p);
+    let port = server.port;
+    for path in [
+        "/",
+        "/essays/essay-000/",
+        "/__scholion/events",
+        "/__scholion/live.js",
+    ] {
+        for host in [
+            "evil.example".to_string(),
+            format!("evil.example:{port}"),
+            format!("localhost.evil.example:{port}"),
+            "127.0.0.1".to_string(),
+        ] {
+            let response = raw_request(
+                port,
+                &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+            );
+            assert_eq!(
+                status_of(&response),
+                421,
+                "{path} with Host {host}:\n{response}"
+            );
+            assert!(!response.contains("<html"), "{response}");
+        }
+        let response = raw_request(
+            port,
+            &format!("GET {path} HTTP/1.0\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status_of(&response), 421, "{path} with no Host");
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let response = raw_request(
+            port,
+            &format!(
+                "GET /essays/essay-000/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        assert_eq!(status_of(&response), 200, "Host {host}");
+    }
+    for (path, location) in [
+        ("//essays/essay-000", "/essays/essay-000/"),
+        ("///essays/essay-000", "/essays/essay-000/"),
+        ("/essays/essay-000", "/essays/essay-000/"),
+    ] {
+        let response = raw_request(
+            port,
+            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status_of(&response), 307, "{path}:\n{response}");
+        let got = response
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .unwrap_or("");
+        assert_eq!(got, location, "{path}");
+    }
+    let response = raw_request(
+        port,
+        &format!(
+            "GET //essays/essay-000/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status_of(&response), 200);
+}
