@@ -719,3 +719,78 @@ fn serve_refuses_foreign_host_names_and_never_redirects_off_host() {
     );
     assert_eq!(status_of(&response), 200);
 }
+
+// ---- 15: serve's watcher ------------------------------------------------------------------
+
+/// #16.15: after `content/` was deleted and restored (a checkout), `serve` never saw another
+/// edit.
+#[test]
+fn serve_watcher_recovers_when_content_is_deleted_and_restored() {
+    use crate::serve::wait_for;
+    let p = project(1);
+    let server = crate::serve::Server::start(&p);
+    let port = server.port;
+    let page = "/essays/essay-000/";
+    wait_for(port, page, 10, |s, b| s == 200 && b.contains("matters"));
+    let content = p.path().join("content");
+    let away = p.path().join("content-away");
+    // Moved away and back (as a checkout of another branch and back does).
+    std::fs::rename(&content, &away).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::rename(&away, &content).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.essay(
+        "essay-000",
+        "title: Essay 0\norder: 0",
+        "Restored, then edited.\n",
+    );
+    wait_for(port, page, 10, |s, b| {
+        s == 200 && b.contains("Restored, then edited.")
+    });
+    // Deleted and written again from a copy.
+    copy_dir(&content, &away);
+    std::fs::remove_dir_all(&content).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    copy_dir(&away, &content);
+    std::thread::sleep(Duration::from_millis(300));
+    p.essay(
+        "essay-000",
+        "title: Essay 0\norder: 0",
+        "Recreated, then edited.\n",
+    );
+    wait_for(port, page, 10, |s, b| {
+        s == 200 && b.contains("Recreated, then edited.")
+    });
+}
+
+/// #16.15: a bibliography outside `content/` was never watched.
+#[test]
+fn serve_watches_a_bibliography_outside_content() {
+    use crate::serve::wait_for;
+    let p = project(1);
+    std::fs::remove_file(p.path().join("content/references.bib")).unwrap();
+    let refs_dir = tempfile::tempdir().unwrap();
+    let refs = refs_dir.path();
+    std::fs::write(refs.join("refs.bib"), BIB).unwrap();
+    p.write(
+        "book.toml",
+        &format!(
+            "[build]\nbase-url = \"/\"\n\n[citations]\nbibliography = [\"{}\"]\n",
+            refs.join("refs.bib").display()
+        ),
+    );
+    let server = crate::serve::Server::start(&p);
+    let port = server.port;
+    let page = "/citations/wang2012/";
+    wait_for(port, page, 10, |s, b| {
+        s == 200 && b.contains("Systematic Government Access")
+    });
+    std::fs::write(
+        refs.join("refs.bib"),
+        BIB.replace("Systematic Government Access", "Watched From Afar"),
+    )
+    .unwrap();
+    wait_for(port, page, 10, |s, b| {
+        s == 200 && b.contains("Watched From Afar")
+    });
+}
