@@ -35,6 +35,8 @@ pub struct Source {
 pub struct Bibliography {
     /// Bibliography files that exist but could not be loaded (already reported).
     pub failed_files: Vec<PathBuf>,
+    /// Bibliography files that loaded (with entries or without).
+    pub loaded_files: Vec<PathBuf>,
     library: Library,
     style: IndependentStyle,
     locales: Vec<Locale>,
@@ -58,6 +60,7 @@ impl Bibliography {
         let cite_style = cite_style(&style);
         Bibliography {
             failed_files: Vec::new(),
+            loaded_files: Vec::new(),
             library: Library::new(),
             note_style: style.settings.class == StyleClass::Note,
             style,
@@ -155,6 +158,7 @@ impl Bibliography {
             let parsed = parse_file(&display, &text, is_yaml);
             match parsed {
                 Ok(lib) => {
+                    bib.loaded_files.push(display.clone());
                     // Entries come in file order: look for each key after the previous one
                     // (and the line in an index), so locating them all is one pass.
                     let lines = LineIndex::new(&text);

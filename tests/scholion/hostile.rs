@@ -794,3 +794,111 @@ fn serve_watches_a_bibliography_outside_content() {
         s == 200 && b.contains("Watched From Afar")
     });
 }
+
+// ---- 18: messages ------------------------------------------------------------------------
+
+/// #16.18: `extra` was suggested for an unknown term key, though terms have no `extra`.
+#[test]
+fn unknown_term_key_hint_does_not_suggest_extra() {
+    let p = project(1);
+    p.term("odd", "term: Odd\nflavour: sweet", "Text.");
+    let run = p.run(&["check", "."]);
+    run.assert_fails_with(&["unknown front-matter key `flavour`", "the keys are `term`"]);
+    assert!(!run.stderr().contains("`extra`"), "{}", run.stderr());
+    // Essays do have `extra`, and still say so.
+    let p = project(1);
+    p.essay("odd", "title: Odd\nflavour: sweet", "Text.");
+    p.run(&["check", "."])
+        .assert_fails_with(&["put custom data under `extra`"]);
+}
+
+/// #16.18: an empty .bib said "there is no bibliography: add content/references.bib".
+#[test]
+fn empty_bibliography_says_it_has_no_entries() {
+    let p = project(1);
+    p.write("content/references.bib", "% nothing yet\n");
+    let run = p.run(&["check", "."]);
+    run.assert_fails_with(&[
+        "unknown citation key `wang2012`",
+        "the bibliography `content/references.bib` has no entries: add one for `wang2012`",
+    ]);
+    assert!(
+        !run.stderr().contains("there is no bibliography"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// #16.18: CR-only line endings gave "no front matter".
+#[test]
+fn cr_only_line_endings_are_named() {
+    let p = project(1);
+    p.write(
+        "content/essays/mac.md",
+        "---\rtitle: Classic\r---\rWritten on a classic Mac.\r",
+    );
+    let run = p.run(&["check", "."]);
+    run.assert_fails_with(&[
+        "the file's lines end in a carriage return alone",
+        "--> content/essays/mac.md:1:1",
+        "help: save the file with LF (Unix) or CRLF (Windows) line endings",
+    ]);
+    assert!(
+        !run.stderr().contains("no front matter"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// #16.18: a project folder the build cannot write to gave an error with no hint. (Tests run
+/// as root here, which permissions do not stop: a file where the state folder goes fails the
+/// same way.)
+#[test]
+fn unwritable_project_folder_error_has_a_hint() {
+    let p = project(1);
+    p.write(".scholion", "a file where Scholion's state folder goes");
+    p.build().assert_fails_with(&[
+        "cannot create",
+        ".scholion",
+        "help: Scholion writes its state to `.scholion/` in the project",
+    ]);
+    assert!(!p.out().exists());
+    // As root with `setpriv`: a really read-only project, built as `nobody`.
+    let root = std::process::Command::new("id").arg("-u").output();
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if !(root.is_ok_and(|o| o.stdout == b"0\n") && setpriv.exists()) {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt as _;
+    let p = project(1);
+    let mode = |path: &Path, m: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    for entry in walkdir::WalkDir::new(p.path()) {
+        let entry = entry.unwrap();
+        mode(
+            entry.path(),
+            if entry.file_type().is_dir() {
+                0o755
+            } else {
+                0o644
+            },
+        );
+    }
+    mode(p.path(), 0o555);
+    let out = std::process::Command::new(setpriv)
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(bin())
+        .args(["build", "."])
+        .current_dir(p.path())
+        .env("NO_COLOR", "1")
+        .env("SCHOLION_CACHE_DIR", "")
+        .output()
+        .unwrap();
+    mode(p.path(), 0o755);
+    let run = Run { output: out };
+    run.assert_fails_with(&[
+        "Permission denied",
+        "help: Scholion writes its state to `.scholion/` in the project",
+    ]);
+}
