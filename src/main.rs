@@ -134,7 +134,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             let out = out.unwrap_or_else(|| root.join(&config.build.output_dir));
-            let (removed, kept) = scholion::output::clean(&root, &out)?;
+            let scholion::output::Cleaned { removed, kept } = scholion::output::clean(&root, &out)?;
             for path in &removed {
                 say!("Removed {}", path.display());
             }

@@ -683,8 +683,7 @@ fn sweep(state: &Path, out: &Path, spare: &Path) {
 
 /// `scholion clean`: remove the state folders of the project and of the output folder
 /// `out`, and the output folder itself when Scholion wrote it (it carries the marker).
-/// Returns what was removed and what was kept (with why).
-pub fn clean(root: &Path, out: &Path) -> Result<(Vec<PathBuf>, Vec<(PathBuf, String)>)> {
+pub fn clean(root: &Path, out: &Path) -> Result<Cleaned> {
     let (mut removed, mut kept) = (Vec::new(), Vec::new());
     let out = normalise(out);
     let mut states = vec![normalise(root).join(STATE_DIR)];
@@ -709,7 +708,13 @@ pub fn clean(root: &Path, out: &Path) -> Result<(Vec<PathBuf>, Vec<(PathBuf, Str
             ));
         }
     }
-    Ok((removed, kept))
+    Ok(Cleaned { removed, kept })
+}
+
+/// What `clean` removed, and what it kept with why.
+pub struct Cleaned {
+    pub removed: Vec<PathBuf>,
+    pub kept: Vec<(PathBuf, String)>,
 }
 
 /// Make a claimed spare safe to write into, and list its files. Anything that is not a
