@@ -154,7 +154,7 @@ impl Config {
         let path = root.join(CONFIG_FILE);
         match crate::input::read_capped(&path, crate::input::CONFIG) {
             Ok(bytes) => {
-                let text = crate::content::decode_text(bytes, Path::new(CONFIG_FILE))?;
+                let text = crate::input::decode_text(bytes, Path::new(CONFIG_FILE))?;
                 Config::parse(Path::new(CONFIG_FILE), &text)
             }
             Err(crate::input::ReadError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {

@@ -866,7 +866,7 @@ fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentS
                 .at(at())
                 .hint(hint)
         })?;
-        let text = crate::content::decode_text(bytes, Path::new(name))?;
+        let text = crate::input::decode_text(bytes, Path::new(name))?;
         return match IndependentStyle::from_xml(&text) {
             Ok(style) => Ok(style),
             Err(e) => Err(Diagnostic::error(format!(
