@@ -196,6 +196,8 @@ pub struct Staging {
     /// This build's record, written at commit.
     written: Mutex<Vec<(PathBuf, Recorded)>>,
     reused: bool,
+    /// This build made the state folder: a failed build removes it again (it leaves no trace).
+    made_state: bool,
 }
 
 /// A file's identity on disk: any write to it changes its change time, which no tool can
@@ -348,7 +350,8 @@ impl Staging {
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
         let state = state_dir(root, &out);
-        if !state.is_dir() {
+        let made_state = !state.is_dir();
+        if made_state {
             std::fs::create_dir_all(&state)
                 .with_context(|| format!("cannot create {}", state.display()))?;
             // The folder ignores itself in git, whatever the repository's .gitignore says.
@@ -382,6 +385,7 @@ impl Staging {
             recorded,
             written: Mutex::new(Vec::new()),
             reused,
+            made_state,
         })
     }
 
@@ -538,6 +542,14 @@ impl Staging {
     pub fn abandon(self) {
         if !(self.reused && std::fs::rename(&self.dir, &self.spare).is_ok()) {
             let _ = remove_tree(&self.dir);
+        }
+        // A state folder this build made holds nothing else: remove it (if something else is
+        // there after all, removing the folder fails and it stays).
+        if self.made_state {
+            let _ = std::fs::remove_file(self.state.join(".gitignore"));
+            if std::fs::remove_dir(&self.state).is_err() {
+                let _ = std::fs::write(self.state.join(".gitignore"), "*\n");
+            }
         }
     }
 }
