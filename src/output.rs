@@ -115,22 +115,30 @@ pub fn check_output_dir(
     Ok(())
 }
 
-/// The hidden folder at the project root that holds all of Scholion's state for a project:
-/// `spare/` (the output the build before last replaced), `files-<n>` (output records),
-/// `staging-<pid>/` (the folder a running build fills).
+/// The hidden folder at the project root that holds all of Scholion's state for a project,
+/// one subfolder per output folder (`.scholion/public/`): `spare/` (the output the build
+/// before last replaced), `files-<n>` (output records), `staging-<pid>/` (the folder a
+/// running build fills). Per output, so that `--out elsewhere` does not take `public`'s spare.
 pub const STATE_DIR: &str = ".scholion";
 
-/// Where the state of the output folder `out` lives: `.scholion/` in the project when it is
-/// on the same file system as the output's parent (the swap is a rename, and renames are
-/// atomic only within one file system), else `.<out>.scholion/` beside the output (an
-/// `--out` on another disk, say).
+/// Where the state of the output folder `out` lives: `.scholion/<key>/` in the project when
+/// it is on the same file system as the output's parent (the swap is a rename, and renames
+/// are atomic only within one file system), else `.<out>.scholion/` beside the output (an
+/// `--out` on another disk, say). The key is the output's name for a folder at the project
+/// root (`public`), else its name and a hash of its path.
 pub fn state_dir(root: &Path, out: &Path) -> PathBuf {
     let (root, out) = (normalise(root), normalise(out));
     let parent = out.parent().unwrap_or(Path::new("/"));
+    let name = out.file_name().unwrap_or_default().to_string_lossy();
     if same_device(&root, parent) {
-        root.join(STATE_DIR)
+        let key = if parent == root {
+            name.into_owned()
+        } else {
+            let hash = xxhash_rust::xxh3::xxh3_64(out.as_os_str().as_encoded_bytes());
+            format!("{name}-{hash:016x}")
+        };
+        root.join(STATE_DIR).join(key)
     } else {
-        let name = out.file_name().unwrap_or_default().to_string_lossy();
         parent.join(format!(".{name}.scholion"))
     }
 }
@@ -196,8 +204,9 @@ pub struct Staging {
     /// This build's record, written at commit.
     written: Mutex<Vec<(PathBuf, Recorded)>>,
     reused: bool,
-    /// This build made the state folder: a failed build removes it again (it leaves no trace).
-    made_state: bool,
+    /// The state folder, when this build made it: a failed build removes it again (it leaves
+    /// no trace).
+    made_state: Option<PathBuf>,
 }
 
 /// A file's identity on disk: any write to it changes its change time, which no tool can
@@ -350,12 +359,18 @@ impl Staging {
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
         let state = state_dir(root, &out);
-        let made_state = !state.is_dir();
+        // The folder that ignores itself in git: `.scholion/` (or `.<out>.scholion/`).
+        let top = if state.parent().is_some_and(|p| p.ends_with(STATE_DIR)) {
+            state.parent().unwrap_or(&state).to_path_buf()
+        } else {
+            state.clone()
+        };
+        let made_state = !top.is_dir();
+        std::fs::create_dir_all(&state)
+            .with_context(|| format!("cannot create {}", state.display()))?;
         if made_state {
-            std::fs::create_dir_all(&state)
-                .with_context(|| format!("cannot create {}", state.display()))?;
-            // The folder ignores itself in git, whatever the repository's .gitignore says.
-            let _ = std::fs::write(state.join(".gitignore"), "*\n");
+            // It ignores itself in git, whatever the repository's .gitignore says.
+            let _ = std::fs::write(top.join(".gitignore"), "*\n");
         }
         let spare = state.join("spare");
         sweep(&state, &out, &spare);
@@ -385,7 +400,7 @@ impl Staging {
             recorded,
             written: Mutex::new(Vec::new()),
             reused,
-            made_state,
+            made_state: made_state.then_some(top),
         })
     }
 
@@ -545,10 +560,11 @@ impl Staging {
         }
         // A state folder this build made holds nothing else: remove it (if something else is
         // there after all, removing the folder fails and it stays).
-        if self.made_state {
-            let _ = std::fs::remove_file(self.state.join(".gitignore"));
-            if std::fs::remove_dir(&self.state).is_err() {
-                let _ = std::fs::write(self.state.join(".gitignore"), "*\n");
+        if let Some(top) = &self.made_state {
+            let _ = std::fs::remove_dir(&self.state);
+            let _ = std::fs::remove_file(top.join(".gitignore"));
+            if std::fs::remove_dir(top).is_err() && top.is_dir() {
+                let _ = std::fs::write(top.join(".gitignore"), "*\n");
             }
         }
     }

@@ -403,8 +403,8 @@ fn run_case(name: &str, case_dir: &Path, notes: &mut Vec<String>) -> Vec<String>
                 }
             }
         }
-        // Beside the output: nothing of Scholion's; in `.scholion/`: the spare, its
-        // `.gitignore` and at most two records (the output's and the spare's).
+        // Beside the output: nothing of Scholion's; in `.scholion/public/`: the spare and at
+        // most two records (the output's and the spare's).
         let beside: Vec<String> = std::fs::read_dir(&project)
             .expect("read project")
             .filter_map(Result::ok)
@@ -414,7 +414,7 @@ fn run_case(name: &str, case_dir: &Path, notes: &mut Vec<String>) -> Vec<String>
         if !beside.is_empty() {
             problems.push(format!("build left files beside the output: {beside:?}"));
         }
-        let names: Vec<String> = std::fs::read_dir(project.join(".scholion"))
+        let names: Vec<String> = std::fs::read_dir(project.join(".scholion/public"))
             .map(|d| {
                 d.filter_map(Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())

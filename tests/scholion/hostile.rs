@@ -57,10 +57,11 @@ fn names(dir: &Path) -> Vec<String> {
 /// Scholion's state after a finished build: the spare, at most two records, nothing else.
 #[track_caller]
 fn assert_no_leftovers(p: &Project) {
-    let state = names(&p.path().join(".scholion"));
+    assert_eq!(names(&p.path().join(".scholion")), [".gitignore", "public"]);
+    let state = names(&p.path().join(".scholion/public"));
     let odd: Vec<&String> = state
         .iter()
-        .filter(|n| !(*n == "spare" || *n == ".gitignore" || n.starts_with("files-")))
+        .filter(|n| !(*n == "spare" || n.starts_with("files-")))
         .collect();
     assert!(odd.is_empty(), "left in .scholion/: {state:?}");
     assert!(state.iter().filter(|n| n.starts_with("files-")).count() <= 2);
@@ -288,7 +289,7 @@ fn killed_builds_leave_a_complete_site_and_no_leftovers() {
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let staging = format!("staging-{}", child.id());
-        if names(&p.path().join(".scholion")).contains(&staging) {
+        if names(&p.path().join(".scholion/public")).contains(&staging) {
             mid_write += 1;
         }
         let now = snapshot(&p.out());
@@ -340,7 +341,7 @@ fn state_left_beside_the_output_by_older_builds_is_cleared() {
     );
     p.build().assert_ok();
     assert_no_leftovers(&p);
-    let dead = p.path().join(".scholion/staging-999999997");
+    let dead = p.path().join(".scholion/public/staging-999999997");
     std::fs::create_dir_all(dead.join("essays")).unwrap();
     std::fs::write(dead.join("essays/x.html"), "dead").unwrap();
     p.build().assert_ok();
@@ -394,6 +395,11 @@ fn all_state_lives_in_one_ignored_folder_that_clean_removes() {
     run(&["build", "--out", elsewhere.to_str().unwrap()], &reader);
     run(&["build", "--out", elsewhere.to_str().unwrap()], &reader);
     assert_eq!(names(dir.path()), ["elsewhere", "r"]);
+    // Each output has its own state, so `--out` does not take `public`'s spare.
+    let state = names(&reader.join(".scholion"));
+    assert_eq!(state.len(), 3, "{state:?}");
+    assert!(state[1].starts_with("elsewhere-"), "{state:?}");
+    assert!(reader.join(".scholion/public/spare").is_dir());
     let said = run(&["clean"], &reader);
     assert!(
         said.contains("Removed") && said.contains("public"),
