@@ -61,6 +61,14 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Remove the output folder (only if Scholion wrote it) and Scholion's state folder `.scholion/`
+    Clean {
+        /// The project folder (holding book.toml); defaults to the current folder
+        dir: Option<PathBuf>,
+        /// The output folder, when it is not `output-dir` (relative to the current folder)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Create a new reader with one essay, one term and one reference
     Init {
         /// The folder to create (with --update-workflow: the reader; defaults to the current folder)

@@ -152,15 +152,18 @@ impl Config {
     /// Load `book.toml` from a project root; a missing file means all defaults.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
         let path = root.join(CONFIG_FILE);
-        match std::fs::read(&path) {
+        match crate::input::read_capped(&path, crate::input::CONFIG) {
             Ok(bytes) => {
-                let text = crate::content::decode_text(bytes, Path::new(CONFIG_FILE))?;
+                let text = crate::input::decode_text(bytes, Path::new(CONFIG_FILE))?;
                 Config::parse(Path::new(CONFIG_FILE), &text)
             }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(crate::input::ReadError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
             Err(err) => Err(
                 Diagnostic::error(format!("cannot read {CONFIG_FILE}: {err}"))
-                    .at(Location::file(Path::new(CONFIG_FILE))),
+                    .at(Location::file(Path::new(CONFIG_FILE)))
+                    .hint(err.hint()),
             ),
         }
     }
@@ -231,6 +234,111 @@ impl Config {
     }
 }
 
+/// Every input of a build, resolved against the project root. Computed here only, so the
+/// output-folder rules (`output.rs`) and `serve`'s watcher agree on what is an input.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub config_file: PathBuf,
+    pub content: PathBuf,
+    /// `themes/`, whichever theme is in use (an output there would overwrite overrides).
+    pub themes: PathBuf,
+    /// The theme folder in use (`None` when `theme` is not a valid value).
+    pub theme: Option<PathBuf>,
+    /// The bibliography files, configured or the default `references.bib`.
+    pub bibliography: Vec<PathBuf>,
+    /// A `.csl` style file, when `style` names one.
+    pub style: Option<PathBuf>,
+}
+
+impl Inputs {
+    /// Every input with what it is, for messages: (path, "the content folder").
+    pub fn named(&self) -> Vec<(&Path, &'static str)> {
+        let mut all: Vec<(&Path, &'static str)> = vec![
+            (&self.config_file, "book.toml"),
+            (&self.content, "the content folder"),
+            (&self.themes, "the themes folder"),
+        ];
+        if let Some(theme) = &self.theme {
+            all.push((theme, "the theme folder"));
+        }
+        all.extend(
+            self.bibliography
+                .iter()
+                .map(|b| (b.as_path(), "the bibliography")),
+        );
+        if let Some(style) = &self.style {
+            all.push((style, "the CSL style"));
+        }
+        all
+    }
+}
+
+impl Config {
+    /// Every input of a build of the project at `root`.
+    pub fn inputs(&self, root: &Path) -> Inputs {
+        let content = root.join(&self.build.content_dir);
+        let bibliography = self
+            .citations
+            .bibliography
+            .clone()
+            .unwrap_or_else(|| vec![PathBuf::from("references.bib")])
+            .iter()
+            .map(|b| content.join(b))
+            .collect();
+        Inputs {
+            config_file: root.join(CONFIG_FILE),
+            themes: root.join("themes"),
+            theme: theme_dir(root, &self.build.theme).ok(),
+            style: self
+                .citations
+                .style
+                .ends_with(".csl")
+                .then(|| root.join(&self.citations.style)),
+            bibliography,
+            content,
+        }
+    }
+}
+
+/// The folder of the theme `name` (`[build] theme`): a name is a folder under `themes/`; a
+/// value with a `/` is a path relative to the project root. Absolute paths, `..` and a path
+/// that leads out of the project (through a symlink, say) are refused: a theme folder is
+/// read whole, following links.
+pub fn theme_dir(root: &Path, name: &str) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("`theme` is empty".into());
+    }
+    let path = Path::new(trimmed);
+    let lexically_inside = !path.is_absolute()
+        && !trimmed.starts_with(['/', '\\'])
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && path.components().any(|c| matches!(c, Component::Normal(_)));
+    if !lexically_inside {
+        return Err(format!(
+            "`theme = \"{name}\"` is not a theme name or a relative path inside the project"
+        ));
+    }
+    let dir = if trimmed.contains(['/', '\\']) {
+        root.join(path)
+    } else {
+        root.join("themes").join(path)
+    };
+    // Through symlinks, the folder must still be inside the project (and not the project).
+    if let (Ok(real), Ok(real_root)) = (std::fs::canonicalize(&dir), std::fs::canonicalize(root))
+        && (!real.starts_with(&real_root) || real == real_root)
+    {
+        return Err(format!(
+            "`theme = \"{name}\"` leads to `{}`, outside the project",
+            real.display()
+        ));
+    }
+    Ok(dir)
+}
+
 /// Where `key = …` is written in `[section]` of book.toml's text, found by parsing it with
 /// spans (a comment or a value that mentions the key is never taken for it).
 pub fn setting_span(text: &str, section: &str, key: &str) -> Option<std::ops::Range<usize>> {
@@ -246,6 +354,12 @@ pub fn setting_span(text: &str, section: &str, key: &str) -> Option<std::ops::Ra
     Some(k.span())
 }
 
+/// The text of a project's book.toml, if it can be read (capped, never blocking).
+pub fn config_text(root: &Path) -> Option<String> {
+    let bytes = crate::input::read_capped(&root.join(CONFIG_FILE), crate::input::CONFIG).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// The location of a setting in book.toml's text, for a problem with its value found after
 /// parsing; the file itself when book.toml does not set it.
 pub fn setting_at(text: &str, section: &str, key: &str) -> Location {
@@ -259,7 +373,7 @@ pub fn setting_at(text: &str, section: &str, key: &str) -> Location {
 /// Where `key = …` is written in `[section]` of a project's book.toml; `None` when book.toml
 /// does not set it.
 pub fn setting_location(root: &Path, section: &str, key: &str) -> Option<Location> {
-    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
+    let text = config_text(root)?;
     let span = setting_span(&text, section, key)?;
     Some(Location::at_offset(
         Path::new(CONFIG_FILE),

@@ -8,6 +8,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod ids;
 pub mod index;
+pub mod input;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;

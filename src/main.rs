@@ -122,6 +122,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             open,
             drafts,
         })?,
+        Command::Clean { dir, out } => {
+            let root = root(dir);
+            let config = match scholion::config::Config::load(&root) {
+                Ok(c) => c,
+                Err(d) => {
+                    let color =
+                        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    say!("{}", d.render(color));
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let out = out.unwrap_or_else(|| root.join(&config.build.output_dir));
+            let scholion::output::Cleaned { removed, kept } = scholion::output::clean(&root, &out)?;
+            for path in &removed {
+                say!("Removed {}", path.display());
+            }
+            for (path, why) in &kept {
+                say!("Kept {}: {why}", path.display());
+            }
+            if removed.is_empty() && kept.is_empty() {
+                say!("Nothing to clean");
+            }
+            ExitCode::SUCCESS
+        }
         Command::Init {
             dir,
             update_workflow: true,

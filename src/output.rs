@@ -12,6 +12,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
 
+use crate::config::Inputs;
 use crate::diagnostics::Diagnostic;
 
 /// The file that marks a folder as Scholion's output.
@@ -49,14 +50,17 @@ pub fn normalise(path: &Path) -> PathBuf {
     std::fs::canonicalize(&out).unwrap_or(out)
 }
 
-/// Refuse output folders that would destroy the project or someone else's files.
+/// Refuse output folders that would destroy the project or someone else's files: the
+/// project folder or one containing it, and any folder that contains an input or lies
+/// inside one (the content folder, `themes/`, the theme, the bibliography, a `.csl` style,
+/// book.toml), or inside Scholion's state folder.
 pub fn check_output_dir(
     root: &Path,
-    content: &Path,
+    inputs: &Inputs,
     out: &Path,
     force: bool,
 ) -> Result<(), Diagnostic> {
-    let (root, content, out) = (normalise(root), normalise(content), normalise(out));
+    let (root, out) = (normalise(root), normalise(out));
     if root.starts_with(&out) {
         return Err(Diagnostic::error(format!(
             "refusing to write the site to `{}`: it is the project folder or contains it",
@@ -64,12 +68,29 @@ pub fn check_output_dir(
         ))
         .hint("choose an output folder inside the project, such as `public`"));
     }
-    if out.starts_with(&content) {
+    let shown = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
+    let state = root.join(STATE_DIR);
+    let mut named = inputs.named();
+    named.push((&state, "Scholion's state folder"));
+    for (input, what) in named {
+        let input = normalise(input);
+        let relation = if out == input {
+            "is"
+        } else if out.starts_with(&input) {
+            "is inside"
+        } else if input.starts_with(&out) {
+            "contains"
+        } else {
+            continue;
+        };
         return Err(Diagnostic::error(format!(
-            "refusing to write the site to `{}`: it is inside the content folder",
-            out.display()
+            "refusing to write the site to `{}`: it {relation} {what} `{}`",
+            shown(&out),
+            shown(&input)
         ))
-        .hint("choose an output folder outside `content/`, such as `public`"));
+        .hint(
+            "a build replaces its output folder whole: choose one that holds no input and lies in none, such as `public`",
+        ));
     }
     if out.is_file() {
         return Err(
@@ -94,38 +115,98 @@ pub fn check_output_dir(
     Ok(())
 }
 
+/// The hidden folder at the project root that holds all of Scholion's state for a project,
+/// one subfolder per output folder (`.scholion/public/`): `spare/` (the output the build
+/// before last replaced), `files-<n>` (output records), `staging-<pid>/` (the folder a
+/// running build fills). Per output, so that `--out elsewhere` does not take `public`'s spare.
+pub const STATE_DIR: &str = ".scholion";
+
+/// Where the state of the output folder `out` lives: `.scholion/<key>/` in the project when
+/// it is on the same file system as the output's parent (the swap is a rename, and renames
+/// are atomic only within one file system), else `.<out>.scholion/` beside the output (an
+/// `--out` on another disk, say). The key is the output's name for a folder at the project
+/// root (`public`), else its name and a hash of its path.
+pub fn state_dir(root: &Path, out: &Path) -> PathBuf {
+    let (root, out) = (normalise(root), normalise(out));
+    let parent = out.parent().unwrap_or(Path::new("/"));
+    let name = out.file_name().unwrap_or_default().to_string_lossy();
+    if same_device(&root, parent) {
+        let key = if parent == root {
+            name.into_owned()
+        } else {
+            let hash = xxhash_rust::xxh3::xxh3_64(out.as_os_str().as_encoded_bytes());
+            format!("{name}-{hash:016x}")
+        };
+        root.join(STATE_DIR).join(key)
+    } else {
+        parent.join(format!(".{name}.scholion"))
+    }
+}
+
+fn same_device(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev(),
+            // The output's parent does not exist yet: it will be made in the project's
+            // file system only if it is inside the project.
+            _ => b.starts_with(a),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        b.starts_with(a)
+    }
+}
+
 /// A staging folder being filled by a build.
 ///
-/// The folder a build replaced is not deleted but kept beside the output as
-/// `.<out>.scholion-spare`, and the next build stages into it: it overwrites the files that
-/// are still there (skipping those whose bytes are unchanged) and removes the ones it did not
-/// produce. On ext4, creating a file allocates an inode, and the allocator skips inodes freed
-/// in the last minute; deleting the old site and creating 12,000 new files made a rebuild of
-/// 1,000 essays spend 1–3 s in the kernel (`find_inode_bit`, `recently_deleted` in `perf`),
+/// The folder a build replaced is not deleted but kept as the state folder's `spare/`, and
+/// the next build stages into it: it overwrites the files that are still there (skipping
+/// those whose bytes are unchanged) and removes the ones it did not produce. On ext4,
+/// creating a file allocates an inode, and the allocator skips inodes freed in the last
+/// minute; deleting the old site and creating 12,000 new files made a rebuild of 1,000
+/// essays spend 1–3 s in the kernel (`find_inode_bit`, `recently_deleted` in `perf`),
 /// against 0.4 s for all the rest of the build. Rewriting files that exist reuses their
-/// inodes. The cost is a second copy of the site on disk.
+/// inodes. The cost is a second copy of the site on disk. A file that has other hard links
+/// (a `cp -al` backup of the output shares its inodes) is never written in place: it is
+/// unlinked and written anew, so the other names keep their bytes.
 ///
-/// Whether a file is unchanged is decided without reading it: every build records, beside
-/// the output, the hash of each file it wrote with the file's identity (size, inode, change
-/// time), in `.<out>.scholion-files-<inode of the folder>`. A file is skipped when its
-/// identity is the recorded one and the new bytes hash the same. Reading the old files to
-/// compare them was an eighth of a 10,000-essay build where the page cache does not keep the
-/// previous site (disk reads in `perf`). Without a record (a spare from an older Scholion,
-/// say), files are compared by reading them. Limit: on a file system whose change times are
-/// coarse (whole seconds), an edit of the same length within that second of the build could
-/// go unseen; ext4, XFS, Btrfs and APFS keep nanoseconds.
+/// Whether a file is unchanged is decided without reading it: every build records, in the
+/// state folder, the hash of each file it wrote with the file's identity (size, inode, change
+/// time), in `files-<inode of the folder>`. A file is skipped when its identity is the
+/// recorded one and the new bytes hash the same. Reading the old files to compare them was
+/// an eighth of a 10,000-essay build where the page cache does not keep the previous site
+/// (disk reads in `perf`). Without a record (a spare from an older Scholion, say), files are
+/// compared by reading them. Limit: on a file system whose change times are coarse (whole
+/// seconds), an edit of the same length within that second of the build could go unseen;
+/// ext4, XFS, Btrfs and APFS keep nanoseconds.
+///
+/// The swap never leaves the output path missing: on Linux it is one `renameat2` with
+/// `RENAME_EXCHANGE` (on macOS `renamex_np` with `RENAME_SWAP`), which exchanges the staging
+/// folder and the output atomically; the old output, now under the staging name, becomes
+/// the spare. Where the exchange is not available (other systems, or a file system that
+/// refuses it), it is two renames, with a moment between them when the output path is
+/// missing. A killed build leaves `staging-<pid>/`; the next build takes it as the spare
+/// (or removes it) once that process is gone.
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
+    state: PathBuf,
     spare: PathBuf,
-    /// Files the claimed spare held (relative paths) and their identity; the build removes
-    /// each one it writes, and whatever is left at commit is stale.
-    stale: Mutex<HashMap<PathBuf, FileId>>,
+    /// Files the claimed spare held (relative paths), their identity and their number of
+    /// hard links; the build removes each one it writes, and whatever is left at commit is
+    /// stale.
+    stale: Mutex<HashMap<PathBuf, (FileId, u64)>>,
     /// What the spare's build recorded of its files, when it left a record.
     recorded: Option<HashMap<PathBuf, Recorded>>,
     /// This build's record, written at commit.
     written: Mutex<Vec<(PathBuf, Recorded)>>,
     reused: bool,
+    /// The state folder, when this build made it: a failed build removes it again (it leaves
+    /// no trace).
+    made_state: Option<PathBuf>,
 }
 
 /// A file's identity on disk: any write to it changes its change time, which no tool can
@@ -167,6 +248,20 @@ impl FileId {
     }
 }
 
+/// How many names a file has (hard links); 1 where the system does not say.
+fn links(meta: &std::fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        meta.nlink()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        1
+    }
+}
+
 /// A file as a build recorded it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Recorded {
@@ -182,22 +277,26 @@ fn content_hash(bytes: &[u8]) -> u128 {
 
 const RECORD_HEADER: &str = "scholion output record 2 xxh3-128";
 
-/// `.<out>.scholion-files-<n>`: the record of the output folder whose inode is `n` (a
+/// `files-<n>` in the state folder: the record of the output folder whose inode is `n` (a
 /// folder keeps its inode when renamed, so the record follows the output when it becomes the
 /// spare, and the marker, which is published, stays the same from build to build).
-fn record_path(parent: &Path, name: &str, dir: &Path) -> Option<PathBuf> {
+fn record_path(state: &Path, dir: &Path) -> Option<PathBuf> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
         let inode = std::fs::symlink_metadata(dir).ok()?.ino();
-        Some(parent.join(format!(".{name}.scholion-files-{inode}")))
+        Some(state.join(format!("{RECORD_PREFIX}{inode}")))
     }
     #[cfg(not(unix))]
     {
-        let _ = (parent, name, dir);
+        let _ = (state, dir);
         None
     }
 }
+
+const RECORD_PREFIX: &str = "files-";
+const STAGING_PREFIX: &str = "staging-";
+const OLD_PREFIX: &str = "old-";
 
 /// Read a record; any damage makes it no record at all (the build then compares files).
 fn read_record(path: &Path) -> Option<HashMap<PathBuf, Recorded>> {
@@ -250,7 +349,8 @@ fn write_record(path: &Path, entries: &[(PathBuf, Recorded)]) -> std::io::Result
 }
 
 impl Staging {
-    pub fn new(out: &Path) -> Result<Staging> {
+    /// Prepare the staging folder for the output folder `out` of the project at `root`.
+    pub fn new(root: &Path, out: &Path) -> Result<Staging> {
         let out = normalise(out);
         let parent = out
             .parent()
@@ -258,16 +358,25 @@ impl Staging {
             .to_path_buf();
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let name = out
-            .file_name()
-            .context("the output folder has no name")?
-            .to_string_lossy()
-            .to_string();
-        let dir = parent.join(format!(".{name}.scholion-staging-{}", std::process::id()));
-        let spare = parent.join(format!(".{name}.scholion-spare"));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        let state = state_dir(root, &out);
+        // The folder that ignores itself in git: `.scholion/` (or `.<out>.scholion/`).
+        let top = if state.parent().is_some_and(|p| p.ends_with(STATE_DIR)) {
+            state.parent().unwrap_or(&state).to_path_buf()
+        } else {
+            state.clone()
+        };
+        let made_state = !top.is_dir();
+        std::fs::create_dir_all(&state)
+            .with_context(|| format!("cannot create {}", state.display()))?;
+        if made_state {
+            // It ignores itself in git, whatever the repository's .gitignore says.
+            let _ = std::fs::write(top.join(".gitignore"), "*\n");
+        }
+        let spare = state.join("spare");
+        sweep(&state, &out, &spare);
+        let dir = state.join(format!("{STAGING_PREFIX}{}", std::process::id()));
+        if std::fs::symlink_metadata(&dir).is_ok() {
+            remove_tree(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
         }
         // Claiming the spare is one rename, so two builds can never share it.
         let mut stale = HashMap::new();
@@ -275,7 +384,7 @@ impl Staging {
         let reused = std::fs::symlink_metadata(&spare).is_ok_and(|m| m.is_dir())
             && std::fs::rename(&spare, &dir).is_ok();
         if reused {
-            recorded = record_path(&parent, &name, &dir).and_then(|r| read_record(&r));
+            recorded = record_path(&state, &dir).and_then(|r| read_record(&r));
             stale =
                 prepare_spare(&dir).with_context(|| format!("cannot reuse {}", dir.display()))?;
         } else {
@@ -285,11 +394,13 @@ impl Staging {
         Ok(Staging {
             dir,
             out,
+            state,
             spare,
             stale: Mutex::new(stale),
             recorded,
             written: Mutex::new(Vec::new()),
             reused,
+            made_state: made_state.then_some(top),
         })
     }
 
@@ -309,8 +420,8 @@ impl Staging {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&rel);
-            // Unchanged bytes: leave the file (and its modification time) alone.
-            if let Some(id) = existing {
+            if let Some((id, links)) = existing {
+                // Unchanged bytes: leave the file (and its modification time) alone.
                 let unchanged = match &self.recorded {
                     Some(recorded) => recorded
                         .get(&rel)
@@ -320,6 +431,12 @@ impl Staging {
                 if unchanged {
                     self.record(rel, Recorded { id, hash });
                     return Ok(());
+                }
+                // Other names share this inode (a hard-linked backup): writing in place
+                // would change them too. Unlink it; the write below makes a new inode.
+                if links > 1 {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot replace {}", path.display()))?;
                 }
             }
         }
@@ -361,62 +478,52 @@ impl Staging {
     pub fn commit(self) -> Result<()> {
         let stale = std::mem::take(&mut *self.stale.lock().unwrap_or_else(|e| e.into_inner()));
         remove_stale(&self.dir, stale.into_keys().collect())?;
-        let parent = self.out.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let name = self
-            .out
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
         // The record is an optimisation of the next builds: failing to write it fails nothing.
         let mut written =
             std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
         written.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some(record) = record_path(&parent, &name, &self.dir) {
+        if let Some(record) = record_path(&self.state, &self.dir) {
             let _ = write_record(&record, &written);
         }
         std::fs::write(self.dir.join(MARKER), MARKER_TEXT)
             .context("cannot write the output marker")?;
-        let old = self.dir.with_file_name(format!(
-            ".{}.scholion-old-{}",
-            self.out.file_name().unwrap_or_default().to_string_lossy(),
-            std::process::id()
-        ));
-        let had_old = self.out.exists();
+        let had_old = std::fs::symlink_metadata(&self.out).is_ok();
         // Only a folder Scholion wrote becomes the spare; one replaced with `--force` goes.
         let old_is_ours = self.out.join(MARKER).is_file();
-        if had_old {
-            std::fs::rename(&self.out, &old).with_context(|| {
-                format!(
-                    "cannot move the previous output {} aside",
-                    self.out.display()
-                )
-            })?;
-        }
-        if let Err(err) = std::fs::rename(&self.dir, &self.out) {
-            if had_old {
-                let _ = std::fs::rename(&old, &self.out);
+        let old = if !had_old {
+            std::fs::rename(&self.dir, &self.out)
+                .with_context(|| format!("cannot move the new site into {}", self.out.display()))?;
+            None
+        } else {
+            match exchange(&self.dir, &self.out) {
+                // The old output is now where the staging folder was.
+                Ok(()) => Some(self.dir.clone()),
+                Err(err) if exchange_unsupported(&err) => Some(self.swap_in_two_renames()?),
+                Err(err) => {
+                    return Err(err).with_context(|| {
+                        format!("cannot move the new site into {}", self.out.display())
+                    });
+                }
             }
-            return Err(err)
-                .with_context(|| format!("cannot move the new site into {}", self.out.display()));
-        }
+        };
         // Keep the old output as the next build's spare; if another build left one meanwhile,
         // there is no use for two.
-        if had_old && !(old_is_ours && std::fs::rename(&old, &self.spare).is_ok()) {
+        if let Some(old) = old
+            && !(old_is_ours && std::fs::rename(&old, &self.spare).is_ok())
+        {
             remove_tree(&old).with_context(|| format!("cannot remove {}", old.display()))?;
         }
         // Keep the records of the output and the spare; drop the rest.
         let keep: Vec<PathBuf> = [&self.out, &self.spare]
             .into_iter()
-            .filter_map(|d| record_path(&parent, &name, d))
+            .filter_map(|d| record_path(&self.state, d))
             .collect();
-        let prefix = format!(".{name}.scholion-files-");
-        if let Ok(entries) = std::fs::read_dir(&parent) {
+        if let Ok(entries) = std::fs::read_dir(&self.state) {
             for entry in entries.flatten() {
                 let ours = entry
                     .file_name()
                     .to_str()
-                    .is_some_and(|f| f.starts_with(&prefix));
+                    .is_some_and(|f| f.starts_with(RECORD_PREFIX));
                 if ours && !keep.contains(&entry.path()) {
                     let _ = std::fs::remove_file(entry.path());
                 }
@@ -425,19 +532,223 @@ impl Staging {
         Ok(())
     }
 
+    /// The swap where the system cannot exchange two folders: the old output is moved
+    /// aside, then the new one in (the output path is missing between the two renames).
+    fn swap_in_two_renames(&self) -> Result<PathBuf> {
+        let old = self
+            .state
+            .join(format!("{OLD_PREFIX}{}", std::process::id()));
+        std::fs::rename(&self.out, &old).with_context(|| {
+            format!(
+                "cannot move the previous output {} aside",
+                self.out.display()
+            )
+        })?;
+        if let Err(err) = std::fs::rename(&self.dir, &self.out) {
+            let _ = std::fs::rename(&old, &self.out);
+            return Err(err)
+                .with_context(|| format!("cannot move the new site into {}", self.out.display()));
+        }
+        Ok(old)
+    }
+
     /// Give up on the staging folder (the build failed): a claimed spare goes back to being
     /// the spare (the next build sweeps it anyway); a fresh one is removed.
     pub fn abandon(self) {
         if !(self.reused && std::fs::rename(&self.dir, &self.spare).is_ok()) {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            let _ = remove_tree(&self.dir);
+        }
+        // A state folder this build made holds nothing else: remove it (if something else is
+        // there after all, removing the folder fails and it stays).
+        if let Some(top) = &self.made_state {
+            let _ = std::fs::remove_dir(&self.state);
+            let _ = std::fs::remove_file(top.join(".gitignore"));
+            if std::fs::remove_dir(top).is_err() && top.is_dir() {
+                let _ = std::fs::write(top.join(".gitignore"), "*\n");
+            }
         }
     }
+}
+
+/// Exchange two paths atomically (both must exist).
+#[cfg(all(target_os = "linux", any(target_env = "gnu", target_env = "musl")))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two valid NUL-terminated paths, resolved from the current folder.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Exchange two paths atomically (both must exist).
+#[cfg(target_os = "macos")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two valid NUL-terminated paths.
+    let r = unsafe { libc::renamex_np(a.as_ptr(), b.as_ptr(), libc::RENAME_SWAP) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(any(
+    all(target_os = "linux", any(target_env = "gnu", target_env = "musl")),
+    target_os = "macos"
+)))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// The system or the file system cannot exchange (not a failure of this swap).
+fn exchange_unsupported(err: &std::io::Error) -> bool {
+    if err.kind() == std::io::ErrorKind::Unsupported {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        matches!(
+            err.raw_os_error(),
+            Some(libc::EINVAL | libc::ENOSYS | libc::ENOTSUP)
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+/// Whether process `pid` is still running (so its staging folder is in use).
+fn alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only checks that the process exists.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Clear what dead builds left: their staging folders in the state folder (the first one
+/// becomes the spare when there is none: it is a site's worth of files to rewrite, which is
+/// faster than creating them), and the files an older Scholion kept beside the output
+/// (`.<out>.scholion-spare`, `-files-*`, `-staging-*`, `-old-*`). Best effort: what cannot
+/// be removed now is tried again by the next build.
+fn sweep(state: &Path, out: &Path, spare: &Path) {
+    let adopt_or_remove = |dir: &Path| {
+        let is_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+        if !(is_dir
+            && std::fs::symlink_metadata(spare).is_err()
+            && std::fs::rename(dir, spare).is_ok())
+        {
+            if is_dir {
+                let _ = remove_tree(dir);
+            } else {
+                let _ = std::fs::remove_file(dir);
+            }
+        }
+    };
+    let dead = |suffix: &str| {
+        suffix
+            .parse::<u32>()
+            .is_ok_and(|pid| pid != std::process::id() && !alive(pid))
+    };
+    if let Ok(entries) = std::fs::read_dir(state) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let pid = name
+                .strip_prefix(STAGING_PREFIX)
+                .or_else(|| name.strip_prefix(OLD_PREFIX));
+            if pid.is_some_and(dead) {
+                adopt_or_remove(&entry.path());
+            }
+        }
+    }
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name().and_then(|n| n.to_str()))
+    else {
+        return;
+    };
+    let legacy = format!(".{name}.scholion-");
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let Some(rest) = file_name.to_str().and_then(|f| f.strip_prefix(&legacy)) else {
+                continue;
+            };
+            let pid = rest
+                .strip_prefix("staging-")
+                .or_else(|| rest.strip_prefix("old-"));
+            if rest == "spare" || rest.starts_with("files-") || pid.is_some_and(dead) {
+                adopt_or_remove(&entry.path());
+            }
+        }
+    }
+}
+
+/// `scholion clean`: remove the state folders of the project and of the output folder
+/// `out`, and the output folder itself when Scholion wrote it (it carries the marker).
+pub fn clean(root: &Path, out: &Path) -> Result<Cleaned> {
+    let (mut removed, mut kept) = (Vec::new(), Vec::new());
+    let out = normalise(out);
+    let mut states = vec![normalise(root).join(STATE_DIR)];
+    if let Some(parent) = out.parent() {
+        let name = out.file_name().unwrap_or_default().to_string_lossy();
+        states.push(parent.join(format!(".{name}.scholion")));
+    }
+    for state in states {
+        if std::fs::symlink_metadata(&state).is_ok_and(|m| m.is_dir()) {
+            remove_tree(&state).with_context(|| format!("cannot remove {}", state.display()))?;
+            removed.push(state);
+        }
+    }
+    if std::fs::symlink_metadata(&out).is_ok_and(|m| m.is_dir()) {
+        if out.join(MARKER).is_file() {
+            remove_tree(&out).with_context(|| format!("cannot remove {}", out.display()))?;
+            removed.push(out);
+        } else {
+            kept.push((
+                out,
+                format!("it has no `{MARKER}` marker, so Scholion did not write it"),
+            ));
+        }
+    }
+    Ok(Cleaned { removed, kept })
+}
+
+/// What `clean` removed, and what it kept with why.
+pub struct Cleaned {
+    pub removed: Vec<PathBuf>,
+    pub kept: Vec<(PathBuf, String)>,
 }
 
 /// Make a claimed spare safe to write into, and list its files. Anything that is not a
 /// plain file or folder (a symlink someone put in the output, say) is removed first, so no
 /// write can follow a link out of the folder; the marker is dropped too (commit writes it).
-fn prepare_spare(dir: &Path) -> Result<HashMap<PathBuf, FileId>> {
+fn prepare_spare(dir: &Path) -> Result<HashMap<PathBuf, (FileId, u64)>> {
     let mut files = HashMap::new();
     for entry in walkdir::WalkDir::new(dir).min_depth(1).follow_links(false) {
         let entry = entry?;
@@ -447,7 +758,8 @@ fn prepare_spare(dir: &Path) -> Result<HashMap<PathBuf, FileId>> {
         }
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
         if kind.is_file() && rel != Path::new(MARKER) {
-            files.insert(rel.to_path_buf(), FileId::of(&entry.metadata()?));
+            let meta = entry.metadata()?;
+            files.insert(rel.to_path_buf(), (FileId::of(&meta), links(&meta)));
         } else {
             std::fs::remove_file(entry.path())
                 .with_context(|| format!("cannot remove {}", entry.path().display()))?;

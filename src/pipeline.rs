@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::config::{CONFIG_FILE, Config};
+use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::index::{self, Bibliography, BuildOptions, ScanCache, Site};
@@ -67,7 +67,7 @@ pub fn load_with(
 ) -> Option<(Site, Theme)> {
     let started = std::time::Instant::now();
     let root = &request.root;
-    let config_text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
+    let config_text = crate::config::config_text(root).unwrap_or_default();
     let mut config = match Config::load(root) {
         Ok(c) => c,
         Err(d) => {
@@ -185,9 +185,10 @@ fn early_staging(
         Some(o) => o.to_path_buf(),
         None => request.root.join(&config.build.output_dir),
     };
-    let content_dir = request.root.join(&config.build.content_dir);
-    output::check_output_dir(&request.root, &content_dir, &out_dir, force).ok()?;
-    Some(std::thread::spawn(move || Staging::new(&out_dir)))
+    let inputs = config.inputs(&request.root);
+    output::check_output_dir(&request.root, &inputs, &out_dir, force).ok()?;
+    let root = request.root.clone();
+    Some(std::thread::spawn(move || Staging::new(&root, &out_dir)))
 }
 
 /// Build to disk. `out` overrides `output-dir` (relative to the current folder).
@@ -216,8 +217,8 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
             }
             other => Some(other),
         });
-    let content_dir = request.root.join(&site.config.build.content_dir);
-    if let Err(mut d) = output::check_output_dir(&request.root, &content_dir, &out_dir, force) {
+    let inputs = site.config.inputs(&request.root);
+    if let Err(mut d) = output::check_output_dir(&request.root, &inputs, &out_dir, force) {
         if let Some(Ok(staging)) = early {
             staging.abandon();
         }
@@ -243,13 +244,15 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     let staging_start = std::time::Instant::now();
     let staging = match early {
         Some(early) => early,
-        None => Staging::new(&out_dir),
+        None => Staging::new(&request.root, &out_dir),
     };
     timing("staging (wait)", staging_start);
     let staging = match staging {
         Ok(s) => s,
         Err(err) => {
-            diagnostics.push(Diagnostic::error(format!("{err:#}")));
+            diagnostics.push(Diagnostic::error(format!("{err:#}")).hint(
+                "Scholion writes its state to `.scholion/` in the project and the site beside it: check that you may write to the project folder and the output folder's parent",
+            ));
             return finish(diagnostics, request, 0);
         }
     };

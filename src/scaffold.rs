@@ -117,10 +117,7 @@ pub fn init(dir: &Path) -> Result<()> {
     write_new(&dir.join("content/glossary/annotation.md"), INIT_TERM)?;
     write_new(&dir.join("content/references.bib"), INIT_BIB)?;
     write_new(&dir.join(PAGES_WORKFLOW_PATH), &pages_workflow())?;
-    write_new(
-        &dir.join(".gitignore"),
-        "public/\n.public.scholion-spare/\n.public.scholion-files-*\n",
-    )?;
+    write_new(&dir.join(".gitignore"), "/public/\n/.scholion/\n")?;
     Ok(())
 }
 

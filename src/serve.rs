@@ -214,7 +214,10 @@ async fn serve(options: Options) -> anyhow::Result<ExitCode> {
     }
 
     spawn_watcher(root, builder, shared.clone())?;
-    let app = router(shared);
+    let hosts = Arc::new(AllowedHosts {
+        bound: listener.local_addr()?,
+    });
+    let app = router(shared).layer(axum::middleware::from_fn_with_state(hosts, check_host));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -230,6 +233,90 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route(EVENTS_PATH, get(events))
         .fallback(get(page))
         .with_state(shared)
+}
+
+/// The `Host` names a request may carry, each with the bound port: `localhost`, a loopback
+/// address, the bound address, and (when bound to all interfaces) any IP address. A page on
+/// another site that rebinds its own name to 127.0.0.1 (DNS rebinding) still sends its own
+/// name, so it gets 421 Misdirected Request, on the event stream too, and cannot read the
+/// site or its diagnostics.
+pub struct AllowedHosts {
+    pub bound: SocketAddr,
+}
+
+impl AllowedHosts {
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((name, "")) => (name, None),
+                Some((name, port)) => match port.strip_prefix(':') {
+                    Some(port) => (name, Some(port)),
+                    None => return false,
+                },
+                None => return false,
+            }
+        } else {
+            match host.rsplit_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (host.as_str(), None),
+            }
+        };
+        let port_ok = match port {
+            Some(port) => port.parse::<u16>().ok() == Some(self.bound.port()),
+            None => self.bound.port() == 80,
+        };
+        let name_ok = name == "localhost"
+            || name.parse::<std::net::IpAddr>().is_ok_and(|ip| {
+                ip.is_loopback() || ip == self.bound.ip() || self.bound.ip().is_unspecified()
+            });
+        port_ok && name_ok
+    }
+}
+
+/// Refuse requests for other host names (see `AllowedHosts`), and read a path that starts
+/// with `//` as one starting with `/`: a redirect to `//essays/x/` would send the browser to
+/// the host `essays`.
+async fn check_host(
+    State(allowed): State<Arc<AllowedHosts>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let header_host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let uri_host = request.uri().authority().map(|a| a.as_str());
+    let allowed_host = match (header_host, uri_host) {
+        (None, None) => false,
+        (h, u) => h.is_none_or(|h| allowed.allows(h)) && u.is_none_or(|u| allowed.allows(u)),
+    };
+    if !allowed_host {
+        let mut response = Response::new(Body::from(format!(
+            "421 Misdirected Request: this server answers only to http://localhost:{0}/ and http://{1}/\n",
+            allowed.bound.port(),
+            allowed.bound
+        )));
+        *response.status_mut() = StatusCode::MISDIRECTED_REQUEST;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        return response;
+    }
+    let path = request.uri().path();
+    if path.starts_with("//") {
+        let query = request
+            .uri()
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let fixed = format!("/{}{query}", path.trim_start_matches('/'));
+        if let Ok(uri) = fixed.parse::<Uri>() {
+            *request.uri_mut() = uri;
+        }
+    }
+    next.run(request).await
 }
 
 async fn live_js() -> Response {
@@ -436,105 +523,219 @@ fn open_browser(url: &str) {
     }
 }
 
-/// Whether a changed path should trigger a rebuild.
-fn relevant(root: &Path, content: &Path, out: &Path, path: &Path) -> bool {
-    if path.starts_with(out) {
-        return false;
+/// What the watcher watches, from book.toml as it is now: the project folder (book.toml; not
+/// recursive), the content folder, `themes/` and the theme folder (recursive), and the folder
+/// of each bibliography file and `.csl` style wherever it lives (not recursive: folders, not
+/// files, because editors save by renaming a new file over the old one).
+struct WatchSet {
+    folders: Vec<(PathBuf, RecursiveMode)>,
+    /// Paths whose change means a rebuild: folders (anything under them) and files.
+    inputs: Vec<PathBuf>,
+    out: PathBuf,
+}
+
+impl WatchSet {
+    fn of(root: &Path) -> WatchSet {
+        let config = Config::load(root).unwrap_or_default();
+        let inputs = config.inputs(root);
+        let mut folders = vec![
+            (root.to_path_buf(), RecursiveMode::NonRecursive),
+            (inputs.content.clone(), RecursiveMode::Recursive),
+            (inputs.themes.clone(), RecursiveMode::Recursive),
+        ];
+        let mut watched_inputs = vec![
+            inputs.config_file.clone(),
+            inputs.content.clone(),
+            inputs.themes.clone(),
+        ];
+        if let Some(theme) = &inputs.theme {
+            watched_inputs.push(theme.clone());
+            if !theme.starts_with(&inputs.themes) {
+                folders.push((theme.clone(), RecursiveMode::Recursive));
+            }
+        }
+        for file in inputs.bibliography.iter().chain(&inputs.style) {
+            let file = crate::output::normalise(file);
+            watched_inputs.push(file.clone());
+            if let Some(parent) = file.parent()
+                && !folders.iter().any(|(f, m)| {
+                    f == parent || (*m == RecursiveMode::Recursive && parent.starts_with(f))
+                })
+            {
+                folders.push((parent.to_path_buf(), RecursiveMode::NonRecursive));
+            }
+        }
+        WatchSet {
+            folders,
+            inputs: watched_inputs,
+            out: root.join(&config.build.output_dir),
+        }
     }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.starts_with(".#")
-        || name == "4913"
-    {
-        return false;
+
+    /// Whether a changed path should trigger a rebuild.
+    fn relevant(&self, path: &Path) -> bool {
+        if path.starts_with(&self.out) {
+            return false;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with('~')
+            || name.ends_with(".swp")
+            || name.ends_with(".swx")
+            || name.starts_with(".#")
+            || name == "4913"
+        {
+            return false;
+        }
+        self.inputs.iter().any(|input| path.starts_with(input))
     }
-    path.starts_with(content)
-        || path.starts_with(root.join("themes"))
-        || path == root.join(CONFIG_FILE)
-        || path.extension().is_some_and(|e| e == "csl")
 }
 
 fn spawn_watcher(root: PathBuf, mut builder: Builder, shared: Arc<Shared>) -> anyhow::Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut debouncer = new_debouncer(Duration::from_millis(15), None, tx)?;
     let abs_root = crate::output::normalise(&root);
-    debouncer.watch(&abs_root, RecursiveMode::NonRecursive)?;
-    let config = Config::load(&root).unwrap_or_default();
-    let content = abs_root.join(&config.build.content_dir);
-    let out = abs_root.join(&config.build.output_dir);
-    let themes = abs_root.join("themes");
-    if content.is_dir() {
-        debouncer.watch(&content, RecursiveMode::Recursive)?;
-    }
-    let mut watching_themes = themes.is_dir();
-    if watching_themes {
-        debouncer.watch(&themes, RecursiveMode::Recursive)?;
+    let mut set = WatchSet::of(&abs_root);
+    let mut watched: HashMap<PathBuf, RecursiveMode> = HashMap::new();
+    reconcile(&mut debouncer, &set, &mut watched, &[]);
+    if !watched.contains_key(&abs_root) {
+        anyhow::bail!("cannot watch {}", abs_root.display());
     }
     std::thread::spawn(move || {
-        let _keep = &debouncer;
-        let mut watching_content = content.is_dir();
-        while let Ok(first) = rx.recv() {
+        loop {
+            // A second without events: check the watched folders anyway (one restored where
+            // no watch could see it, inside a folder that was itself gone, say).
+            let first = match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(first) => Some(first),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            };
             // Drain whatever else arrived: one rebuild per burst.
-            let mut batches = vec![first];
+            let mut batches: Vec<_> = first.into_iter().collect();
             while let Ok(more) = rx.recv_timeout(Duration::from_millis(5)) {
                 batches.push(more);
             }
-            let changed = batches.into_iter().flatten().flatten().any(|event| {
-                !matches!(event.event.kind, notify::EventKind::Access(_))
-                    && event
-                        .paths
-                        .iter()
-                        .any(|p| relevant(&abs_root, &content, &out, p))
-            });
-            if !watching_themes
-                && themes.is_dir()
-                && debouncer.watch(&themes, RecursiveMode::Recursive).is_ok()
-            {
-                watching_themes = true;
+            let events: Vec<notify_debouncer_full::DebouncedEvent> =
+                batches.into_iter().flatten().flatten().collect();
+            let touched: Vec<PathBuf> = events
+                .iter()
+                .filter(|e| !matches!(e.event.kind, notify::EventKind::Access(_)))
+                .flat_map(|e| e.paths.iter().cloned())
+                .collect();
+            let mut changed = touched.iter().any(|p| set.relevant(p));
+            if touched.iter().any(|p| p.ends_with(CONFIG_FILE)) {
+                set = WatchSet::of(&abs_root);
             }
-            if !watching_content
-                && content.is_dir()
-                && debouncer.watch(&content, RecursiveMode::Recursive).is_ok()
-            {
-                watching_content = true;
-            }
+            // A folder that came (back) into being may hold files no watch saw arrive.
+            changed |= reconcile(&mut debouncer, &set, &mut watched, &touched);
             if !changed {
                 continue;
             }
-            let start = Instant::now();
-            match builder.build() {
-                Ok((generation, warnings)) => {
-                    let id = generation.id;
-                    *shared.current.write().unwrap_or_else(|e| e.into_inner()) =
-                        Some(Arc::new(generation));
-                    *shared.error.write().unwrap_or_else(|e| e.into_inner()) = None;
-                    let _ = shared.events.send(format!("reload\n{id}"));
-                    eprintln!(
-                        "Rebuilt in {} ms{}",
-                        start.elapsed().as_millis(),
-                        if warnings.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({} warnings)", warnings.len())
-                        }
-                    );
-                }
-                Err(text) => {
-                    eprintln!("{text}\n\nerror: rebuild failed; still serving the last good site");
-                    *shared.error.write().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
-                    let _ = shared.events.send(format!("builderror\n{text}"));
-                }
-            }
+            rebuild(&mut builder, &shared);
         }
     });
     Ok(())
 }
 
+/// Bring the watches in line with `set`: watch folders that exist and are not watched, drop
+/// those that are gone, and watch again any folder that an event shows was removed, created
+/// or moved (a checkout deletes and restores `content/`: the old watch died with the old
+/// folder). Returns whether a folder was (re)watched.
+fn reconcile<D: notify_debouncer_full::notify::Watcher, C: notify_debouncer_full::FileIdCache>(
+    debouncer: &mut notify_debouncer_full::Debouncer<D, C>,
+    set: &WatchSet,
+    watched: &mut HashMap<PathBuf, RecursiveMode>,
+    touched: &[PathBuf],
+) -> bool {
+    let mut added = false;
+    let gone: Vec<PathBuf> = watched
+        .keys()
+        .filter(|f| !set.folders.iter().any(|(g, _)| g == *f) || !f.is_dir())
+        .cloned()
+        .collect();
+    for folder in gone {
+        let _ = debouncer.unwatch(&folder);
+        watched.remove(&folder);
+    }
+    for (folder, mode) in &set.folders {
+        let stale = watched.contains_key(folder) && touched.iter().any(|t| folder.starts_with(t));
+        if stale {
+            let _ = debouncer.unwatch(folder);
+            watched.remove(folder);
+        }
+        if !watched.contains_key(folder)
+            && folder.is_dir()
+            && debouncer.watch(folder, *mode).is_ok()
+        {
+            watched.insert(folder.clone(), *mode);
+            added = true;
+        }
+    }
+    added
+}
+
+fn rebuild(builder: &mut Builder, shared: &Shared) {
+    let start = Instant::now();
+    match builder.build() {
+        Ok((generation, warnings)) => {
+            let id = generation.id;
+            *shared.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(generation));
+            *shared.error.write().unwrap_or_else(|e| e.into_inner()) = None;
+            let _ = shared.events.send(format!("reload\n{id}"));
+            eprintln!(
+                "Rebuilt in {} ms{}",
+                start.elapsed().as_millis(),
+                if warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} warnings)", warnings.len())
+                }
+            );
+        }
+        Err(text) => {
+            eprintln!("{text}\n\nerror: rebuild failed; still serving the last good site");
+            *shared.error.write().unwrap_or_else(|e| e.into_inner()) = Some(text.clone());
+            let _ = shared.events.send(format!("builderror\n{text}"));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_are_the_bound_address_and_loopback_names_with_the_port() {
+        let local = AllowedHosts {
+            bound: "127.0.0.1:3000".parse().unwrap(),
+        };
+        for ok in [
+            "127.0.0.1:3000",
+            "localhost:3000",
+            "LOCALHOST:3000",
+            "[::1]:3000",
+            "127.0.0.2:3000",
+        ] {
+            assert!(local.allows(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:3000",
+            "localhost",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "localhost.evil.example:3000",
+            "192.168.1.5:3000",
+            "[::1]",
+            "[::1]x:3000",
+            "",
+        ] {
+            assert!(!local.allows(bad), "{bad}");
+        }
+        let all = AllowedHosts {
+            bound: "0.0.0.0:80".parse().unwrap(),
+        };
+        assert!(all.allows("192.168.1.5") && all.allows("192.168.1.5:80"));
+        assert!(!all.allows("evil.example"));
+    }
 
     #[test]
     fn output_paths_refuse_traversal() {

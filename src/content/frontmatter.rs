@@ -23,6 +23,15 @@ pub struct Split<'a> {
 
 /// Split `source` (BOM already removed) at its `---` fences.
 pub fn split<'a>(path: &Path, source: &'a str) -> Result<Split<'a>, Diagnostic> {
+    // `---` and then a carriage return alone: lines end in CR only (classic Mac OS), so the
+    // whole file is one line and no front matter would be found.
+    if source.starts_with("---\r") && !source.starts_with("---\r\n") {
+        return Err(Diagnostic::error(
+            "the file's lines end in a carriage return alone (CR, as on classic Mac OS)",
+        )
+        .at(Location::at_offset(path, source, 0, 3))
+        .hint("save the file with LF (Unix) or CRLF (Windows) line endings"));
+    }
     let first_line_end = source.find('\n').map_or(source.len(), |i| i + 1);
     if source[..first_line_end].trim_end() != "---" {
         return Ok(Split {
@@ -212,7 +221,11 @@ pub fn parse<T: DeserializeOwned + Default>(
             let key = backticked(&message).unwrap_or("?").to_string();
             let hint = did_you_mean(&key, known_keys.iter().copied()).unwrap_or_else(|| {
                 let keys: Vec<String> = known_keys.iter().map(|k| format!("`{k}`")).collect();
-                format!("the keys are {}; put custom data under `extra`", keys.join(", "))
+                if known_keys.contains(&"extra") {
+                    format!("the keys are {}; put custom data under `extra`", keys.join(", "))
+                } else {
+                    format!("the keys are {}", keys.join(", "))
+                }
             });
             let mut location = location;
             location.width = key.chars().count().max(1);

@@ -166,7 +166,9 @@ pub fn load_cached(
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        // Anything but a folder is read: a FIFO or device named `.md` is then reported (read
+        // without blocking), not skipped in silence.
+        if entry.file_type().is_dir() {
             continue;
         }
         let path = entry.path();
@@ -274,39 +276,12 @@ fn io_reason(err: &walkdir::Error) -> String {
 }
 
 /// Read a file as UTF-8 text, with the BOM removed and a diagnostic for anything else.
+/// (A Markdown file: at most `input::MARKDOWN` bytes; see `input::read_text`.)
 pub fn read_text(path: &Path, display: &Path) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|err| {
-        Diagnostic::error(format!("cannot read the file: {err}"))
-            .at(Location::file(display))
-            .hint("check that the file exists and that you may read it")
-    })?;
-    decode_text(bytes, display)
+    crate::input::read_text(path, display, crate::input::MARKDOWN)
 }
 
-/// Bytes of a file as UTF-8 text, with the BOM removed; invalid UTF-8 is reported at the
-/// line and column of the first bad byte, with that line shown (the bad byte replaced).
-pub fn decode_text(bytes: Vec<u8>, display: &Path) -> Result<String, Diagnostic> {
-    match String::from_utf8(bytes) {
-        Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
-                text.drain(..3);
-            }
-            Ok(text)
-        }
-        Err(err) => {
-            let valid = err.utf8_error().valid_up_to();
-            // The lossy text keeps every byte before `valid` as it is, so offsets agree.
-            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            let location = Location::at_offset(display, &lossy, valid, 1);
-            Err(Diagnostic::error(format!(
-                "the file is not valid UTF-8 (invalid byte at line {}, column {})",
-                location.line, location.column
-            ))
-            .at(location)
-            .hint("save the file with UTF-8 encoding"))
-        }
-    }
-}
+pub use crate::input::decode_text;
 
 fn load_file(
     kind: DocKind,

@@ -14,12 +14,9 @@ use hayagriva::{
 
 use super::format_cache::FormatCache;
 use crate::config::{Config, setting_at};
-use crate::content::read_text;
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location, did_you_mean};
+use crate::input::{self, read_capped, read_text};
 use crate::markdown::{CiteItem, CiteStyle, LocatorKind, escape};
-
-/// The largest `.csl` file we parse (quick-xml has open denial-of-service advisories).
-const MAX_CSL_BYTES: u64 = 1 << 20;
 
 /// One bibliography entry, formatted by the style.
 #[derive(Debug, Clone)]
@@ -38,6 +35,8 @@ pub struct Source {
 pub struct Bibliography {
     /// Bibliography files that exist but could not be loaded (already reported).
     pub failed_files: Vec<PathBuf>,
+    /// Bibliography files that loaded (with entries or without).
+    pub loaded_files: Vec<PathBuf>,
     library: Library,
     style: IndependentStyle,
     locales: Vec<Locale>,
@@ -61,6 +60,7 @@ impl Bibliography {
         let cite_style = cite_style(&style);
         Bibliography {
             failed_files: Vec::new(),
+            loaded_files: Vec::new(),
             library: Library::new(),
             note_style: style.settings.class == StyleClass::Note,
             style,
@@ -113,7 +113,9 @@ impl Bibliography {
         let mut bib = Bibliography::empty(style);
         // The on-disk cache is keyed by the style: its name, or the text of its file.
         let identity = if config.citations.style.ends_with(".csl") {
-            std::fs::read_to_string(root.join(&config.citations.style)).unwrap_or_default()
+            read_capped(&root.join(&config.citations.style), input::CSL_STYLE)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
         } else {
             config.citations.style.clone()
         };
@@ -128,7 +130,7 @@ impl Bibliography {
         for file in files {
             let path = content_dir.join(&file);
             let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            if !path.is_file() {
+            if std::fs::metadata(&path).is_err() {
                 if explicit {
                     diagnostics.push(
                         Diagnostic::error(format!(
@@ -141,7 +143,7 @@ impl Bibliography {
                 }
                 continue;
             }
-            let text = match read_text(&path, &display) {
+            let text = match read_text(&path, &display, input::BIBLIOGRAPHY) {
                 Ok(t) => t,
                 Err(d) => {
                     diagnostics.push(d);
@@ -156,6 +158,7 @@ impl Bibliography {
             let parsed = parse_file(&display, &text, is_yaml);
             match parsed {
                 Ok(lib) => {
+                    bib.loaded_files.push(display.clone());
                     // Entries come in file order: look for each key after the previous one
                     // (and the line in an index), so locating them all is one pass.
                     let lines = LineIndex::new(&text);
@@ -394,12 +397,15 @@ impl Bibliography {
             .clone()
             .unwrap_or_else(|| vec![PathBuf::from("references.bib")]);
         for f in files {
-            std::fs::read(root.join(&config.build.content_dir).join(f))
-                .ok()
-                .hash(&mut h);
+            read_capped(
+                &root.join(&config.build.content_dir).join(f),
+                input::BIBLIOGRAPHY,
+            )
+            .ok()
+            .hash(&mut h);
         }
         if config.citations.style.ends_with(".csl") {
-            std::fs::read(root.join(&config.citations.style))
+            read_capped(&root.join(&config.citations.style), input::CSL_STYLE)
                 .ok()
                 .hash(&mut h);
         }
@@ -848,19 +854,19 @@ fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentS
     let at = || setting_at(config_text, "citations", "style");
     if name.ends_with(".csl") {
         let path = root.join(name);
-        let meta = std::fs::metadata(&path).map_err(|e| {
-            Diagnostic::error(format!("cannot read the CSL style `{name}`: {e}"))
+        let bytes = read_capped(&path, input::CSL_STYLE).map_err(|err| {
+            let hint = match &err {
+                input::ReadError::Io(_) => {
+                    "a `.csl` path is relative to the folder holding book.toml"
+                }
+                input::ReadError::TooLarge(_) => "CSL styles are a few dozen KiB; check the file",
+                input::ReadError::NotAFile(_) => err.hint(),
+            };
+            Diagnostic::error(format!("cannot read the CSL style `{name}`: {err}"))
                 .at(at())
-                .hint("a `.csl` path is relative to the folder holding book.toml")
+                .hint(hint)
         })?;
-        if meta.len() > MAX_CSL_BYTES {
-            return Err(
-                Diagnostic::error(format!("the CSL style `{name}` is larger than 1 MiB"))
-                    .at(at())
-                    .hint("CSL styles are a few dozen KiB; check the file"),
-            );
-        }
-        let text = read_text(&path, Path::new(name))?;
+        let text = crate::input::decode_text(bytes, Path::new(name))?;
         return match IndependentStyle::from_xml(&text) {
             Ok(style) => Ok(style),
             Err(e) => Err(Diagnostic::error(format!(

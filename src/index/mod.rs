@@ -664,6 +664,11 @@ fn unknown_key_hint(site: &Site, key: &str) -> Option<String> {
                 "the bibliography could not be loaded: fix the errors in `{}` first",
                 file.display()
             )
+        } else if let Some(file) = site.bib.loaded_files.first().filter(|_| site.bib.is_empty()) {
+            format!(
+                "the bibliography `{}` has no entries: add one for `{key}`",
+                file.display()
+            )
         } else if site.bib.is_empty() {
             "there is no bibliography: add `content/references.bib` or set `bibliography` in book.toml".to_string()
         } else {

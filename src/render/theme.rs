@@ -63,7 +63,18 @@ impl Theme {
 
     /// Compile the theme for a project. `name` is `[build] theme`.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
-        let dir = root.join("themes").join(name);
+        let dir = match crate::config::theme_dir(root, name) {
+            Ok(dir) => dir,
+            Err(message) => {
+                let mut d = Diagnostic::error(message).hint(
+                    "name a folder under `themes/` (`theme = \"mine\"`) or give a relative path inside the project",
+                );
+                if let Some(location) = crate::config::setting_location(root, "build", "theme") {
+                    d = d.at(location);
+                }
+                return Err(vec![d]);
+            }
+        };
         let mut templates: BTreeMap<String, (String, PathBuf)> = BTreeMap::new();
         let mut statics: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         for (path, text) in BUILTIN {
@@ -103,14 +114,14 @@ impl Theme {
                     .unwrap_or(entry.path())
                     .to_path_buf();
                 if let Some(t) = rel_str.strip_prefix("templates/") {
-                    match crate::content::read_text(entry.path(), &display) {
+                    match crate::input::read_text(entry.path(), &display, crate::input::TEMPLATE) {
                         Ok(text) => {
                             templates.insert(t.to_string(), (text, display));
                         }
                         Err(d) => errors.push(d),
                     }
                 } else if let Some(s) = rel_str.strip_prefix("static/") {
-                    match std::fs::read(entry.path()) {
+                    match crate::input::read_capped(entry.path(), crate::input::THEME_FILE) {
                         Ok(bytes) => {
                             statics.insert(s.to_string(), bytes);
                         }

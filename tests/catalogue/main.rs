@@ -403,20 +403,30 @@ fn run_case(name: &str, case_dir: &Path, notes: &mut Vec<String>) -> Vec<String>
                 }
             }
         }
-        let names: Vec<String> = std::fs::read_dir(&project)
+        // Beside the output: nothing of Scholion's; in `.scholion/public/`: the spare and at
+        // most two records (the output's and the spare's).
+        let beside: Vec<String> = std::fs::read_dir(&project)
             .expect("read project")
             .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.contains("scholion-"))
             .collect();
-        // The record of the output's files stays (one per output folder and spare).
-        let (records, leftovers): (Vec<String>, Vec<String>) = names
-            .into_iter()
-            .partition(|n| n.starts_with(".public.scholion-files-"));
+        if !beside.is_empty() {
+            problems.push(format!("build left files beside the output: {beside:?}"));
+        }
+        let names: Vec<String> = std::fs::read_dir(project.join(".scholion/public"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (records, leftovers): (Vec<String>, Vec<String>) =
+            names.into_iter().partition(|n| n.starts_with("files-"));
         if records.len() > 2 {
             problems.push(format!("build left old records behind: {records:?}"));
         }
-        if !leftovers.is_empty() {
+        if leftovers.iter().any(|n| n != "spare" && n != ".gitignore") {
             problems.push(format!("build left staging folders behind: {leftovers:?}"));
         }
     }

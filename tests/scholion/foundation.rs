@@ -134,7 +134,7 @@ fn rebuilds_reusing_the_previous_output_equal_a_fresh_build() {
     for _ in 0..3 {
         p.build().assert_ok();
     }
-    let spare = p.path().join(".public.scholion-spare");
+    let spare = p.path().join(".scholion/public/spare");
     assert!(spare.is_dir(), "the replaced output is kept as the spare");
     // Remove an essay and change another, twice (each spare generation is swept).
     std::fs::remove_file(p.path().join("content/essays/third.md")).unwrap();
@@ -158,14 +158,14 @@ fn rebuilds_reusing_the_previous_output_equal_a_fresh_build() {
 fn rebuilds_skip_unchanged_files_and_rewrite_tampered_ones() {
     let p = small();
     let records = || -> Vec<PathBuf> {
-        let mut r: Vec<PathBuf> = std::fs::read_dir(p.path())
+        let mut r: Vec<PathBuf> = std::fs::read_dir(p.path().join(".scholion/public"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|f| {
                 f.file_name()
                     .unwrap()
                     .to_string_lossy()
-                    .starts_with(".public.scholion-files-")
+                    .starts_with("files-")
             })
             .collect();
         r.sort();
@@ -196,7 +196,7 @@ fn rebuilds_skip_unchanged_files_and_rewrite_tampered_ones() {
     // its modification time put back.
     let spare_page = p
         .path()
-        .join(".public.scholion-spare/essays/second/index.html");
+        .join(".scholion/public/spare/essays/second/index.html");
     let before = std::fs::metadata(&spare_page).unwrap().modified().unwrap();
     let text = std::fs::read_to_string(&spare_page).unwrap();
     assert!(text.contains("Second"));
@@ -215,7 +215,7 @@ fn rebuilds_skip_unchanged_files_and_rewrite_tampered_ones() {
     }
     std::fs::write(
         p.path()
-            .join(".public.scholion-spare/essays/second/index.html"),
+            .join(".scholion/public/spare/essays/second/index.html"),
         "stale",
     )
     .unwrap();
@@ -268,7 +268,7 @@ fn rebuilds_never_write_through_symlinks_in_the_old_output() {
     p.build().assert_ok();
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
-    for dir in [p.out(), p.path().join(".public.scholion-spare")] {
+    for dir in [p.out(), p.path().join(".scholion/public/spare")] {
         for entry in walkdir::WalkDir::new(&dir) {
             let entry = entry.unwrap();
             assert!(

@@ -7,6 +7,7 @@ mod companion;
 mod escaping;
 mod foundation;
 mod glossary;
+mod hostile;
 mod publish;
 mod reader;
 mod release;

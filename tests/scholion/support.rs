@@ -6,8 +6,12 @@ use std::process::{Command, Output};
 
 use scraper::{Html, Selector};
 
+/// The binary under test; `SCHOLION_BIN` runs the tests against another build of it (an
+/// older one, to see a regression test fail before its fix).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_scholion"))
+    std::env::var_os("SCHOLION_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_scholion")))
 }
 
 /// The binary as a command, with its formatted-citation cache in a folder of this test run:
