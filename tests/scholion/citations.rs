@@ -60,12 +60,12 @@ fn source_pages_list_exactly_the_citing_essays() {
     let p = cite_project("chicago-author-date");
     p.build().assert_ok();
     let l = p.page("/citations/lieberthal1992/");
-    assert_eq!(l.texts(".use-doc"), vec!["One"]);
-    assert_eq!(l.select(".use").len(), 5);
-    assert_eq!(l.texts(".use-locator"), vec!["(p. 33)"]);
+    assert_eq!(l.texts(".uses-section .use-doc"), vec!["One"]);
+    assert_eq!(l.select(".uses-section .use").len(), 5);
+    assert_eq!(l.texts(".uses-section .use-locator"), vec!["(p. 33)"]);
     assert_eq!(l.texts(".annotated-by a"), vec!["One"]);
     let f = p.page("/citations/freedomhouse2018/");
-    assert_eq!(f.texts(".use-doc"), vec!["Two"]);
+    assert_eq!(f.texts(".uses-section .use-doc"), vec!["Two"]);
     assert_eq!(
         f.attrs(".source-url a", "href"),
         vec!["https://freedomhouse.org/report/freedom-net-methodology"]

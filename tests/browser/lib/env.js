@@ -18,6 +18,9 @@ const env = {
   // The same reader built for the root path /.
   rootUrl: need("ROOT_URL"),
   rootDir: need("ROOT_DIR"),
+  // tests/fixtures/companion (a text with commentary), built for the root path /.
+  companionUrl: need("COMPANION_URL"),
+  companionDir: need("COMPANION_DIR"),
   chromium: process.env.CHROMIUM || "/usr/bin/chromium",
   screenshots: process.env.SCREENSHOT_DIR || path.resolve(__dirname, "../../../target/screenshots"),
 };
