@@ -498,13 +498,15 @@ impl<'r> Renderer<'r> {
                 let Some((id, n)) = self.open_blocks.pop().flatten() else {
                     return Some(event);
                 };
-                if !numbered {
-                    out.push(Event::InlineHtml(self.block_mark(&id, n).into()));
-                }
-                let table = matches!(event, Event::End(TagEnd::Table));
-                out.push(event);
-                if table {
+                // The mark goes inside the block, at its end (after a table, inside its wrapper).
+                let mark = (!numbered).then(|| Event::InlineHtml(self.block_mark(&id, n).into()));
+                if matches!(event, Event::End(TagEnd::Table)) {
+                    out.push(event);
+                    out.extend(mark);
                     out.push(Event::Html("</div>\n".into()));
+                } else {
+                    out.extend(mark);
+                    out.push(event);
                 }
                 if let Blocks::Numbered { margin } = self.blocks
                     && let Some(html) = margin.get(&n)

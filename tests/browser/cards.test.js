@@ -18,7 +18,7 @@ async function textOf(url, sel) {
 const layout = (page) => page.evaluate(() => {
   const body = document.querySelector(".essay-body");
   return { height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth,
-    paras: [...body.querySelectorAll("p")].slice(0, 30).map((p) => Math.round(p.getBoundingClientRect().top + scrollY)) };
+    paras: [...body.querySelectorAll("p")].filter((p) => p.offsetParent !== null).slice(0, 30).map((p) => Math.round(p.getBoundingClientRect().top + scrollY)) };
 });
 
 test("term card: keyboard focus opens it with the term's short definition; Escape closes it", async () => {

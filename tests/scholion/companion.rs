@@ -167,7 +167,10 @@ fn the_study_guide_gathers_questions_terms_and_sources_in_reading_order() {
     // The essay shows its questions; the navigation links the guide.
     let essay = p.page("/essays/first/");
     assert!(essay.text.contains("<ol class=\"questions\">"));
-    assert!(p.page("/").text.contains("href=\"/guide/\""));
+    assert!(
+        p.page("/").text.contains("href=\"/guide/\""),
+        "the home page links the guide"
+    );
     assert!(crawl(&p.out(), "/").is_empty());
 }
 
