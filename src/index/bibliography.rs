@@ -1,6 +1,8 @@
 //! The bibliography: loading `.bib`/`.yaml` files with hayagriva, choosing the CSL style,
 //! formatting entries (once, for the whole site) and in-text citation items.
 
+mod guard;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -745,7 +747,7 @@ pub fn parse_file(display: &Path, text: &str, yaml: bool) -> Result<Library, Vec
                 .hint("see hayagriva's YAML format: each entry is `key:` with `type`, `title`, `author` …")]
         });
     }
-    hayagriva::io::from_biblatex_str(text).map_err(|errors| {
+    guard::from_biblatex_str(display, text)?.map_err(|errors| {
         // An unbalanced brace makes the parser read on to the end of the file and report
         // there, far from the mistake: point at the brace instead.
         if let Some(d) = unbalanced_brace(display, text) {

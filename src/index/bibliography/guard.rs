@@ -1,0 +1,564 @@
+//! What the BibLaTeX parser is given (issue 16). biblatex 0.12 recurses without a limit on
+//! `@string` macro references (and re-expands a macro at every use, so `b = a # a`,
+//! `c = b # b` … doubles at each step), on `crossref`/`xdata` chains, and on LaTeX commands
+//! nested in braces (`\textbf{\textbf{…}}`); a loop or a deep nest overflows the stack,
+//! which cannot be caught. And some malformed dates (`year = {- 12}`) make it panic.
+//!
+//! So a BibLaTeX file is parsed in steps: a linear scan of brace depth; biblatex's raw
+//! parser (a loop, no recursion) for the structure; checks of macro references and
+//! crossrefs on that structure, without recursion (loops, depth, expansion size); only then
+//! the resolving parse and hayagriva's conversion, on a thread with a large stack, each
+//! entry converted where a panic is caught and reported at the entry.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use biblatex::{RawBibliography, RawChunk, RawEntry};
+use hayagriva::Library;
+use hayagriva::io::BibLaTeXError;
+
+use crate::diagnostics::{Diagnostic, Location};
+
+/// The deepest brace nesting accepted (an entry's own braces count: a field's text at depth
+/// 2). Real files stay under 10; each level of a LaTeX command costs biblatex a recursion.
+pub const MAX_BRACE_DEPTH: usize = 64;
+/// The longest chain of `@string` macros referring to macros.
+pub const MAX_MACRO_DEPTH: usize = 32;
+/// The most text the `@string` macros may expand to, over all fields of a file.
+pub const MAX_EXPANSION_BYTES: u64 = 16 << 20;
+/// The most macro references expanded, over all fields of a file (empty macros cost too).
+pub const MAX_EXPANSION_REFERENCES: u64 = 1 << 20;
+/// The longest chain of `crossref`/`xdata` parents.
+pub const MAX_CROSSREF_DEPTH: usize = 16;
+/// The most parent lookups biblatex's crossref resolution may make (it resolves every path
+/// to every ancestor again, without memory).
+pub const MAX_CROSSREF_LOOKUPS: u64 = 100_000;
+/// The stack of the thread that runs the parse: a margin over the depth limits above.
+const PARSE_STACK_BYTES: usize = 64 << 20;
+
+/// `hayagriva::io::from_biblatex_str`, guarded: `Err` with a located diagnostic for input
+/// beyond a limit or one that made a parser panic; otherwise what hayagriva returns.
+#[allow(clippy::type_complexity)]
+pub fn from_biblatex_str(
+    display: &Path,
+    text: &str,
+) -> Result<Result<Library, Vec<BibLaTeXError>>, Vec<Diagnostic>> {
+    let at = |offset: usize, len: usize| Location::at_offset(display, text, offset, len.max(1));
+    if let Some(offset) = too_deep_brace(text) {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "braces nested more than {MAX_BRACE_DEPTH} deep in the bibliography"
+            ))
+            .at(at(offset, 1))
+            .hint("no entry needs this many nested `{`: check for a runaway `\\textbf{` or a missing `}`"),
+        ]);
+    }
+    let raw = match RawBibliography::parse(text) {
+        Ok(raw) => raw,
+        Err(e) => return Ok(Err(vec![BibLaTeXError::Parse(e)])),
+    };
+    let macros = Macros::new(&raw);
+    macros.check(&raw.entries).map_err(|p| vec![p.diagnostic(&at)])?;
+    check_crossrefs(&raw.entries, &macros).map_err(|p| vec![p.diagnostic(&at)])?;
+    // Where each entry and its fields are, to report a panic at the field that caused it.
+    let spans: HashMap<String, EntrySpans> = raw
+        .entries
+        .iter()
+        .map(|e| {
+            let fields = e
+                .v
+                .fields
+                .iter()
+                .map(|f| (f.key.v.to_ascii_lowercase(), f.key.span.start, f.key.span.len()))
+                .collect();
+            let key = (e.v.key.span.start, e.v.key.span.len());
+            (e.v.key.v.to_string(), EntrySpans { key, fields })
+        })
+        .collect();
+
+    #[allow(clippy::type_complexity)]
+    let parse = move || -> Result<
+        Result<Library, Vec<BibLaTeXError>>,
+        (String, Option<(String, Vec<&'static str>)>),
+    > {
+        let bibliography = match quietly(|| biblatex::Bibliography::from_raw(raw)) {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Ok(Err(vec![BibLaTeXError::Parse(e)])),
+            Err(panic) => return Err((panic, None)),
+        };
+        let mut entries = Vec::new();
+        let mut errors = Vec::new();
+        for entry in bibliography.iter() {
+            match quietly(|| hayagriva::Entry::try_from(entry)) {
+                Ok(Ok(e)) => entries.push(e),
+                Ok(Err(e)) => errors.push(BibLaTeXError::Type(e)),
+                Err(panic) => {
+                    return Err((panic, Some((entry.key.clone(), panicking_date(entry)))));
+                }
+            }
+        }
+        Ok(if errors.is_empty() {
+            Ok(entries.into_iter().collect())
+        } else {
+            Err(errors)
+        })
+    };
+    let outcome = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("bibliography".into())
+            .stack_size(PARSE_STACK_BYTES)
+            .spawn_scoped(scope, parse)
+            .map(|handle| handle.join())
+    });
+    match outcome {
+        Ok(Ok(Ok(result))) => Ok(result),
+        Ok(Ok(Err((panic, None)))) => Err(vec![
+            Diagnostic::error(format!("the BibLaTeX parser failed on this file ({panic})"))
+                .at(at(0, 1))
+                .hint("check the file's dates and braces; if it persists, report it with the file"),
+        ]),
+        Ok(Ok(Err((panic, Some((key, date_fields)))))) => {
+            let entry = spans.get(&key);
+            let field = entry.and_then(|e| {
+                date_fields
+                    .iter()
+                    .find_map(|name| e.fields.iter().find(|f| f.0 == *name))
+            });
+            let (message, (offset, len)) = match (field, entry) {
+                (Some((name, start, len)), _) => (
+                    format!("the BibLaTeX parser cannot read `{name}` of the entry `{key}` ({panic})"),
+                    (*start, *len),
+                ),
+                (None, Some(e)) => (
+                    format!("the BibLaTeX parser failed on the entry `{key}` ({panic})"),
+                    e.key,
+                ),
+                (None, None) => (
+                    format!("the BibLaTeX parser failed on the entry `{key}` ({panic})"),
+                    (0, 1),
+                ),
+            };
+            Err(vec![
+                Diagnostic::error(message)
+                    .at(at(offset, len))
+                    .hint("write a year as digits with the sign touching them (`year = {1990}`, `year = {-12}`), a month as 1-12 or `jan`, a date as `date = {1990-05-01}`"),
+            ])
+        }
+        // The thread could not start, or died some other way: report, never crash.
+        _ => Err(vec![
+            Diagnostic::error("the bibliography could not be parsed (the parser's thread failed)")
+                .at(Location::file(display))
+                .hint("try again; if it persists, report it with the file"),
+        ]),
+    }
+}
+
+/// Where an entry's key and fields (lower-cased names) are: byte offset and length.
+struct EntrySpans {
+    key: (usize, usize),
+    fields: Vec<(String, usize, usize)>,
+}
+
+/// The fields of the date whose parsing panics in `entry`, or none.
+fn panicking_date(entry: &biblatex::Entry) -> Vec<&'static str> {
+    let dates: [(&[&'static str], fn(&biblatex::Entry) -> bool); 4] = [
+        (&["date", "year", "month", "day"], |e| e.date().is_ok()),
+        (&["urldate"], |e| e.url_date().is_ok()),
+        (&["origdate"], |e| e.orig_date().is_ok()),
+        (&["eventdate"], |e| e.event_date().is_ok()),
+    ];
+    dates
+        .into_iter()
+        .find(|(_, parse)| quietly(|| parse(entry)).is_err())
+        .map(|(fields, _)| fields.to_vec())
+        .unwrap_or_default()
+}
+
+/// The offset of the first `{` deeper than `MAX_BRACE_DEPTH` (`\{` and `\}` are literal).
+fn too_deep_brace(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'{' => {
+                depth += 1;
+                if depth > MAX_BRACE_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A problem found by the checks, with the byte range to point at.
+struct Problem {
+    offset: usize,
+    len: usize,
+    message: String,
+    hint: &'static str,
+}
+
+impl Problem {
+    fn diagnostic(&self, at: &dyn Fn(usize, usize) -> Location) -> Diagnostic {
+        Diagnostic::error(self.message.clone())
+            .at(at(self.offset, self.len))
+            .hint(self.hint)
+    }
+}
+
+/// What expanding a macro costs.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    depth: usize,
+    bytes: u64,
+    references: u64,
+}
+
+impl Cost {
+    fn add(&mut self, other: Cost) {
+        self.depth = self.depth.max(other.depth);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+        self.references = self.references.saturating_add(other.references);
+    }
+}
+
+/// The `@string` macros of a file, as biblatex resolves them (the last definition wins).
+struct Macros<'s> {
+    defs: HashMap<&'s str, (&'s [biblatex::Spanned<RawChunk<'s>>], usize)>,
+}
+
+impl<'s> Macros<'s> {
+    fn new(raw: &'s RawBibliography<'s>) -> Macros<'s> {
+        let defs = raw
+            .abbreviations
+            .iter()
+            .map(|p| (p.key.v, (p.value.v.as_slice(), p.key.span.start)))
+            .collect();
+        Macros { defs }
+    }
+
+    /// Every field of every entry: no macro loop, nesting within `MAX_MACRO_DEPTH`, and all
+    /// expansions together within the size limits. Costs are computed once per macro, with
+    /// an explicit stack (a chain of 100,000 macros must not overflow this check either).
+    fn check(&self, entries: &[biblatex::Spanned<RawEntry<'s>>]) -> Result<(), Problem> {
+        let mut costs: HashMap<&'s str, Option<Cost>> = HashMap::new();
+        let mut total = Cost::default();
+        for entry in entries {
+            for field in &entry.v.fields {
+                let mut cost = Cost::default();
+                for chunk in &field.value.v {
+                    match chunk.v {
+                        RawChunk::Normal(s) => cost.bytes += s.len() as u64,
+                        RawChunk::Abbreviation(name) => {
+                            cost.add(self.cost(name, &mut costs)?);
+                            cost.references += 1;
+                        }
+                    }
+                }
+                let (offset, len) = (field.key.span.start, field.key.span.len());
+                if cost.depth > MAX_MACRO_DEPTH {
+                    return Err(Problem {
+                        offset,
+                        len,
+                        message: format!(
+                            "`@string` macros nested {} deep (the limit is {MAX_MACRO_DEPTH})",
+                            cost.depth
+                        ),
+                        hint: "a macro may use other macros, but not in a chain this long: write the text out",
+                    });
+                }
+                total.add(cost);
+                if total.bytes > MAX_EXPANSION_BYTES
+                    || total.references > MAX_EXPANSION_REFERENCES
+                {
+                    return Err(Problem {
+                        offset,
+                        len,
+                        message: format!(
+                            "the `@string` macros of this bibliography expand to more than {} MiB",
+                            MAX_EXPANSION_BYTES >> 20
+                        ),
+                        hint: "a macro that repeats another (`b = a # a`) doubles it at every step: write the text out",
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The cost of expanding macro `name` (zero for an unknown one: biblatex reports it, or
+    /// reads it as a month).
+    fn cost(
+        &self,
+        name: &'s str,
+        costs: &mut HashMap<&'s str, Option<Cost>>,
+    ) -> Result<Cost, Problem> {
+        if let Some(known) = costs.get(name) {
+            return Ok(known.unwrap_or_default());
+        }
+        if !self.defs.contains_key(name) {
+            return Ok(Cost::default());
+        }
+        // (macro, next chunk, cost so far); `costs[m] = None` while `m` is on the stack.
+        let mut stack: Vec<(&'s str, usize, Cost)> = vec![(name, 0, Cost::default())];
+        costs.insert(name, None);
+        while let Some((current, next, _)) = stack.last().copied() {
+            let (chunks, _) = self.defs[current];
+            let Some(chunk) = chunks.get(next) else {
+                let (done, _, mut cost) = stack.pop().unwrap_or((current, 0, Cost::default()));
+                cost.depth += 1;
+                costs.insert(done, Some(cost));
+                if let Some(parent) = stack.last_mut() {
+                    parent.2.add(cost);
+                }
+                continue;
+            };
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            match chunk.v {
+                RawChunk::Normal(s) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.2.bytes = top.2.bytes.saturating_add(s.len() as u64);
+                    }
+                }
+                RawChunk::Abbreviation(inner) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.2.references = top.2.references.saturating_add(1);
+                    }
+                    match costs.get(inner) {
+                        Some(Some(cost)) => {
+                            let cost = *cost;
+                            if let Some(top) = stack.last_mut() {
+                                top.2.add(cost);
+                            }
+                        }
+                        Some(None) => {
+                            let from = stack.iter().position(|s| s.0 == inner).unwrap_or(0);
+                            let mut path: Vec<&str> = stack[from..].iter().map(|s| s.0).collect();
+                            path.push(inner);
+                            let (_, offset) = self.defs[inner];
+                            return Err(Problem {
+                                offset,
+                                len: inner.len(),
+                                message: format!(
+                                    "the `@string` macro `{inner}` contains itself: {}",
+                                    path.join(" → ")
+                                ),
+                                hint: "a macro cannot contain itself, directly or through others: write the text out in one of them",
+                            });
+                        }
+                        None if self.defs.contains_key(inner) => {
+                            costs.insert(inner, None);
+                            stack.push((inner, 0, Cost::default()));
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+        Ok(costs.get(name).copied().flatten().unwrap_or_default())
+    }
+
+    /// The text of a field, its macros expanded (only after `check`: bounded, no loops).
+    fn expand(&self, chunks: &[biblatex::Spanned<RawChunk<'s>>]) -> String {
+        let mut out = String::new();
+        let mut stack: Vec<std::slice::Iter<'_, biblatex::Spanned<RawChunk<'s>>>> =
+            vec![chunks.iter()];
+        while let Some(iter) = stack.last_mut() {
+            match iter.next().map(|c| &c.v) {
+                Some(RawChunk::Normal(s)) => out.push_str(s),
+                Some(RawChunk::Abbreviation(name)) => {
+                    if let Some((inner, _)) = self.defs.get(name)
+                        && stack.len() <= MAX_MACRO_DEPTH
+                    {
+                        stack.push(inner.iter());
+                    }
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `crossref` and `xdata` parents: no loop, chains within `MAX_CROSSREF_DEPTH`, and the
+/// lookups biblatex will make (one per path to each ancestor) within
+/// `MAX_CROSSREF_LOOKUPS`.
+fn check_crossrefs(
+    entries: &[biblatex::Spanned<RawEntry<'_>>],
+    macros: &Macros<'_>,
+) -> Result<(), Problem> {
+    let plain = |s: String| s.replace(['{', '}'], "").trim().to_string();
+    // The keys biblatex will find an entry by: its key, then its `ids` aliases.
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        index.entry(entry.v.key.v.to_string()).or_insert(i);
+    }
+    let field = |entry: &RawEntry<'_>, name: &str| {
+        entry
+            .fields
+            .iter()
+            .find(|f| f.key.v.eq_ignore_ascii_case(name))
+            .map(|f| (f.key.span.clone(), plain(macros.expand(&f.value.v))))
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        if let Some((_, ids)) = field(&entry.v, "ids") {
+            for alias in ids.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+                index.insert(alias.to_string(), i);
+            }
+        }
+    }
+    // Each entry's parents, and where its `crossref`/`xdata` field is.
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+    let mut spans: Vec<(usize, usize)> = entries
+        .iter()
+        .map(|e| (e.v.key.span.start, e.v.key.span.len()))
+        .collect();
+    for (i, entry) in entries.iter().enumerate() {
+        if let Some((span, key)) = field(&entry.v, "crossref") {
+            parents[i].extend(index.get(&key).copied());
+            spans[i] = (span.start, span.len());
+        }
+        if let Some((span, keys)) = field(&entry.v, "xdata") {
+            for key in keys.split(',').map(str::trim) {
+                parents[i].extend(index.get(key).copied());
+            }
+            spans[i] = (span.start, span.len());
+        }
+    }
+    // (depth, lookups) per entry, by a depth-first walk with an explicit stack.
+    let mut done: Vec<Option<(usize, u64)>> = vec![None; entries.len()];
+    let mut on_stack = vec![false; entries.len()];
+    let mut total: u64 = 0;
+    for root in 0..entries.len() {
+        if done[root].is_some() {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        on_stack[root] = true;
+        while let Some(&(current, next)) = stack.last() {
+            if let Some(&parent) = parents[current].get(next) {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                if on_stack[parent] {
+                    let from = stack.iter().position(|s| s.0 == parent).unwrap_or(0);
+                    let mut path: Vec<&str> =
+                        stack[from..].iter().map(|s| entries[s.0].v.key.v).collect();
+                    path.push(entries[parent].v.key.v);
+                    let (offset, len) = spans[current];
+                    return Err(Problem {
+                        offset,
+                        len,
+                        message: format!(
+                            "`crossref`/`xdata` make a loop: {}",
+                            path.join(" → ")
+                        ),
+                        hint: "an entry cannot inherit fields from itself, directly or through others",
+                    });
+                }
+                if done[parent].is_none() {
+                    on_stack[parent] = true;
+                    stack.push((parent, 0));
+                }
+                continue;
+            }
+            stack.pop();
+            on_stack[current] = false;
+            let mut depth = 0;
+            let mut lookups: u64 = 0;
+            for &p in &parents[current] {
+                let (d, l) = done[p].unwrap_or((0, 0));
+                depth = depth.max(d + 1);
+                lookups = lookups.saturating_add(l.saturating_add(1));
+            }
+            done[current] = Some((depth, lookups));
+            total = total.saturating_add(lookups);
+            let (offset, len) = spans[current];
+            if depth > MAX_CROSSREF_DEPTH {
+                return Err(Problem {
+                    offset,
+                    len,
+                    message: format!(
+                        "a chain of {depth} `crossref`/`xdata` parents (the limit is {MAX_CROSSREF_DEPTH})"
+                    ),
+                    hint: "inherit from an entry that holds the fields itself, not through a long chain",
+                });
+            }
+            if total > MAX_CROSSREF_LOOKUPS {
+                return Err(Problem {
+                    offset,
+                    len,
+                    message: "`crossref`/`xdata` parents shared so widely that resolving them would take too long".into(),
+                    hint: "inherit from fewer entries, or write the shared fields out",
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+thread_local! {
+    /// Set while `quietly` runs: the panic hook stays silent on this thread.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f`, turning a panic into its message, without printing it (the panic becomes a
+/// diagnostic). The process-wide hook is installed once and only silences threads inside
+/// `quietly`; every other panic is printed as before.
+fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic".into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(text: &str) -> Option<String> {
+        match from_biblatex_str(Path::new("refs.bib"), text) {
+            Err(ds) => Some(ds[0].render(false)),
+            Ok(_) => None,
+        }
+    }
+
+    #[test]
+    fn macro_and_crossref_loops_are_found_without_recursion() {
+        let mut chain = String::new();
+        for i in 0..100_000 {
+            chain.push_str(&format!("@string{{m{i} = m{}}}\n", i + 1));
+        }
+        chain.push_str("@book{a, title = m0}\n");
+        assert!(problem(&chain).is_some_and(|p| p.contains("nested")));
+        assert!(problem("@string{a = b}\n@string{b = a}\n@book{k, title = a}\n")
+            .is_some_and(|p| p.contains("a → b → a")));
+        assert!(problem("@book{a, title = {A}, crossref = {a}}\n")
+            .is_some_and(|p| p.contains("a → a")));
+    }
+}
