@@ -869,6 +869,13 @@ fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentS
                 .hint(hint)
         })?;
         let text = crate::input::decode_text(bytes, Path::new(name))?;
+        // citationberg parses by recursion and hayagriva renders macros by recursion: a
+        // deep or looping style is refused before either sees it.
+        if let Err((offset, message, hint)) = guard::check_csl(&text) {
+            return Err(Diagnostic::error(message)
+                .at(Location::at_offset(Path::new(name), &text, offset, 1))
+                .hint(hint));
+        }
         return match IndependentStyle::from_xml(&text) {
             Ok(style) => Ok(style),
             Err(e) => Err(Diagnostic::error(format!(

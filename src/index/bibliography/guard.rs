@@ -59,19 +59,26 @@ pub fn from_biblatex_str(
         Err(e) => return Ok(Err(vec![BibLaTeXError::Parse(e)])),
     };
     let macros = Macros::new(&raw);
-    macros.check(&raw.entries).map_err(|p| vec![p.diagnostic(&at)])?;
+    macros
+        .check(&raw.entries)
+        .map_err(|p| vec![p.diagnostic(&at)])?;
     check_crossrefs(&raw.entries, &macros).map_err(|p| vec![p.diagnostic(&at)])?;
     // Where each entry and its fields are, to report a panic at the field that caused it.
     let spans: HashMap<String, EntrySpans> = raw
         .entries
         .iter()
         .map(|e| {
-            let fields = e
-                .v
-                .fields
-                .iter()
-                .map(|f| (f.key.v.to_ascii_lowercase(), f.key.span.start, f.key.span.len()))
-                .collect();
+            let fields =
+                e.v.fields
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.key.v.to_ascii_lowercase(),
+                            f.key.span.start,
+                            f.key.span.len(),
+                        )
+                    })
+                    .collect();
             let key = (e.v.key.span.start, e.v.key.span.len());
             (e.v.key.v.to_string(), EntrySpans { key, fields })
         })
@@ -127,7 +134,9 @@ pub fn from_biblatex_str(
             });
             let (message, (offset, len)) = match (field, entry) {
                 (Some((name, start, len)), _) => (
-                    format!("the BibLaTeX parser cannot read `{name}` of the entry `{key}` ({panic})"),
+                    format!(
+                        "the BibLaTeX parser cannot read `{name}` of the entry `{key}` ({panic})"
+                    ),
                     (*start, *len),
                 ),
                 (None, Some(e)) => (
@@ -274,8 +283,7 @@ impl<'s> Macros<'s> {
                     });
                 }
                 total.add(cost);
-                if total.bytes > MAX_EXPANSION_BYTES
-                    || total.references > MAX_EXPANSION_REFERENCES
+                if total.bytes > MAX_EXPANSION_BYTES || total.references > MAX_EXPANSION_REFERENCES
                 {
                     return Err(Problem {
                         offset,
@@ -459,10 +467,7 @@ fn check_crossrefs(
                     return Err(Problem {
                         offset,
                         len,
-                        message: format!(
-                            "`crossref`/`xdata` make a loop: {}",
-                            path.join(" → ")
-                        ),
+                        message: format!("`crossref`/`xdata` make a loop: {}", path.join(" → ")),
                         hint: "an entry cannot inherit fields from itself, directly or through others",
                     });
                 }
@@ -507,6 +512,208 @@ fn check_crossrefs(
     Ok(())
 }
 
+/// The deepest element nesting of a CSL style, through macro calls (citationberg reads it
+/// by recursive descent; hayagriva renders it by recursion, a macro call included).
+pub const MAX_CSL_DEPTH: usize = 100;
+/// The most macro calls one rendering of a CSL style may make (a macro calling another twice,
+/// which calls another twice … doubles at each step).
+pub const MAX_CSL_MACRO_CALLS: u64 = 20_000;
+
+/// What a CSL style's structure costs, as checked by `check_csl`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CslCost {
+    /// The deepest nesting of elements, following macro calls.
+    pub depth: usize,
+    /// Macro calls made when every layout and sort key is rendered once.
+    pub calls: u64,
+}
+
+/// A macro or a root (layout, sort) of a CSL style while its text is read.
+#[derive(Default)]
+struct CslBlock {
+    /// The deepest element inside, relative to the block.
+    depth: usize,
+    /// (macro called, at relative depth, offset of the call)
+    calls: Vec<(String, usize, usize)>,
+}
+
+/// Check a CSL style's text before citationberg parses it: element nesting within
+/// `MAX_CSL_DEPTH`, no macro that calls itself (hayagriva would recurse forever), and
+/// macro calls within `MAX_CSL_MACRO_CALLS`. One pass with quick-xml's reader (a loop),
+/// then a walk of the macro graph with an explicit stack. Returns the cost, or the byte
+/// range to point at and the message and hint. Malformed XML is left to citationberg.
+pub fn check_csl(text: &str) -> Result<CslCost, (usize, String, &'static str)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth = 0usize;
+    let mut macros: HashMap<String, (CslBlock, usize)> = HashMap::new();
+    let mut roots = CslBlock::default();
+    // The macro being read: its name, the depth of its `<macro>`, its block.
+    let mut current: Option<(String, usize, CslBlock, usize)> = None;
+    loop {
+        let at = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let event = match reader.read_event() {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(event) => event,
+        };
+        let (element, empty) = match &event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                if current.as_ref().is_some_and(|c| c.1 == depth) {
+                    if let Some((name, _, block, offset)) = current.take() {
+                        macros.insert(name, (block, offset));
+                    }
+                }
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            _ => continue,
+        };
+        depth += 1;
+        if depth > MAX_CSL_DEPTH {
+            return Err((
+                at,
+                format!("elements nested more than {MAX_CSL_DEPTH} deep in the CSL style"),
+                "real styles nest a dozen levels: check for a runaway `<group>`",
+            ));
+        }
+        let attribute = |name: &str| {
+            element
+                .try_get_attribute(name)
+                .ok()
+                .flatten()
+                .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        };
+        let local = element.local_name();
+        if local.as_ref() == b"macro" && !empty && current.is_none() {
+            let name = attribute("name").unwrap_or_default();
+            current = Some((name, depth, CslBlock::default(), at));
+            continue;
+        }
+        let (block, relative) = match current.as_mut() {
+            Some((_, start, block, _)) => (block, depth - *start),
+            None => (&mut roots, depth),
+        };
+        block.depth = block.depth.max(relative);
+        if let Some(called) = attribute("macro") {
+            block.calls.push((called, relative, at));
+        }
+        if empty {
+            depth -= 1;
+        }
+    }
+    csl_cost(&roots, &macros)
+}
+
+/// The depth and calls of rendering `roots`, following `macros` (explicit stack; a macro
+/// on the stack called again is a loop).
+fn csl_cost(
+    roots: &CslBlock,
+    macros: &HashMap<String, (CslBlock, usize)>,
+) -> Result<CslCost, (usize, String, &'static str)> {
+    // Per macro: None while on the stack, Some(cost) when done.
+    let mut done: HashMap<&str, Option<CslCost>> = HashMap::new();
+    let mut cost_of = |name: &str| -> Result<CslCost, (usize, String, &'static str)> {
+        // (macro, next call, cost so far)
+        let mut stack: Vec<(&str, usize, CslCost)> = Vec::new();
+        let Some((key, _)) = macros.get_key_value(name) else {
+            return Ok(CslCost::default());
+        };
+        if let Some(known) = done.get(key.as_str()) {
+            return Ok(known.unwrap_or_default());
+        }
+        done.insert(key, None);
+        stack.push((key, 0, CslCost::default()));
+        while let Some(&(current, next, _)) = stack.last() {
+            let (block, _) = &macros[current];
+            let Some((called, at_depth, offset)) = block.calls.get(next) else {
+                if let Some((finished, _, mut cost)) = stack.pop() {
+                    cost.depth = cost.depth.max(block.depth);
+                    done.insert(finished, Some(cost));
+                    if let Some(parent) = stack.last_mut() {
+                        let (parent_block, _) = &macros[parent.0];
+                        let relative = parent_block.calls[parent.1 - 1].1;
+                        parent.2.depth = parent.2.depth.max(relative + cost.depth);
+                        parent.2.calls = parent.2.calls.saturating_add(cost.calls + 1);
+                    }
+                }
+                continue;
+            };
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            let Some((called_key, _)) = macros.get_key_value(called.as_str()) else {
+                continue;
+            };
+            match done.get(called_key.as_str()) {
+                Some(Some(cost)) => {
+                    let cost = *cost;
+                    if let Some(top) = stack.last_mut() {
+                        top.2.depth = top.2.depth.max(at_depth + cost.depth);
+                        top.2.calls = top.2.calls.saturating_add(cost.calls + 1);
+                    }
+                }
+                Some(None) => {
+                    let from = stack.iter().position(|s| s.0 == called).unwrap_or(0);
+                    let mut path: Vec<&str> = stack[from..].iter().map(|s| s.0).collect();
+                    path.push(called);
+                    return Err((
+                        *offset,
+                        format!(
+                            "the CSL macro `{called}` calls itself: {}",
+                            path.join(" → ")
+                        ),
+                        "a macro cannot call itself, directly or through others",
+                    ));
+                }
+                None => {
+                    done.insert(called_key, None);
+                    stack.push((called_key, 0, CslCost::default()));
+                }
+            }
+        }
+        Ok(done
+            .get(key.as_str())
+            .copied()
+            .flatten()
+            .unwrap_or_default())
+    };
+    let mut total = CslCost {
+        depth: roots.depth,
+        calls: 0,
+    };
+    for (called, at_depth, _) in &roots.calls {
+        let cost = cost_of(called)?;
+        total.depth = total.depth.max(at_depth + cost.depth);
+        total.calls = total.calls.saturating_add(cost.calls + 1);
+    }
+    // Macros no layout calls are never rendered, but citationberg still reads them: their
+    // loops are harmless, their depth was checked while reading.
+    if total.depth > MAX_CSL_DEPTH {
+        let offset = roots.calls.first().map_or(0, |c| c.2);
+        return Err((
+            offset,
+            format!(
+                "elements nested {} deep in the CSL style through its macros (the limit is {MAX_CSL_DEPTH})",
+                total.depth
+            ),
+            "real styles nest a few dozen levels through their macros: check for a chain of macros calling macros",
+        ));
+    }
+    if total.calls > MAX_CSL_MACRO_CALLS {
+        let offset = roots.calls.first().map_or(0, |c| c.2);
+        return Err((
+            offset,
+            format!(
+                "the CSL style's macros make more than {MAX_CSL_MACRO_CALLS} calls to render one entry"
+            ),
+            "a macro that calls another twice, which calls another twice … doubles at each step",
+        ));
+    }
+    Ok(total)
+}
+
 thread_local! {
     /// Set while `quietly` runs: the panic hook stays silent on this thread.
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -548,6 +755,73 @@ mod tests {
         }
     }
 
+    /// The real styles citationberg tests with (Chicago notes is one of the most complex
+    /// there is) stay far inside the CSL limits.
+    #[test]
+    fn real_csl_styles_are_well_within_the_limits() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csl");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("tests/fixtures/csl") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("read");
+            let cost = check_csl(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+            println!("{}: {cost:?}", path.display());
+            assert!(
+                cost.depth * 3 < MAX_CSL_DEPTH,
+                "{}: {cost:?}",
+                path.display()
+            );
+            assert!(
+                cost.calls * 10 < MAX_CSL_MACRO_CALLS,
+                "{}: {cost:?}",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert!(checked >= 3);
+    }
+
+    #[test]
+    fn csl_loops_and_nests_are_refused() {
+        let style = |body: &str| {
+            format!(
+                "<style><macro name=\"a\"><text macro=\"b\"/></macro><macro name=\"b\"><group><text macro=\"a\"/></group></macro><citation><layout>{body}</layout></citation></style>"
+            )
+        };
+        let err = check_csl(&style("<text macro=\"a\"/>")).expect_err("a loop");
+        assert!(err.1.contains("a → b → a"), "{err:?}");
+        assert!(
+            check_csl(&style("<text variable=\"title\"/>")).is_ok(),
+            "an uncalled loop is never rendered"
+        );
+        let deep = format!(
+            "<style><citation><layout>{}{}</layout></citation></style>",
+            "<group>".repeat(1000),
+            "</group>".repeat(1000)
+        );
+        assert!(
+            check_csl(&deep)
+                .expect_err("deep")
+                .1
+                .contains("nested more than")
+        );
+        let mut doubling =
+            String::from("<style><macro name=\"m0\"><text variable=\"title\"/></macro>");
+        for i in 1..30 {
+            doubling.push_str(&format!(
+                "<macro name=\"m{i}\"><text macro=\"m{0}\"/><text macro=\"m{0}\"/></macro>",
+                i - 1
+            ));
+        }
+        doubling.push_str("<citation><layout><text macro=\"m29\"/></layout></citation></style>");
+        assert!(
+            check_csl(&doubling)
+                .expect_err("doubling")
+                .1
+                .contains("calls")
+        );
+    }
+
     #[test]
     fn macro_and_crossref_loops_are_found_without_recursion() {
         let mut chain = String::new();
@@ -556,9 +830,12 @@ mod tests {
         }
         chain.push_str("@book{a, title = m0}\n");
         assert!(problem(&chain).is_some_and(|p| p.contains("nested")));
-        assert!(problem("@string{a = b}\n@string{b = a}\n@book{k, title = a}\n")
-            .is_some_and(|p| p.contains("a → b → a")));
-        assert!(problem("@book{a, title = {A}, crossref = {a}}\n")
-            .is_some_and(|p| p.contains("a → a")));
+        assert!(
+            problem("@string{a = b}\n@string{b = a}\n@book{k, title = a}\n")
+                .is_some_and(|p| p.contains("a → b → a"))
+        );
+        assert!(
+            problem("@book{a, title = {A}, crossref = {a}}\n").is_some_and(|p| p.contains("a → a"))
+        );
     }
 }
