@@ -3,6 +3,7 @@
 //! nothing here needs the whole corpus; cross-file checks belong to `index`.
 
 pub mod frontmatter;
+pub mod names;
 
 use std::path::{Path, PathBuf};
 
