@@ -6,6 +6,7 @@ mod citations;
 mod companion;
 mod escaping;
 mod foundation;
+mod fuzz;
 mod glossary;
 mod hostile;
 mod publish;
