@@ -3,7 +3,8 @@
 //! (`fuzz/corpus/<target>/`: seeds and every crash found so far), then mutates corpus
 //! inputs at random until its time is up. A panic, or an input slower than `HANG`, fails
 //! the test and saves the input under `target/fuzz-findings/` (commit it to the corpus once
-//! fixed). A stack overflow aborts the test binary, which fails the run just as loudly.
+//! fixed). A stack overflow aborts the test binary, which fails the run just as loudly, and
+//! leaves the input in `target/fuzz-findings/<target>-last-input`.
 //!
 //! - `SCHOLION_FUZZ_SECONDS`: mutation time per target (default 10; the whole suite must stay
 //!   under 10 minutes on 2 cores). `0` replays the corpus only.
@@ -290,7 +291,14 @@ fn fuzz(target: Target) {
             }
         })
     };
+    // A stack overflow aborts the process before anything can be saved: each input is
+    // written here first (removed when the target ends well).
+    let last_input = repo()
+        .join("target/fuzz-findings")
+        .join(format!("{}-last-input", target.name));
+    let _ = std::fs::create_dir_all(last_input.parent().expect("parent"));
     let run_one = |input: &str, origin: &str| {
+        let _ = std::fs::write(&last_input, input);
         *current.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), input.to_string()));
         let started = Instant::now();
@@ -327,6 +335,7 @@ fn fuzz(target: Target) {
     }
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = watchdog.join();
+    let _ = std::fs::remove_file(&last_input);
     println!(
         "fuzz {}: {} corpus inputs, {runs} mutated inputs in {seconds} s (seed {seed}), slowest {slowest:?}",
         target.name,
@@ -438,9 +447,30 @@ fn run_book_toml(text: &str) {
     }
 }
 
-/// A project written as one text: `=== <relative path>\n` starts each file.
+/// The folder the project target writes each input to (removed when the target ends).
+static PROJECT_DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+
+/// A project written as one text: `=== <relative path>\n` starts each file. Every input is
+/// written to the same folder (emptied first), checked with the citation cache off.
 fn run_project(text: &str) {
-    let dir = tempfile::tempdir().expect("tempdir");
+    static CACHE_OFF: std::sync::Once = std::sync::Once::new();
+    let dir = PROJECT_DIR.get_or_init(|| tempfile::tempdir().expect("tempdir"));
+    // No citation cache for these throwaway projects (`SCHOLION_CACHE_DIR=` turns it off).
+    CACHE_OFF.call_once(|| {
+        // SAFETY: std's environment lock orders this with every other read and `Command`
+        // spawn of the test binary; no foreign code reads this variable. Child processes
+        // of other tests that do not set it themselves run without the cache: it is best
+        // effort by design.
+        unsafe { std::env::set_var("SCHOLION_CACHE_DIR", "") };
+    });
+    for entry in std::fs::read_dir(dir.path()).expect("read dir").flatten() {
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
     let mut wrote = false;
     for section in text.split("=== ").skip(1) {
         let (path, body) = section.split_once('\n').unwrap_or((section, ""));
@@ -515,4 +545,7 @@ fn fuzz_project() {
         name: "project",
         run: run_project,
     });
+    if let Some(dir) = PROJECT_DIR.get() {
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
 }

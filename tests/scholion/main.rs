@@ -9,6 +9,7 @@ mod foundation;
 mod fuzz;
 mod glossary;
 mod hostile;
+mod hostile_input;
 mod publish;
 mod reader;
 mod release;

@@ -411,10 +411,12 @@ fn check_crossrefs(
     for (i, entry) in entries.iter().enumerate() {
         index.entry(entry.v.key.v.to_string()).or_insert(i);
     }
+    // The last of repeated fields wins, as in biblatex (a map of field names).
     let field = |entry: &RawEntry<'_>, name: &str| {
         entry
             .fields
             .iter()
+            .rev()
             .find(|f| f.key.v.eq_ignore_ascii_case(name))
             .map(|f| (f.key.span.clone(), plain(macros.expand(&f.value.v))))
     };
