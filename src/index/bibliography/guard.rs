@@ -840,4 +840,12 @@ mod tests {
             problem("@book{a, title = {A}, crossref = {a}}\n").is_some_and(|p| p.contains("a → a"))
         );
     }
+
+    /// Found by fuzzing: of repeated fields biblatex keeps the last, so the guard must
+    /// follow the last `crossref`, not the first.
+    #[test]
+    fn a_crossref_loop_through_a_repeated_field_is_found() {
+        let text = "@inbook{a, crossref = {}, crossref = {b}}\n@inbook{b, crossref = {a}}\n";
+        assert!(problem(text).is_some_and(|p| p.contains("a → b → a")));
+    }
 }
