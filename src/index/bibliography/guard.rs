@@ -171,7 +171,9 @@ struct EntrySpans {
 
 /// The fields of the date whose parsing panics in `entry`, or none.
 fn panicking_date(entry: &biblatex::Entry) -> Vec<&'static str> {
-    let dates: [(&[&'static str], fn(&biblatex::Entry) -> bool); 4] = [
+    /// A date's fields, and whether biblatex parses that date of an entry.
+    type DateCheck = (&'static [&'static str], fn(&biblatex::Entry) -> bool);
+    let dates: [DateCheck; 4] = [
         (&["date", "year", "month", "day"], |e| e.date().is_ok()),
         (&["urldate"], |e| e.url_date().is_ok()),
         (&["origdate"], |e| e.orig_date().is_ok()),
