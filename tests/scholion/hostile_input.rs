@@ -302,6 +302,22 @@ fn forty_thousand_cross_references_in_one_paragraph_build_in_linear_time() {
     );
 }
 
+/// Each diagnostic kept a copy of its whole source line and counted lines from the start of
+/// the file: 20,000 broken references on one line took 442 s and 6.4 GB.
+#[test]
+fn ten_thousand_broken_cross_references_on_one_line_are_reported_in_bounded_time_and_memory() {
+    let p = with_bib("", TITLE_YEAR, "");
+    p.essay("two", "title: Two", &"a [[nothing]] b ".repeat(10_000));
+    let outcome = hostile_build(&p);
+    outcome.located_error(
+        "content/essays/two.md:4:159987",
+        "unknown cross-reference target `nothing`",
+    );
+    let errors = outcome.stderr.matches("\nerror: unknown cross-reference").count()
+        + usize::from(outcome.stderr.starts_with("error: unknown cross-reference"));
+    assert_eq!(errors, 10_000);
+}
+
 #[test]
 fn alias_cafe_precomposed_and_decomposed_is_one_alias() {
     let p = with_bib("", TITLE_YEAR, "");
