@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use scholion::content::frontmatter::{self, ESSAY_KEYS, EssayMeta, TERM_KEYS, TermMeta};
-use scholion::markdown::{self, CiteStyle, ResolvedUse};
+use scholion::ids::{self, SourceId, TermId};
+use scholion::markdown::{self, Card, CiteStyle, UseLink};
 
 use crate::support::repo;
 
@@ -366,20 +367,26 @@ fn run_markdown(text: &str) {
         assert!(u.offset <= body.len(), "a use's offset is past the body");
         let _ = (u.context.before(), u.context.label(), u.context.after());
     }
-    let uses: Vec<ResolvedUse> = (0..annotated.use_count)
+    let uses: Vec<UseLink> = (0..annotated.use_count)
         .map(|i| match i % 3 {
-            0 => ResolvedUse::Link {
+            0 => UseLink::Link {
                 href: format!("/glossary/t{i}/"),
                 class: "term",
-                card: Some(format!("term:t{i}")),
-                display: Some("<Name & co>".into()),
+                card: Some(Card {
+                    id: format!("term:t{i}"),
+                    target: ids::Target::Term(TermId(i)),
+                }),
+                display: Some("<Name & co>"),
             },
-            1 => ResolvedUse::Cite {
+            1 => UseLink::Cite {
                 href: format!("/citations/k{i}/"),
-                card: Some(format!("cite:k{i}")),
-                html: "Author 2001".into(),
+                card: Some(Card {
+                    id: format!("cite:k{i}"),
+                    target: ids::Target::Source(SourceId(i)),
+                }),
+                html: "Author 2001",
             },
-            _ => ResolvedUse::Broken,
+            _ => UseLink::Broken,
         })
         .collect();
     let annotated = markdown::annotate(body, &is_key);
