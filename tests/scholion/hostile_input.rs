@@ -313,7 +313,10 @@ fn ten_thousand_broken_cross_references_on_one_line_are_reported_in_bounded_time
         "content/essays/two.md:4:159987",
         "unknown cross-reference target `nothing`",
     );
-    let errors = outcome.stderr.matches("\nerror: unknown cross-reference").count()
+    let errors = outcome
+        .stderr
+        .matches("\nerror: unknown cross-reference")
+        .count()
         + usize::from(outcome.stderr.starts_with("error: unknown cross-reference"));
     assert_eq!(errors, 10_000);
 }
