@@ -33,13 +33,24 @@ pub struct Location {
     pub path: PathBuf,
     pub line: usize,
     pub column: usize,
-    /// The text of the offending line (without its line ending), when known.
+    /// The text of the offending line (without its line ending), when known; of a long
+    /// line, only the stretch around the column (see `excerpt_from`).
     pub source_line: Option<String>,
+    /// The 0-based character column of the line where `source_line` starts: 0, or more when
+    /// the line was longer than `MAX_LINE_BYTES` (20,000 errors on one 600 KB line must
+    /// not keep 20,000 copies of it).
+    pub excerpt_from: usize,
     /// How many characters of `source_line` to underline (at least 1).
     pub width: usize,
 }
 
+/// A source line longer than this is kept as an excerpt around the problem.
+const MAX_LINE_BYTES: usize = 1024;
+/// How much of a long line an excerpt keeps on each side of the problem.
+const CONTEXT_BYTES: usize = 160;
+
 /// Where each line of a text starts (byte offsets; the first is 0).
+#[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
 }
@@ -92,11 +103,21 @@ impl Location {
         let column = source[line_start..offset].chars().count() + 1;
         let end = floor_char_boundary(source, (offset + len).min(line_start + line_text.len()));
         let width = source[offset..end.max(offset)].chars().count().max(1);
+        let line_end = line_start + line_text.len();
+        let (excerpt, excerpt_from) = if line_text.len() <= MAX_LINE_BYTES {
+            (line_text, 0)
+        } else {
+            let from =
+                floor_char_boundary(source, offset.saturating_sub(CONTEXT_BYTES).max(line_start));
+            let to = floor_char_boundary(source, (end + CONTEXT_BYTES).min(line_end)).max(end);
+            (&source[from..to], source[line_start..from].chars().count())
+        };
         Location {
             path: path.to_path_buf(),
             line,
             column,
-            source_line: Some(line_text.to_string()),
+            source_line: Some(excerpt.to_string()),
+            excerpt_from,
             width,
         }
     }
@@ -114,6 +135,7 @@ impl Location {
             line: 1,
             column: 1,
             source_line: None,
+            excerpt_from: 0,
             width: 1,
         }
     }
@@ -199,7 +221,7 @@ impl Diagnostic {
                 Some(text) => {
                     let start = text
                         .char_indices()
-                        .nth(loc.column.saturating_sub(1))
+                        .nth(loc.column.saturating_sub(1 + loc.excerpt_from))
                         .map_or(text.len(), |(i, _)| i);
                     let end = text[start..]
                         .char_indices()
@@ -220,6 +242,12 @@ impl Diagnostic {
             group = group.element(Level::HELP.message(hint.as_str()));
         }
         let mut text = renderer.render(&[group]);
+        if let Some(loc) = self.location.as_ref().filter(|l| l.excerpt_from > 0) {
+            // The snippet was an excerpt: the printer counted the column from its start.
+            let shown = format!("{path_text}:{}:{}", loc.line, loc.column - loc.excerpt_from);
+            let real = format!("{path_text}:{}:{}", loc.line, loc.column);
+            text = text.replacen(&shown, &real, 1);
+        }
         if whole_file {
             // A whole-file diagnostic: name the file on its own arrow line.
             let arrow = format!("\n  --> {path_text}");

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use scholion::content::frontmatter::{self, ESSAY_KEYS, EssayMeta, TERM_KEYS, TermMeta};
-use scholion::markdown::{self, CiteStyle, ResolvedUse};
+use scholion::ids::{SourceId, Target, TermId};
+use scholion::markdown::{self, Card, CiteStyle, UseLink};
 
 fuzz_target!(|text: &str| {
     let path = Path::new("content/essays/fuzz.md");
@@ -30,20 +31,26 @@ fuzz_target!(|text: &str| {
         assert!(u.offset <= body.len(), "use offset out of the body");
     }
     // Resolve uses in turn as a link, a citation and a broken reference.
-    let uses: Vec<ResolvedUse> = (0..annotated.use_count)
+    let uses: Vec<UseLink> = (0..annotated.use_count)
         .map(|i| match i % 3 {
-            0 => ResolvedUse::Link {
+            0 => UseLink::Link {
                 href: format!("/glossary/t{i}/"),
                 class: "term",
-                card: Some(format!("term:t{i}")),
-                display: Some("<Name & co>".into()),
+                card: Some(Card {
+                    id: format!("term:t{i}"),
+                    target: Target::Term(TermId(i)),
+                }),
+                display: Some("<Name & co>"),
             },
-            1 => ResolvedUse::Cite {
+            1 => UseLink::Cite {
                 href: format!("/citations/k{i}/"),
-                card: Some(format!("cite:k{i}")),
-                html: "Author 2001".into(),
+                card: Some(Card {
+                    id: format!("cite:k{i}"),
+                    target: Target::Source(SourceId(i)),
+                }),
+                html: "Author 2001",
             },
-            _ => ResolvedUse::Broken,
+            _ => UseLink::Broken,
         })
         .collect();
     let annotated = markdown::annotate(body, &is_key);

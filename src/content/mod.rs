@@ -3,6 +3,7 @@
 //! nothing here needs the whole corpus; cross-file checks belong to `index`.
 
 pub mod frontmatter;
+pub mod names;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     pub body_offset: usize,
+    /// Where its lines start, made on the first diagnostic: 20,000 broken references in one
+    /// file must not each count the lines from the start (quadratic).
+    pub lines: std::sync::OnceLock<crate::diagnostics::LineIndex>,
 }
 
 impl SourceFile {
@@ -29,7 +33,10 @@ impl SourceFile {
 
     /// A diagnostic location at a byte offset of the whole file.
     pub fn location(&self, offset: usize, len: usize) -> Location {
-        Location::at_offset(&self.path, &self.text, offset, len)
+        let lines = self
+            .lines
+            .get_or_init(|| crate::diagnostics::LineIndex::new(&self.text));
+        Location::at_offset_indexed(&self.path, &self.text, lines, offset, len)
     }
 }
 
@@ -375,6 +382,7 @@ fn parse_home(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
             path: display.to_path_buf(),
             text,
             body_offset,
+            lines: Default::default(),
         },
     });
     Ok((loaded, Vec::new()))
@@ -485,6 +493,7 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
             path: display.to_path_buf(),
             text,
             body_offset,
+            lines: Default::default(),
         },
     }));
     Ok((loaded, warnings))
@@ -566,6 +575,7 @@ fn parse_term(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
             path: display.to_path_buf(),
             text,
             body_offset,
+            lines: Default::default(),
         },
     }));
     Ok((loaded, Vec::new()))
@@ -621,6 +631,7 @@ fn parse_text(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
             path: display.to_path_buf(),
             text,
             body_offset,
+            lines: Default::default(),
         },
     }));
     Ok((loaded, Vec::new()))

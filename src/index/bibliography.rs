@@ -1,6 +1,8 @@
 //! The bibliography: loading `.bib`/`.yaml` files with hayagriva, choosing the CSL style,
 //! formatting entries (once, for the whole site) and in-text citation items.
 
+mod guard;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -745,7 +747,7 @@ pub fn parse_file(display: &Path, text: &str, yaml: bool) -> Result<Library, Vec
                 .hint("see hayagriva's YAML format: each entry is `key:` with `type`, `title`, `author` …")]
         });
     }
-    hayagriva::io::from_biblatex_str(text).map_err(|errors| {
+    guard::from_biblatex_str(display, text)?.map_err(|errors| {
         // An unbalanced brace makes the parser read on to the end of the file and report
         // there, far from the mistake: point at the brace instead.
         if let Some(d) = unbalanced_brace(display, text) {
@@ -850,6 +852,24 @@ pub fn style_names() -> Vec<&'static str> {
     names
 }
 
+/// A `.csl` file's text as an independent style; `name` is its path as written in book.toml.
+/// citationberg parses by recursion and hayagriva renders macros by recursion: a deep or
+/// looping style is refused (`guard::check_csl`) before either sees it.
+pub fn parse_csl(name: &str, text: &str) -> Result<IndependentStyle, Diagnostic> {
+    if let Err((offset, message, hint)) = guard::check_csl(text) {
+        return Err(Diagnostic::error(message)
+            .at(Location::at_offset(Path::new(name), text, offset, 1))
+            .hint(hint));
+    }
+    IndependentStyle::from_xml(text).map_err(|e| {
+        Diagnostic::error(format!(
+            "the CSL style `{name}` is not a valid independent style: {e}"
+        ))
+        .at(Location::file(Path::new(name)))
+        .hint("dependent styles are not supported; use the parent style's file")
+    })
+}
+
 fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentStyle, Diagnostic> {
     let at = || setting_at(config_text, "citations", "style");
     if name.ends_with(".csl") {
@@ -867,14 +887,7 @@ fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentS
                 .hint(hint)
         })?;
         let text = crate::input::decode_text(bytes, Path::new(name))?;
-        return match IndependentStyle::from_xml(&text) {
-            Ok(style) => Ok(style),
-            Err(e) => Err(Diagnostic::error(format!(
-                "the CSL style `{name}` is not a valid independent style: {e}"
-            ))
-            .at(Location::file(Path::new(name)))
-            .hint("dependent styles are not supported; use the parent style's file")),
-        };
+        return parse_csl(name, &text);
     }
     match hayagriva::archive::ArchivedStyle::by_name(name) {
         Some(style) => Ok(style.get().into_independent()),

@@ -900,20 +900,35 @@ impl Namespace {
         }
         for (i, term) in content.terms.iter().enumerate() {
             let t = Target::Term(TermId(i));
-            let mut own: Vec<(String, crate::diagnostics::Location, &str)> =
-                vec![(term.name.to_lowercase(), term.name_location.clone(), "name")];
+            let mut own: Vec<(String, crate::diagnostics::Location, &str)> = vec![(
+                crate::content::names::name_key(&term.name),
+                term.name_location.clone(),
+                "name",
+            )];
             for a in &term.aliases {
-                own.push((a.value.to_lowercase(), a.location.clone(), "alias"));
+                own.push((
+                    crate::content::names::name_key(&a.value),
+                    a.location.clone(),
+                    "alias",
+                ));
             }
             if let Some(o) = &term.original {
-                own.push((o.value.to_lowercase(), o.location.clone(), "original name"));
+                own.push((
+                    crate::content::names::name_key(&o.value),
+                    o.location.clone(),
+                    "original name",
+                ));
             }
             if let Some(t) = &term.transliteration {
                 let at = term
                     .original
                     .as_ref()
                     .map_or(&term.name_location, |o| &o.location);
-                own.push((t.to_lowercase(), at.clone(), "transliteration"));
+                own.push((
+                    crate::content::names::name_key(t),
+                    at.clone(),
+                    "transliteration",
+                ));
             }
             let mut mine: HashSet<String> = HashSet::new();
             mine.insert(term.slug.clone());
@@ -946,7 +961,7 @@ impl Namespace {
         }
         // Names and aliases match case-insensitively; so does a slug written in capitals,
         // but only an exact slug shows the target's name instead of the written text.
-        let lower = target.to_lowercase();
+        let lower = crate::content::names::name_key(target);
         if let Some(ts) = self.names.get(&lower) {
             return ts.iter().map(|t| (*t, false)).collect();
         }

@@ -155,10 +155,11 @@ pub fn parse_suffix(raw: &str) -> (Option<(LocatorKind, String)>, String) {
         return (None, raw.trim().to_string());
     };
     let s = after_comma.trim_start();
-    let lower = s.to_lowercase();
     for (word, kind) in LOCATOR_WORDS {
-        if lower.starts_with(word) {
-            let rest = &s[word.len()..];
+        // Compared in place, ASCII case-insensitively: a lower-cased copy can differ in
+        // length (U+212A KELVIN SIGN lower-cases to a one-byte `k`), and an offset measured
+        // on it would cut `s` inside a character.
+        if let Some(rest) = strip_prefix_ignore_ascii_case(s, word) {
             // A word like "page" must end at a word boundary.
             if !word.ends_with('.')
                 && !word.starts_with(['§', '¶'])
@@ -188,6 +189,12 @@ fn starts_with_roman(s: &str) -> bool {
     !word.is_empty() && word.chars().all(|c| "ivxlcdm".contains(c))
 }
 
+/// `s` without its prefix `word` (matched ASCII case-insensitively), or `None`.
+fn strip_prefix_ignore_ascii_case<'s>(s: &'s str, word: &str) -> Option<&'s str> {
+    let head = s.get(..word.len())?;
+    head.eq_ignore_ascii_case(word).then(|| &s[word.len()..])
+}
+
 /// A locator value runs to the next comma (pandoc's rule for simple locators).
 fn split_locator_value(s: &str) -> (String, String) {
     match s.find(',') {
@@ -197,7 +204,7 @@ fn split_locator_value(s: &str) -> (String, String) {
 }
 
 /// Parse the inside of `[…]` as a citation cluster, or `None` when it is not one.
-/// `base` is the byte offset of the inside in the body.
+/// `base` is the byte offset of the inside in the merged text.
 fn parse_bracket(inner: &str, base: usize, use_count: &mut usize) -> Option<Cluster> {
     let mut items = Vec::new();
     let mut start = 0usize;
@@ -244,19 +251,85 @@ fn parse_bracket(inner: &str, base: usize, use_count: &mut usize) -> Option<Clus
     })
 }
 
-/// Split one merged text node into text and citation nodes.
+/// Where a piece of a merged text node came from: the piece starts at `text_start` in the
+/// merged text and was parsed from `source` in the body. A piece whose text is as long as
+/// its source is the source verbatim; others (an entity, an escape, a smart quote) are
+/// short and map to their source's start.
+#[derive(Debug, Clone)]
+pub(super) struct Piece {
+    pub text_start: usize,
+    pub source: Range<usize>,
+}
+
+/// The body offset of byte `at` of a merged text made of `pieces` (`text_len` long).
+/// Offsets are always mapped through the pieces, never measured on one string and used on
+/// another.
+fn source_offset(pieces: &[Piece], text_len: usize, at: usize) -> usize {
+    let i = pieces
+        .partition_point(|p| p.text_start <= at)
+        .saturating_sub(1);
+    let Some(piece) = pieces.get(i) else {
+        return 0;
+    };
+    let piece_end = pieces.get(i + 1).map_or(text_len, |p| p.text_start);
+    if piece_end - piece.text_start == piece.source.len() {
+        piece.source.start + (at - piece.text_start).min(piece.source.len())
+    } else {
+        piece.source.start
+    }
+}
+
+/// The next position of one byte in a text, for a scan whose position only moves forward:
+/// each stretch of the text is searched once, so the whole scan stays linear however many
+/// `[` wait for a `]` that never comes.
+struct NextByte {
+    byte: u8,
+    /// The last answer: `Some(p)` (the byte is at `p`) or `None` (absent from `searched_from` on).
+    found: Option<usize>,
+    searched_from: usize,
+}
+
+impl NextByte {
+    fn new(byte: u8) -> NextByte {
+        NextByte {
+            byte,
+            found: None,
+            searched_from: usize::MAX,
+        }
+    }
+
+    /// The first position `>= from` holding the byte. `from` never decreases between calls.
+    fn at_or_after(&mut self, text: &str, from: usize) -> Option<usize> {
+        match self.found {
+            Some(p) if p >= from => return Some(p),
+            None if self.searched_from <= from => return None,
+            _ => {}
+        }
+        let hit = text
+            .as_bytes()
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| b == self.byte))
+            .map(|j| from + j);
+        self.found = hit;
+        self.searched_from = from;
+        hit
+    }
+}
+
+/// Split one merged text node into text and citation nodes. `pieces` map the text back to
+/// the body (for the offsets of keys in diagnostics). Linear in the length of `text`.
 pub(super) fn split_text<'a>(
     text: &str,
+    pieces: &[Piece],
     range: Range<usize>,
-    body: &str,
     is_key: &dyn Fn(&str) -> bool,
     use_count: &mut usize,
     nodes: &mut Vec<(Node<'a>, Range<usize>)>,
 ) {
-    // Where in the body this text came from, to point diagnostics at keys.
-    let source = body.get(range.clone()).unwrap_or("");
-    let locate =
-        |needle: &str| -> usize { source.find(needle).map_or(range.start, |i| range.start + i) };
+    let offset_of = |at: usize| source_offset(pieces, text.len(), at);
+    let mut next_open = NextByte::new(b'[');
+    let mut next_close = NextByte::new(b']');
+    let mut next_at = NextByte::new(b'@');
     let mut out_start = 0usize;
     let mut i = 0usize;
     let push_text = |nodes: &mut Vec<(Node<'a>, Range<usize>)>, s: &str| {
@@ -269,59 +342,54 @@ pub(super) fn split_text<'a>(
     };
     while i < text.len() {
         // Only `[` and `@` can start a citation: skip to the next one.
-        match text[i..].find(['[', '@']) {
-            Some(j) => i += j,
-            None => break,
-        }
-        let c = text[i..].chars().next().unwrap_or(' ');
-        if c == '[' {
-            if let Some(close) = text[i + 1..].find(']') {
-                let inner = &text[i + 1..i + 1 + close];
-                if inner.contains('@') && !inner.contains('[') {
-                    let base = locate(inner);
-                    if let Some(mut cluster) = parse_bracket(inner, base, use_count) {
-                        // The parsed text may be longer than its source (smart quotes,
-                        // entities, U+FFFD for NUL), so offsets counted in it can fall
-                        // past the source: find each `@key` in the source instead.
-                        let mut from = base.saturating_sub(range.start);
-                        for item in &mut cluster.items {
-                            let needle = format!("@{}", item.key);
-                            match source.get(from..).and_then(|s| s.find(&needle)) {
-                                Some(j) => {
-                                    item.offset = range.start + from + j;
-                                    from += j + needle.len();
-                                }
-                                None => item.offset = base,
-                            }
-                        }
-                        push_text(nodes, &text[out_start..i]);
-                        nodes.push((Node::Cite(cluster), range.clone()));
-                        i += close + 2;
-                        out_start = i;
-                        continue;
+        let open = next_open.at_or_after(text, i);
+        let at = next_at.at_or_after(text, i);
+        i = match (open, at) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => break,
+        };
+        if text.as_bytes()[i] == b'[' {
+            // `[…]` with an `@` inside and no `[` before its `]`.
+            if let Some(close) = next_close.at_or_after(text, i + 1)
+                && next_at.at_or_after(text, i + 1).is_some_and(|a| a < close)
+                && next_open.at_or_after(text, i + 1).is_none_or(|o| o > close)
+            {
+                let inner = &text[i + 1..close];
+                if let Some(mut cluster) = parse_bracket(inner, i + 1, use_count) {
+                    for item in &mut cluster.items {
+                        // `parse_bracket` counted in the text; map to the body.
+                        item.offset = offset_of(item.offset);
                     }
+                    push_text(nodes, &text[out_start..i]);
+                    nodes.push((Node::Cite(cluster), range.clone()));
+                    i = close + 1;
+                    out_start = i;
+                    continue;
                 }
             }
-        } else if c == '@' && at_may_start(text, i) {
+        } else if at_may_start(text, i) {
             let len = key_len(&text[i + 1..]);
             let key = &text[i + 1..i + 1 + len];
             if len > 0 && is_key(key) {
-                let offset = locate(&format!("@{key}"));
+                let offset = offset_of(i);
                 let mut end = i + 1 + len;
                 // `@key [p. 33]`: a locator in brackets right after a narrative citation.
                 let mut locator = None;
                 let mut suffix = String::new();
-                if let Some(rest) = text[end..].strip_prefix(" [")
-                    && let Some(close) = rest.find(']')
+                if text[end..].starts_with(" [")
+                    && let Some(close) = next_close.at_or_after(text, end + 2)
+                    && next_at.at_or_after(text, end + 2).is_none_or(|a| a > close)
+                    && next_open
+                        .at_or_after(text, end + 2)
+                        .is_none_or(|o| o > close)
                 {
-                    let inside = &rest[..close];
-                    if !inside.contains('@') && !inside.contains('[') {
-                        let (l, s) = parse_suffix(&format!(", {inside}"));
-                        if l.is_some() {
-                            locator = l;
-                            suffix = s;
-                            end += 2 + close + 1;
-                        }
+                    let inside = &text[end + 2..close];
+                    let (l, s) = parse_suffix(&format!(", {inside}"));
+                    if l.is_some() {
+                        locator = l;
+                        suffix = s;
+                        end = close + 1;
                     }
                 }
                 push_text(nodes, &text[out_start..i]);
@@ -347,7 +415,7 @@ pub(super) fn split_text<'a>(
                 continue;
             }
         }
-        i += c.len_utf8();
+        i += 1;
     }
     push_text(nodes, &text[out_start..]);
 }
@@ -385,7 +453,18 @@ mod tests {
         let mut nodes = Vec::new();
         let mut count = 0;
         let is_key = |k: &str| keys.contains(&k);
-        split_text(text, 0..text.len(), text, &is_key, &mut count, &mut nodes);
+        let pieces = [Piece {
+            text_start: 0,
+            source: 0..text.len(),
+        }];
+        split_text(
+            text,
+            &pieces,
+            0..text.len(),
+            &is_key,
+            &mut count,
+            &mut nodes,
+        );
         nodes
             .into_iter()
             .filter_map(|(n, _)| match n {

@@ -74,14 +74,20 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
                  use_count: &mut usize,
                  in_code: bool| {
         if let Some((text, range)) = pending.take() {
-            let text = match text {
-                Pending::One(t) => t,
-                Pending::Many(t) => CowStr::from(t),
+            let (text, pieces) = match text {
+                Pending::One(t) => {
+                    let piece = cite::Piece {
+                        text_start: 0,
+                        source: range.clone(),
+                    };
+                    (t, vec![piece])
+                }
+                Pending::Many(t, pieces) => (CowStr::from(t), pieces),
             };
             if in_code || !text.contains('@') {
                 nodes.push((Node::Event(Event::Text(text)), range));
             } else {
-                cite::split_text(&text, range, body, is_key, use_count, nodes);
+                cite::split_text(&text, &pieces, range, is_key, use_count, nodes);
             }
         }
     };
@@ -91,14 +97,31 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
             Event::Text(text) => {
                 match &mut pending_text {
                     Some((pending, r)) => {
+                        let first_end = r.end;
                         r.end = range.end;
                         match pending {
-                            Pending::Many(buf) => buf.push_str(&text),
+                            Pending::Many(buf, pieces) => {
+                                pieces.push(cite::Piece {
+                                    text_start: buf.len(),
+                                    source: range.clone(),
+                                });
+                                buf.push_str(&text);
+                            }
                             Pending::One(first) => {
                                 let mut buf = String::with_capacity(2 * (first.len() + text.len()));
                                 buf.push_str(first);
+                                let pieces = vec![
+                                    cite::Piece {
+                                        text_start: 0,
+                                        source: r.start..first_end,
+                                    },
+                                    cite::Piece {
+                                        text_start: buf.len(),
+                                        source: range.clone(),
+                                    },
+                                ];
                                 buf.push_str(&text);
-                                *pending = Pending::Many(buf);
+                                *pending = Pending::Many(buf, pieces);
                             }
                         }
                     }
@@ -166,10 +189,11 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
     Annotated { nodes, use_count }
 }
 
-/// Text being merged by `annotate`: one piece as parsed, or several copied together.
+/// Text being merged by `annotate`: one piece as parsed, or several copied together (with
+/// where each came from in the body).
 enum Pending<'a> {
     One(CowStr<'a>),
-    Many(String),
+    Many(String, Vec<cite::Piece>),
 }
 
 /// Heading ids for a document, in order: an explicit `{#id}` or the slug of the heading
@@ -178,6 +202,9 @@ enum Pending<'a> {
 pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
     let mut headings = Vec::new();
     let mut seen: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
+    // The next suffix to try for each base id: 20,000 headings `# Same` try each suffix
+    // once in all, not 1, 2, … again for every heading (quadratic).
+    let mut next_suffix: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
     let mut i = 0;
     while i < nodes.len() {
         if let Node::Event(Event::Start(Tag::Heading { level, id, .. })) = &nodes[i].0 {
@@ -203,10 +230,12 @@ pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
                 }
             };
             let mut unique = base.clone();
-            let mut n = 1;
+            // Every suffix below the counter is taken (and stays taken), so starting there
+            // gives the same id as starting from 1.
+            let n = next_suffix.entry(base.clone()).or_insert(1);
             while RESERVED_IDS.contains(&unique.as_str()) || seen.contains(&unique) {
                 unique = format!("{base}-{n}");
-                n += 1;
+                *n += 1;
             }
             seen.insert(unique.clone());
             headings.push(Heading {

@@ -2,9 +2,13 @@
 //! every use (cross-reference or cited work) with its section and a sentence of context,
 //! its first paragraph, word count and plain text.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
 use pulldown_cmark::{Event, Tag, TagEnd};
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 
 use super::{Annotated, CiteItem, Node, heading_ids};
 
@@ -28,12 +32,55 @@ pub enum UseKind {
     Cite(CiteItem),
 }
 
-/// The sentence around a use, split at the use's label.
+/// The sentence around a use, split at the use's label: ranges into its document's context
+/// text (the stretches of text around its uses, shared by all of them), not copies, so
+/// a paragraph with 40,000 uses is held once. Each side is at most `MAX_SIDE` characters,
+/// cut at a space and marked with `…` where the sentence is longer.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    pub before: String,
-    pub label: String,
-    pub after: String,
+    text: Arc<str>,
+    before: Range<usize>,
+    label: Range<usize>,
+    after: Range<usize>,
+    before_cut: bool,
+    after_cut: bool,
+}
+
+impl Context {
+    /// The sentence before the use (from its start, or `… ` and the last words).
+    pub fn before(&self) -> Cow<'_, str> {
+        let text = &self.text[self.before.clone()];
+        if self.before_cut {
+            format!("… {text}").into()
+        } else {
+            text.into()
+        }
+    }
+
+    /// The use's own text (a cross-reference's label; empty for a citation).
+    pub fn label(&self) -> &str {
+        &self.text[self.label.clone()]
+    }
+
+    /// The sentence after the use (to its end, or the first words and ` …`).
+    pub fn after(&self) -> Cow<'_, str> {
+        let text = &self.text[self.after.clone()];
+        if self.after_cut {
+            format!("{text} …").into()
+        } else {
+            text.into()
+        }
+    }
+}
+
+/// A context while its document is scanned: ranges into the context text being built.
+#[derive(Debug, Clone, Default)]
+struct ContextRanges {
+    before: Range<usize>,
+    label: Range<usize>,
+    after: Range<usize>,
+    before_cut: bool,
+    after_cut: bool,
 }
 
 /// One use: a place where a document refers to a term, an essay or a source.
@@ -158,162 +205,74 @@ pub fn count_words<'a>(lower: &'a str, counts: &mut FxHashMap<&'a str, u32>) {
     }
 }
 
+/// The text of the block (paragraph, item, cell …) being scanned, and where its uses are.
+#[derive(Default)]
 struct Block {
     text: String,
     /// (use index, start, end) byte positions in `text`.
     marks: Vec<(usize, usize, usize)>,
 }
 
+impl Block {
+    /// Drop trailing whitespace (before a bracketed citation, which leaves no text behind),
+    /// keeping every mark inside the text.
+    fn trim_end(&mut self) {
+        let len = self.text.trim_end().len();
+        self.text.truncate(len);
+        for mark in self.marks.iter_mut().rev() {
+            if mark.2 <= len {
+                break;
+            }
+            mark.1 = mark.1.min(len);
+            mark.2 = len;
+        }
+    }
+}
+
+/// The state of one scan: everything collected so far.
+struct Scanner<'s> {
+    want_text: bool,
+    headings: &'s [Heading],
+    heading_cursor: usize,
+    section: Option<usize>,
+    block: Block,
+    uses: Vec<Option<Use>>,
+    /// The context text (stretches around uses) and each use's ranges into it.
+    context_text: String,
+    contexts: Vec<ContextRanges>,
+    first_paragraph: String,
+    words: usize,
+    text: String,
+    footnote: Option<String>,
+    footnote_uses: Vec<(String, usize)>,
+    footnote_sections: HashMap<String, Option<usize>>,
+    open_xref: Option<(usize, usize)>,
+}
+
 pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
-    let nodes = &annotated.nodes;
-    let headings = heading_ids(nodes);
-    let mut uses: Vec<Option<Use>> = vec![None; annotated.use_count];
-    let mut section: Option<usize> = None;
-    let mut heading_cursor = 0usize;
-    let mut block = Block {
+    let headings = heading_ids(&annotated.nodes);
+    let mut scanner = Scanner {
+        want_text,
+        headings: &headings,
+        heading_cursor: 0,
+        section: None,
+        block: Block::default(),
+        uses: vec![None; annotated.use_count],
+        context_text: String::new(),
+        contexts: vec![ContextRanges::default(); annotated.use_count],
+        first_paragraph: String::new(),
+        words: 0,
         text: String::new(),
-        marks: Vec::new(),
+        footnote: None,
+        footnote_uses: Vec::new(),
+        footnote_sections: HashMap::new(),
+        open_xref: None,
     };
-    let mut contexts: Vec<Context> = vec![Context::default(); annotated.use_count];
-    let mut first_paragraph = String::new();
-    let mut words = 0usize;
-    let mut text = String::new();
-    let mut footnote: Option<String> = None;
-    let mut footnote_uses: Vec<(String, usize)> = Vec::new();
-    let mut footnote_sections: HashMap<String, Option<usize>> = HashMap::new();
-    let mut open_xref: Option<(usize, usize)> = None;
-
-    let flush = |block: &mut Block, contexts: &mut Vec<Context>, text: &mut String| {
-        if block.text.trim().is_empty() {
-            block.text.clear();
-            block.marks.clear();
-            return;
-        }
-        for &(index, start, end) in &block.marks {
-            contexts[index] = sentence_around(&block.text, start, end);
-        }
-        if want_text {
-            text.push_str(block.text.trim());
-            text.push('\n');
-        }
-        block.text.clear();
-        block.marks.clear();
-    };
-
-    for (node, range) in nodes {
-        match node {
-            Node::Event(Event::Start(Tag::Heading { .. })) => {
-                flush(&mut block, &mut contexts, &mut text);
-                if heading_cursor < headings.len() && headings[heading_cursor].offset == range.start
-                {
-                    section = Some(heading_cursor);
-                    heading_cursor += 1;
-                }
-            }
-            Node::Event(Event::Start(Tag::FootnoteDefinition(label))) => {
-                flush(&mut block, &mut contexts, &mut text);
-                footnote = Some(label.to_string());
-            }
-            Node::Event(Event::End(TagEnd::FootnoteDefinition)) => {
-                flush(&mut block, &mut contexts, &mut text);
-                footnote = None;
-            }
-            Node::Event(Event::FootnoteReference(label)) => {
-                footnote_sections
-                    .entry(label.to_string())
-                    .or_insert(section);
-            }
-            Node::Event(Event::End(TagEnd::Paragraph)) => {
-                if first_paragraph.is_empty() && footnote.is_none() {
-                    first_paragraph = block.text.trim().to_string();
-                }
-                flush(&mut block, &mut contexts, &mut text);
-            }
-            Node::Event(
-                Event::End(
-                    TagEnd::Heading(_)
-                    | TagEnd::Item
-                    | TagEnd::TableCell
-                    | TagEnd::BlockQuote(_)
-                    | TagEnd::CodeBlock,
-                )
-                | Event::Start(Tag::List(_) | Tag::Item),
-            ) => flush(&mut block, &mut contexts, &mut text),
-            Node::Event(Event::Text(t) | Event::Code(t)) => {
-                words += count_whitespace_words(t);
-                block.text.push_str(t);
-            }
-            Node::Event(Event::SoftBreak | Event::HardBreak) => block.text.push(' '),
-            Node::XrefStart {
-                target,
-                anchor,
-                piped,
-                use_index,
-            } => {
-                open_xref = Some((*use_index, block.text.len()));
-                uses[*use_index] = Some(Use {
-                    kind: UseKind::Xref {
-                        target: target.clone(),
-                        anchor: anchor.clone(),
-                        piped: *piped,
-                    },
-                    offset: range.start,
-                    len: range.len(),
-                    section,
-                    context: Context::default(),
-                });
-                if let Some(label) = &footnote {
-                    footnote_uses.push((label.clone(), *use_index));
-                }
-            }
-            Node::XrefEnd => {
-                if let Some((index, start)) = open_xref.take() {
-                    block.marks.push((index, start, block.text.len()));
-                }
-            }
-            Node::Cite(cluster) => {
-                // A bracketed citation leaves no text behind: drop the space before it so
-                // the sentence reads "states." and not "states ." (contexts, search).
-                if !cluster.narrative {
-                    let trimmed = block.text.trim_end().len();
-                    block.text.truncate(trimmed);
-                }
-                let at = block.text.len();
-                for item in &cluster.items {
-                    block.marks.push((item.use_index, at, at));
-                    uses[item.use_index] = Some(Use {
-                        kind: UseKind::Cite(item.clone()),
-                        offset: item.offset,
-                        len: item.key.len() + 1,
-                        section,
-                        context: Context::default(),
-                    });
-                    if let Some(label) = &footnote {
-                        footnote_uses.push((label.clone(), item.use_index));
-                    }
-                }
-            }
-            _ => {}
-        }
+    for (node, range) in &annotated.nodes {
+        scanner.node(node, range);
     }
-    flush(&mut block, &mut contexts, &mut text);
-
-    let mut uses: Vec<Use> = uses
-        .into_iter()
-        .zip(contexts)
-        .filter_map(|(u, c)| {
-            u.map(|mut u| {
-                u.context = c;
-                u
-            })
-        })
-        .collect();
-    // A use inside a footnote belongs to the section of the footnote's reference.
-    for (label, index) in footnote_uses {
-        if let (Some(sec), Some(u)) = (footnote_sections.get(&label), uses.get_mut(index)) {
-            u.section = *sec;
-        }
-    }
+    scanner.flush();
+    let (uses, text, first_paragraph, words) = scanner.finish();
     let tokens = WordCounts::of(&text);
     Scan {
         headings,
@@ -324,53 +283,277 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
     }
 }
 
-/// The sentence of `text` containing `start..end`, split around that range.
-fn sentence_around(text: &str, start: usize, end: usize) -> Context {
-    const MAX_SIDE: usize = 160;
-    let is_boundary = |w: &[u8]| matches!(w[0], b'.' | b'?' | b'!') && w[1] == b' ';
+impl Scanner<'_> {
+    fn node(&mut self, node: &Node<'_>, range: &Range<usize>) {
+        match node {
+            Node::Event(event) => self.event(event, range),
+            Node::XrefStart {
+                target,
+                anchor,
+                piped,
+                use_index,
+            } => {
+                self.open_xref = Some((*use_index, self.block.text.len()));
+                let kind = UseKind::Xref {
+                    target: target.clone(),
+                    anchor: anchor.clone(),
+                    piped: *piped,
+                };
+                self.record_use(*use_index, kind, range.start, range.len());
+            }
+            Node::XrefEnd => {
+                if let Some((index, start)) = self.open_xref.take() {
+                    self.block.marks.push((index, start, self.block.text.len()));
+                }
+            }
+            Node::Cite(cluster) => {
+                // A bracketed citation leaves no text behind: drop the space before it so
+                // the sentence reads "states." and not "states ." (contexts, search).
+                if !cluster.narrative {
+                    self.block.trim_end();
+                }
+                let at = self.block.text.len();
+                for item in &cluster.items {
+                    self.block.marks.push((item.use_index, at, at));
+                    let kind = UseKind::Cite(item.clone());
+                    self.record_use(item.use_index, kind, item.offset, item.key.len() + 1);
+                }
+            }
+        }
+    }
+
+    fn event(&mut self, event: &Event<'_>, range: &Range<usize>) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                self.flush();
+                if self
+                    .headings
+                    .get(self.heading_cursor)
+                    .is_some_and(|h| h.offset == range.start)
+                {
+                    self.section = Some(self.heading_cursor);
+                    self.heading_cursor += 1;
+                }
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                self.flush();
+                self.footnote = Some(label.to_string());
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                self.flush();
+                self.footnote = None;
+            }
+            Event::FootnoteReference(label) => {
+                self.footnote_sections
+                    .entry(label.to_string())
+                    .or_insert(self.section);
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if self.first_paragraph.is_empty() && self.footnote.is_none() {
+                    self.first_paragraph = self.block.text.trim().to_string();
+                }
+                self.flush();
+            }
+            Event::End(
+                TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock,
+            )
+            | Event::Start(Tag::List(_) | Tag::Item) => self.flush(),
+            Event::Text(t) | Event::Code(t) => {
+                self.words += count_whitespace_words(t);
+                self.block.text.push_str(t);
+            }
+            Event::SoftBreak | Event::HardBreak => self.block.text.push(' '),
+            _ => {}
+        }
+    }
+
+    fn record_use(&mut self, index: usize, kind: UseKind, offset: usize, len: usize) {
+        if let Some(slot) = self.uses.get_mut(index) {
+            *slot = Some(Use {
+                kind,
+                offset,
+                len,
+                section: self.section,
+                context: Context::default(),
+            });
+        }
+        if let Some(label) = &self.footnote {
+            self.footnote_uses.push((label.clone(), index));
+        }
+    }
+
+    /// End the current block: give its uses their sentences, add it to the plain text.
+    fn flush(&mut self) {
+        let block = std::mem::take(&mut self.block);
+        if block.text.trim().is_empty() {
+            // Keep the buffers' capacity for the next block.
+            self.block = block;
+            self.block.text.clear();
+            self.block.marks.clear();
+            return;
+        }
+        sentences_around(
+            &block.text,
+            &block.marks,
+            &mut self.context_text,
+            &mut self.contexts,
+        );
+        if self.want_text {
+            self.text.push_str(block.text.trim());
+            self.text.push('\n');
+        }
+        self.block = block;
+        self.block.text.clear();
+        self.block.marks.clear();
+    }
+
+    /// The uses with their contexts, the plain text, the first paragraph and word count.
+    fn finish(self) -> (Vec<Use>, String, String, usize) {
+        let shared: Arc<str> = Arc::from(self.context_text);
+        let mut uses: Vec<Use> = self
+            .uses
+            .into_iter()
+            .zip(self.contexts)
+            .filter_map(|(u, c)| {
+                u.map(|mut u| {
+                    u.context = Context {
+                        text: shared.clone(),
+                        before: c.before,
+                        label: c.label,
+                        after: c.after,
+                        before_cut: c.before_cut,
+                        after_cut: c.after_cut,
+                    };
+                    u
+                })
+            })
+            .collect();
+        // A use inside a footnote belongs to the section of the footnote's reference.
+        for (label, index) in self.footnote_uses {
+            if let (Some(sec), Some(u)) = (self.footnote_sections.get(&label), uses.get_mut(index))
+            {
+                u.section = *sec;
+            }
+        }
+        (uses, self.text, self.first_paragraph, self.words)
+    }
+}
+
+/// At most this many characters of a sentence on each side of a use.
+const MAX_SIDE: usize = 160;
+
+/// For each mark `(use, start, end)` in `text`: the sentence containing `start..end`, split
+/// around it, trimmed, each side cut to `MAX_SIDE` characters at a space. The stretches of
+/// `text` these sentences cover are appended to `out` once (overlapping ones merged) and
+/// `contexts[use]` gets ranges into `out`. Linear in the text (plus sorting the marks):
+/// sentence starts are found once, and each use looks at no more than `MAX_SIDE`
+/// characters on each side (a whitespace run is trimmed once per sentence).
+fn sentences_around(
+    text: &str,
+    marks: &[(usize, usize, usize)],
+    out: &mut String,
+    contexts: &mut [ContextRanges],
+) {
+    if marks.is_empty() {
+        return;
+    }
     let bytes = text.as_bytes();
-    let mut s = 0;
-    let mut i = start.min(bytes.len());
-    while i >= 2 {
-        if is_boundary(&bytes[i - 2..i]) {
-            s = i;
-            break;
+    let is_boundary = |i: usize| matches!(bytes[i], b'.' | b'?' | b'!') && bytes[i + 1] == b' ';
+    // Where sentences start: just after ". ", "? " or "! ".
+    let starts: Vec<usize> = (0..bytes.len().saturating_sub(1))
+        .filter(|&i| is_boundary(i))
+        .map(|i| i + 2)
+        .collect();
+    let mut trimmed_start: FxHashMap<usize, usize> = FxHashMap::default();
+    let mut trimmed_end: FxHashMap<usize, usize> = FxHashMap::default();
+    // (window start, window end, use, ranges relative to the text)
+    let mut windows: Vec<(usize, usize, usize, ContextRanges)> = Vec::with_capacity(marks.len());
+    for &(index, start, end) in marks {
+        let start = start.min(text.len());
+        let end = end.clamp(start, text.len());
+        let s = starts
+            .partition_point(|&st| st <= start)
+            .checked_sub(1)
+            .map_or(0, |k| starts[k]);
+        let e = starts
+            .get(starts.partition_point(|&st| st < end + 2))
+            .map_or(text.len(), |&st| st - 1);
+        // `text[s..start].trim_start()`, the whitespace skipped once per sentence.
+        let first_word = *trimmed_start.entry(s).or_insert_with(|| {
+            text[s..]
+                .char_indices()
+                .find(|(_, c)| !c.is_whitespace())
+                .map_or(text.len(), |(i, _)| s + i)
+        });
+        let mut before = first_word.min(start)..start;
+        let mut before_cut = false;
+        if let Some((cut, _)) = text[before.clone()].char_indices().rev().nth(MAX_SIDE - 1)
+            && cut > 0
+        {
+            // More than MAX_SIDE characters: the last MAX_SIDE, from the first space on.
+            let from = before.start + cut;
+            before.start = text[from..start].find(' ').map_or(from, |i| from + i + 1);
+            before_cut = true;
         }
-        i -= 1;
-    }
-    let mut e = text.len();
-    let mut j = end.min(bytes.len());
-    while j + 1 < bytes.len() {
-        if is_boundary(&bytes[j..j + 2]) {
-            e = j + 1;
-            break;
+        // `text[end..e].trim_end()`, likewise once per sentence.
+        let last_word = *trimmed_end.entry(e).or_insert_with(|| {
+            text[..e]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !c.is_whitespace())
+                .map_or(0, |(i, c)| i + c.len_utf8())
+        });
+        let mut after = end..last_word.max(end);
+        let mut after_cut = false;
+        if let Some((cut, _)) = text[after.clone()].char_indices().nth(MAX_SIDE) {
+            // More than MAX_SIDE characters: the first MAX_SIDE, up to the last space.
+            let to = end + cut;
+            after.end = text[end..to].rfind(' ').map_or(to, |i| end + i);
+            after_cut = true;
         }
-        j += 1;
+        windows.push((
+            before.start,
+            after.end,
+            index,
+            ContextRanges {
+                before,
+                label: start..end,
+                after,
+                before_cut,
+                after_cut,
+            },
+        ));
     }
-    let mut before = text[s..start].trim_start().to_string();
-    let label = text[start..end].to_string();
-    let mut after = text[end..e].trim_end().to_string();
-    if before.chars().count() > MAX_SIDE {
-        let skip = before.chars().count() - MAX_SIDE;
-        let cut: String = before.chars().skip(skip).collect();
-        let cut = cut
-            .split_once(' ')
-            .map_or(cut.as_str(), |(_, r)| r)
-            .to_string();
-        before = format!("… {cut}");
-    }
-    if after.chars().count() > MAX_SIDE {
-        let cut: String = after.chars().take(MAX_SIDE).collect();
-        let cut = cut
-            .rsplit_once(' ')
-            .map_or(cut.as_str(), |(l, _)| l)
-            .to_string();
-        after = format!("{cut} …");
-    }
-    Context {
-        before,
-        label,
-        after,
+    // Copy each stretch of text once: overlapping windows are merged.
+    windows.sort_by_key(|w| w.0);
+    let mut k = 0;
+    while k < windows.len() {
+        let from = windows[k].0;
+        let mut to = windows[k].1;
+        let mut j = k + 1;
+        while j < windows.len() && windows[j].0 <= to {
+            to = to.max(windows[j].1);
+            j += 1;
+        }
+        let base = out.len();
+        out.push_str(&text[from..to]);
+        let shift = |r: &Range<usize>| base + r.start - from..base + r.end - from;
+        for (_, _, index, ranges) in &windows[k..j] {
+            if let Some(slot) = contexts.get_mut(*index) {
+                *slot = ContextRanges {
+                    before: shift(&ranges.before),
+                    label: shift(&ranges.label),
+                    after: shift(&ranges.after),
+                    before_cut: ranges.before_cut,
+                    after_cut: ranges.after_cut,
+                };
+            }
+        }
+        k = j;
     }
 }
 
@@ -422,9 +605,9 @@ mod tests {
         assert_eq!(s.headings.len(), 2);
         assert_eq!(s.uses.len(), 3);
         assert_eq!(s.uses[0].section, Some(0));
-        assert_eq!(s.uses[0].context.label, "sovereignty");
-        assert_eq!(s.uses[0].context.before, "The ");
-        assert_eq!(s.uses[0].context.after, " idea spread.");
+        assert_eq!(s.uses[0].context.label(), "sovereignty");
+        assert_eq!(s.uses[0].context.before(), "The ");
+        assert_eq!(s.uses[0].context.after(), " idea spread.");
         assert_eq!(
             s.uses[2].section,
             Some(1),

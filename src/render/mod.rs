@@ -113,10 +113,10 @@ struct CardView {
 struct UseView<'a> {
     href: String,
     section: Option<&'a str>,
-    before: &'a str,
+    before: std::borrow::Cow<'a, str>,
     label: &'a str,
     label_html: std::borrow::Cow<'a, str>,
-    after: &'a str,
+    after: std::borrow::Cow<'a, str>,
     locator: Option<String>,
 }
 
@@ -855,12 +855,12 @@ impl<'a> HtmlRenderer<'a> {
             _ => None,
         };
         let label_html = match site.resolved_uses(u.doc).get(u.index) {
-            Some(Resolved::Cite { text, .. }) if the_use.context.label.is_empty() => {
+            Some(Resolved::Cite { text, .. }) if the_use.context.label().is_empty() => {
                 // Shown as in the essay: "(Ludwig 2015)" inside the sentence.
                 match &the_use.kind {
                     markdown::UseKind::Cite(item) if !item.narrative => {
                         let style = &site.bib.cite_style;
-                        let space = if the_use.context.before.is_empty() {
+                        let space = if the_use.context.before().is_empty() {
                             ""
                         } else {
                             " "
@@ -879,15 +879,15 @@ impl<'a> HtmlRenderer<'a> {
                 display: Some(display),
                 ..
             }) => escape(display).into(),
-            _ => escape(&the_use.context.label).into(),
+            _ => escape(the_use.context.label()).into(),
         };
         UseView {
             href: format!("{doc_url}#use_{}", u.index),
             section,
-            before: &the_use.context.before,
-            label: &the_use.context.label,
+            before: the_use.context.before(),
+            label: the_use.context.label(),
             label_html,
-            after: &the_use.context.after,
+            after: the_use.context.after(),
             locator,
         }
     }
@@ -1218,9 +1218,9 @@ fn commentary_card(title: &str, u: &UseView<'_>) -> String {
         u.section
             .map(|s| format!(" § {}", escape(s)))
             .unwrap_or_default(),
-        escape(&clip(u.before, 90, true)),
+        escape(&clip(&u.before, 90, true)),
         u.label_html,
-        escape(&clip(u.after, 90, false)),
+        escape(&clip(&u.after, 90, false)),
     )
 }
 
