@@ -95,6 +95,27 @@ const PATH: &AsciiSet = &CONTROLS
     .add(b'[')
     .add(b']');
 
+/// The URL policy for every URL that comes from input (bibliography fields, Markdown links
+/// and images): only `http:`, `https:`, `mailto:` and relative URLs become links; any other
+/// scheme (`javascript:`, `data:`, `vbscript:`, `file:` …, in any case, with any control
+/// characters or spaces a browser would skip) is shown as text.
+pub fn is_safe_link(url: &str) -> bool {
+    // Browsers ignore leading spaces and control characters, and tabs/newlines anywhere.
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let scheme_end = cleaned.find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    match scheme_end {
+        Some(i) if cleaned[i..].starts_with(':') && i > 0 => {
+            let scheme = cleaned[..i].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+        _ => true, // no scheme: relative (or a fragment, or a path)
+    }
+}
+
 /// The longest segment made from a name, in bytes (file systems allow 255).
 const MAX_SEGMENT: usize = 100;
 
@@ -334,6 +355,34 @@ mod tests {
         let long = "é".repeat(200);
         let s = segment(&long).unwrap();
         assert!(s.len() <= MAX_SEGMENT && s.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn only_web_and_mail_schemes_and_relative_urls_are_links() {
+        for ok in [
+            "https://e.org/x",
+            "HTTP://e.org",
+            "mailto:a@b.c",
+            "../x.pdf",
+            "/a/b",
+            "#top",
+            "a/b:c",
+            "?q=x:y",
+        ] {
+            assert!(is_safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(document.domain)",
+            " javascript:x",
+            "java\tscript:x",
+            "\u{1}javascript:x",
+            "data:text/html,<script>",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+        ] {
+            assert!(!is_safe_link(bad), "{bad}");
+        }
     }
 
     #[test]

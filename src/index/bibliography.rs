@@ -29,6 +29,8 @@ pub struct Source {
     /// The entry's title as plain text (for page titles and search).
     pub title: String,
     pub url: Option<String>,
+    /// A `url` the URL policy refuses (`javascript:` …): not linked, reported as a warning.
+    pub refused_url: Option<String>,
     pub doi: Option<String>,
     /// The file that defines it, for "uncited source" warnings.
     pub location: Location,
@@ -662,10 +664,12 @@ fn escaped_child(child: &ElemChild) -> ElemChild {
             children: escaped(&e.children),
             ..e.clone()
         }),
-        ElemChild::Link { text: t, url } => ElemChild::Link {
+        // The URL policy: a `javascript:` (or any other refused) URL is shown as text.
+        ElemChild::Link { text: t, url } if crate::route::is_safe_link(url) => ElemChild::Link {
             text: text(t),
             url: escape(url),
         },
+        ElemChild::Link { text: t, .. } => ElemChild::Text(text(t)),
         other => other.clone(),
     }
 }
@@ -679,7 +683,14 @@ fn source(entry: &Entry, html: String, location: Option<Location>) -> Source {
             .title()
             .map(|t| t.to_string())
             .unwrap_or_else(|| entry.key().to_string()),
-        url: entry.url().map(|u| u.value.to_string()),
+        url: entry
+            .url()
+            .map(|u| u.value.to_string())
+            .filter(|u| crate::route::is_safe_link(u)),
+        refused_url: entry
+            .url()
+            .map(|u| u.value.to_string())
+            .filter(|u| !crate::route::is_safe_link(u)),
         doi: entry.doi().map(str::to_string),
         location: location.unwrap_or_else(|| Location::file(Path::new("references.bib"))),
     }

@@ -409,6 +409,7 @@ pub fn index(
     check_annotates(&site, diagnostics);
     site.see_also = see_also(&site.content, diagnostics);
     warn_unused(&site, diagnostics);
+    warn_refused_urls(&site, diagnostics);
     site
 }
 
@@ -808,6 +809,36 @@ fn topics(
         .collect();
     let tags = by_slug.into_values().collect();
     (tags, essay_tags)
+}
+
+/// Links the URL policy refuses (only `http`, `https`, `mailto` and relative URLs become
+/// links): shown as text, each reported where it is written.
+fn warn_refused_urls(site: &Site, diagnostics: &Diagnostics) {
+    let hint =
+        "only http, https, mailto and relative links are published as links; it is shown as text";
+    for doc in site.built_docs() {
+        let file = site.file(doc);
+        for (offset, len, url) in &site.scan(doc).unsafe_links {
+            diagnostics.push(
+                Diagnostic::warning(format!("the link `{url}` is not published as a link"))
+                    .at(file.location(file.body_offset + offset, *len))
+                    .hint(hint),
+            );
+        }
+    }
+    for i in site.source_ids() {
+        let source = site.source(i);
+        if let Some(url) = &source.refused_url {
+            diagnostics.push(
+                Diagnostic::warning(format!(
+                    "the `url` of `{}` is not published as a link: `{url}`",
+                    source.key
+                ))
+                .at(source.location.clone())
+                .hint(hint),
+            );
+        }
+    }
 }
 
 fn warn_unused(site: &Site, diagnostics: &Diagnostics) {

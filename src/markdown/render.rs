@@ -108,6 +108,8 @@ struct Renderer<'r> {
     top_list: bool,
     /// The source offset of the event being rendered.
     offset: usize,
+    /// Open links and images: whether each is kept (its URL passes the URL policy).
+    links: Vec<bool>,
 }
 
 /// How the top-level blocks of a document (paragraphs, list items, block quotes, tables)
@@ -227,6 +229,7 @@ pub fn render_blocks<'a>(
         open_blocks: Vec::new(),
         top_list: false,
         offset: 0,
+        links: Vec::new(),
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -551,6 +554,20 @@ impl<'r> Renderer<'r> {
         out: &mut Vec<Event<'a>>,
         definitions: &HashMap<String, Vec<Node<'a>>>,
     ) {
+        // The URL policy: a link or image whose URL is refused is shown as its text.
+        match &event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let safe = crate::route::is_safe_link(dest_url);
+                self.links.push(safe);
+                if !safe {
+                    return;
+                }
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) if !self.links.pop().unwrap_or(true) => {
+                return;
+            }
+            _ => {}
+        }
         match event {
             Event::Start(Tag::Heading {
                 level,

@@ -104,6 +104,9 @@ pub struct Scan {
     /// Each lowercased word of the text and how often it occurs (for the search index);
     /// kept instead of the text itself, which would double the memory of a large reader.
     pub tokens: WordCounts,
+    /// Links and images whose URL the URL policy refuses (`javascript:` …): byte offset and
+    /// length in the body, and the URL. They are rendered as text.
+    pub unsafe_links: Vec<(usize, usize, String)>,
 }
 
 /// A document's search words (lowercased, letters and digits, two or more characters) and
@@ -231,6 +234,7 @@ impl Block {
 
 /// The state of one scan: everything collected so far.
 struct Scanner<'s> {
+    unsafe_links: Vec<(usize, usize, String)>,
     want_text: bool,
     headings: &'s [Heading],
     heading_cursor: usize,
@@ -267,11 +271,13 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         footnote_uses: Vec::new(),
         footnote_sections: HashMap::new(),
         open_xref: None,
+        unsafe_links: Vec::new(),
     };
     for (node, range) in &annotated.nodes {
         scanner.node(node, range);
     }
     scanner.flush();
+    let unsafe_links = std::mem::take(&mut scanner.unsafe_links);
     let (uses, text, first_paragraph, words) = scanner.finish();
     let tokens = WordCounts::of(&text);
     Scan {
@@ -280,6 +286,7 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         first_paragraph,
         words,
         tokens,
+        unsafe_links,
     }
 }
 
@@ -324,6 +331,12 @@ impl Scanner<'_> {
 
     fn event(&mut self, event: &Event<'_>, range: &Range<usize>) {
         match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if !crate::route::is_safe_link(dest_url) =>
+            {
+                self.unsafe_links
+                    .push((range.start, range.len(), dest_url.to_string()));
+            }
             Event::Start(Tag::Heading { .. }) => {
                 self.flush();
                 if self

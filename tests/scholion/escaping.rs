@@ -194,3 +194,58 @@ fn markup_in_every_field_is_escaped_in_every_output_file() {
     let essay = p.page("/essays/essay/");
     assert_eq!(essay.texts("h1"), vec![hostile("Title")]);
 }
+
+/// #16 item 6: a `javascript:` (or `data:`, `vbscript:`) URL from the bibliography or a
+/// Markdown link never becomes a live href or src anywhere; each is a located warning.
+#[test]
+fn stored_xss_through_urls_is_shown_as_text() {
+    let p = Project::new();
+    p.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[build]\nbase-url = \"/\"\n\n[citations]\nbibliography = [\"refs.bib\", \"more.yaml\"]\n",
+    );
+    p.write(
+        "content/refs.bib",
+        "@online{evil,\n  author = {Evil, Eve},\n  title = {Click Me},\n  url = {JaVaScRiPt:alert(document.domain)},\n  year = {2020},\n}\n",
+    );
+    p.write(
+        "content/more.yaml",
+        "worse:\n  type: web\n  title: Data Link\n  author: Doe, Jane\n  date: 2021\n  url: \"data:text/html,<script>alert(1)</script>\"\n",
+    );
+    p.essay(
+        "one",
+        "title: One",
+        "See [@evil] and [@worse]; [a link](vbscript:msgbox) and ![an image]( javascript:alert(2)) \
+         and [fine](https://example.org/).\n",
+    );
+    let run = p.build();
+    run.assert_ok();
+    let err = run.stderr();
+    for fragment in [
+        "the `url` of `evil` is not published as a link",
+        "the `url` of `worse` is not published as a link",
+        "the link `vbscript:msgbox` is not published as a link",
+        "content/essays/one.md:4:",
+    ] {
+        assert!(err.contains(fragment), "expected `{fragment}` in:\n{err}");
+    }
+    let mut live = Vec::new();
+    for (rel, bytes) in snapshot(&p.out()) {
+        let text = String::from_utf8_lossy(&bytes).to_lowercase();
+        for bad in [
+            "href=\"javascript:",
+            "href=\"data:",
+            "href=\"vbscript:",
+            "src=\"javascript:",
+            "src=\" javascript:",
+        ] {
+            if text.contains(bad) {
+                live.push(format!("{}: {bad}", rel.display()));
+            }
+        }
+    }
+    assert!(live.is_empty(), "{live:?}");
+    let essay = p.page("/essays/one/");
+    assert!(essay.text.contains("href=\"https://example.org/\""));
+    assert!(essay.text.contains("a link") && essay.text.contains("an image"));
+}
