@@ -159,7 +159,7 @@ for (const lang of ["de", "zh"]) {
       for (const node of nodes) {
         for (const piece of norm(node).split(SEP).map((p) => p.trim()).filter(Boolean)) {
           checked++;
-          if (/^[\d\s.,–—\-"'«»„“#*↩]+$/.test(piece)) continue;
+          if (/^[\d\s.,–—\-"'«»„“#*↩¶]+$/.test(piece)) continue;
           if (user.includes(piece)) continue;
           if (allowed.some((re) => re.test(piece))) continue;
           bad.push(`${rel || "home"}: ${JSON.stringify(piece)} (in ${JSON.stringify(node.trim())})`);
