@@ -345,7 +345,7 @@ impl Collation {
     pub fn new(language: &str) -> Collation {
         let locale = language
             .parse::<icu_locale_core::Locale>()
-            .unwrap_or_else(|_| icu_locale_core::Locale::UNKNOWN);
+            .unwrap_or(icu_locale_core::Locale::UNKNOWN);
         let collator = icu_collator::Collator::try_new(
             (&locale).into(),
             icu_collator::options::CollatorOptions::default(),

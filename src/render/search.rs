@@ -27,6 +27,9 @@ use super::Page;
 use crate::index::Site;
 use crate::route::Route;
 
+/// A key's tokens and their postings `[doc, count]`.
+type Tokens = BTreeMap<String, Vec<(u32, u32)>>;
+
 pub const CHUNK: usize = 100;
 pub const MAX_POSTINGS: usize = 400;
 /// A shard is closed once it holds this many bytes of JSON (a key is never split).
@@ -183,7 +186,7 @@ pub fn index_files(site: &Site) -> Vec<Page> {
             }
         }
     }
-    let mut keys: BTreeMap<String, BTreeMap<String, Vec<(u32, u32)>>> = BTreeMap::new();
+    let mut keys: BTreeMap<String, Tokens> = BTreeMap::new();
     for (token, mut list) in postings {
         if list.len() > MAX_POSTINGS {
             list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -195,7 +198,7 @@ pub fn index_files(site: &Site) -> Vec<Page> {
     }
     // Runs of keys, in order, into shards of about SHARD_BYTES (estimated: a posting is
     // about 8 bytes of JSON, a token its length and 6).
-    let mut shards: Vec<(String, Vec<&BTreeMap<String, Vec<(u32, u32)>>>)> = Vec::new();
+    let mut shards: Vec<(String, Vec<&Tokens>)> = Vec::new();
     let mut size = usize::MAX;
     for (key, tokens) in &keys {
         if size >= SHARD_BYTES {
