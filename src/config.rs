@@ -18,6 +18,10 @@
 //! [citations]
 //! bibliography = ["references.bib"]
 //! style = "chicago-author-date"
+//!
+//! [translations]              # any key of the theme's translation table
+//! glossary = "Begriffe"
+//! uses = { one = "{n} Stelle", other = "{n} Stellen" }
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -38,6 +42,9 @@ pub struct Config {
     pub book: BookConfig,
     pub build: BuildConfig,
     pub citations: CitationsConfig,
+    /// Overrides of the theme's text: key → string, list or table of plural forms
+    /// (checked against the translation table by `i18n::Translations::load`).
+    pub translations: std::collections::BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +109,7 @@ const KNOWN_KEYS: &[&str] = &[
     "book",
     "build",
     "citations",
+    "translations",
     "title",
     "description",
     "authors",

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod i18n;
 pub mod ids;
 pub mod index;
 pub mod input;

@@ -134,7 +134,17 @@ pub fn load_with(
         drafts: request.drafts,
     };
     let scans = caches.map(|c| &c.scans);
-    let site = index::index(config, content, bib, options, diagnostics, scans);
+    let (translations, problems) = crate::i18n::Translations::load(&config, &config_text);
+    diagnostics.extend(problems);
+    let site = index::index(
+        config,
+        translations,
+        content,
+        bib,
+        options,
+        diagnostics,
+        scans,
+    );
     timing("load + index", started);
     Some((site, theme?))
 }

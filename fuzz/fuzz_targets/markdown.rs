@@ -54,5 +54,10 @@ fuzz_target!(|text: &str| {
         })
         .collect();
     let annotated = markdown::annotate(body, &is_key);
-    let _ = markdown::render(annotated.nodes, &uses, &CiteStyle::default());
+    let _ = markdown::render(
+        annotated.nodes,
+        &uses,
+        &CiteStyle::default(),
+        &markdown::NoteLabels::default(),
+    );
 });

@@ -206,12 +206,17 @@ impl Bibliography {
                 }
             }
         }
-        bib.fill(library, defined_in);
+        bib.fill(library, defined_in, &config.book.language);
         bib
     }
 
     /// Format every entry once, in the style's bibliography order.
-    fn fill(&mut self, library: Library, mut defined_in: HashMap<String, Location>) {
+    fn fill(
+        &mut self,
+        library: Library,
+        mut defined_in: HashMap<String, Location>,
+        language: &str,
+    ) {
         use rayon::prelude::*;
         // Only entries whose first author's family name (or, without authors, title) is
         // shared can be disambiguated by an author-date style (2024a/2024b, added
@@ -288,17 +293,33 @@ impl Bibliography {
         }
         // Bibliography order: by first author (or title), then the driver's order within a
         // shared name, then year and title.
-        let mut order: Vec<&Entry> = library.iter().collect();
+        let order: Vec<&Entry> = library.iter().collect();
         let year = |e: &Entry| e.date_any().map(|d| d.year).unwrap_or(i32::MAX);
         let title = |e: &Entry| {
             e.title()
                 .map(|t| t.to_string().to_lowercase())
                 .unwrap_or_default()
         };
-        order.sort_by_cached_key(|e| {
-            let rank = formatted.get(e.key()).map_or(0, |(r, _)| *r);
-            (name_key(e), rank, year(e), title(e), e.key().to_string())
+        // Names and titles compared by the book's language's collation rules.
+        let collation = crate::i18n::Collation::new(language);
+        let mut keyed: Vec<(String, usize, i32, String, &Entry)> = order
+            .into_iter()
+            .map(|e| {
+                let rank = formatted.get(e.key()).map_or(0, |(r, _)| *r);
+                (name_key(e), rank, year(e), title(e), e)
+            })
+            .collect();
+        let sorting = std::time::Instant::now();
+        keyed.sort_by(|a, b| {
+            collation
+                .compare(&a.0, &b.0)
+                .then(a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+                .then_with(|| collation.compare(&a.3, &b.3))
+                .then_with(|| a.4.key().cmp(b.4.key()))
         });
+        crate::timing::timing("bibliography collation", sorting);
+        let order: Vec<&Entry> = keyed.into_iter().map(|k| k.4).collect();
         let sources: Vec<Source> = order
             .into_iter()
             .map(|e| {
@@ -393,6 +414,7 @@ impl Bibliography {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         config.citations.style.hash(&mut h);
+        config.book.language.hash(&mut h); // the collation of the bibliography order
         format!("{:?}", config.citations.bibliography).hash(&mut h);
         config.build.content_dir.hash(&mut h);
         let files = config

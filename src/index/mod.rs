@@ -75,6 +75,8 @@ pub struct BuildOptions {
 /// The loaded, indexed site: input of the render stage.
 pub struct Site {
     pub config: Config,
+    /// The theme's text in the book's language (`i18n`), overrides applied.
+    pub translations: crate::i18n::Translations,
     pub content: Content,
     pub bib: Arc<Bibliography>,
     pub options: BuildOptions,
@@ -330,6 +332,7 @@ fn scan_all(content: &Content, bib: &Bibliography, cache: Option<&ScanCache>) ->
 /// Build the index from loaded content. Problems go to `diagnostics`.
 pub fn index(
     config: Config,
+    translations: crate::i18n::Translations,
     content: Content,
     bib: Arc<Bibliography>,
     options: BuildOptions,
@@ -353,6 +356,7 @@ pub fn index(
     let routes = routes(&config, &content, &bib, &tags);
     let mut site = Site {
         config,
+        translations,
         content,
         bib,
         options,

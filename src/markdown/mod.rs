@@ -14,13 +14,16 @@ pub mod cite;
 pub mod locator;
 mod render;
 mod scan;
+pub mod tokenize;
 
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use cite::{CiteItem, Cluster, LocatorKind};
-pub use render::{Blocks, Card, CiteStyle, Rendered, TocEntry, UseLink, render, render_blocks};
+pub use render::{
+    Blocks, Card, CiteStyle, NoteLabels, Rendered, TocEntry, UseLink, render, render_blocks,
+};
 pub use scan::{Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading

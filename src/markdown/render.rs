@@ -134,13 +134,31 @@ fn cite_note_label(use_index: usize) -> String {
     format!("\0cite{use_index}")
 }
 
+/// The theme's words in the rendered Markdown, in the book's language: the endnotes'
+/// heading and the back link's label (`{n}` is the note's number).
+pub struct NoteLabels<'a> {
+    pub heading: &'a str,
+    pub back: &'a str,
+}
+
+impl Default for NoteLabels<'_> {
+    /// The English words (the built-in theme's `en` table).
+    fn default() -> Self {
+        NoteLabels {
+            heading: "Notes",
+            back: "Back to note {n} in the text",
+        }
+    }
+}
+
 /// Render a document's nodes. `uses` is indexed by use number.
 pub fn render<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
     uses: &[UseLink<'_>],
     style: &CiteStyle,
+    labels: &NoteLabels,
 ) -> Rendered {
-    render_blocks(nodes, uses, style, Blocks::None)
+    render_blocks(nodes, uses, style, Blocks::None, labels)
 }
 
 /// `render`, with the document's blocks addressed as `blocks` says.
@@ -149,6 +167,7 @@ pub fn render_blocks<'a>(
     uses: &[UseLink<'_>],
     style: &CiteStyle,
     blocks: Blocks<'_>,
+    labels: &NoteLabels,
 ) -> Rendered {
     let headings = heading_ids(&nodes);
     let toc = headings
@@ -241,14 +260,17 @@ pub fn render_blocks<'a>(
     let mut numbered: Vec<(&String, &usize)> = renderer.note_numbers.iter().collect();
     numbered.sort_by_key(|(_, n)| **n);
     if !numbered.is_empty() {
-        out.push_str("<section class=\"endnotes\" role=\"doc-endnotes\" aria-labelledby=\"notes-title\">\n<h2 id=\"notes-title\">Notes</h2>\n<ol>\n");
+        out.push_str("<section class=\"endnotes\" role=\"doc-endnotes\" aria-labelledby=\"notes-title\">\n<h2 id=\"notes-title\">");
+        out.push_str(&escape(labels.heading));
+        out.push_str("</h2>\n<ol>\n");
         let numbered: Vec<(String, usize)> =
             numbered.into_iter().map(|(l, n)| (l.clone(), *n)).collect();
         for (label, n) in numbered {
             if let Some(text) = renderer.cite_notes.get(&n) {
                 let _ = writeln!(
                     out,
-                    "<li id=\"note_{n}\"><p>{text}</p><a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"Back to note {n} in the text\">↩</a></li>"
+                    "<li id=\"note_{n}\"><p>{text}</p><a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"{back}\">↩</a></li>",
+                    back = escape(&labels.back.replace("{n}", &n.to_string()))
                 );
                 continue;
             }
@@ -261,7 +283,8 @@ pub fn render_blocks<'a>(
             html::push_html(&mut inner, events.into_iter());
             let _ = writeln!(
                 out,
-                "<li id=\"note_{n}\">{inner}<a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"Back to note {n} in the text\">↩</a></li>"
+                "<li id=\"note_{n}\">{inner}<a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"{back}\">↩</a></li>",
+                back = escape(&labels.back.replace("{n}", &n.to_string()))
             );
         }
         out.push_str("</ol>\n</section>\n");

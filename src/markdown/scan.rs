@@ -109,7 +109,7 @@ pub struct Scan {
     pub unsafe_links: Vec<(usize, usize, String)>,
 }
 
-/// A document's search words (lowercased, letters and digits, two or more characters) and
+/// A document's search tokens (see `markdown::tokenize`) and
 /// how often each occurs. Stored as one string of the words joined by `\n` (a word
 /// never holds one) and their counts: at 10,000 essays, a boxed string per word and document
 /// cost more memory than the essays' text.
@@ -121,7 +121,7 @@ pub struct WordCounts {
 
 impl WordCounts {
     pub fn of(text: &str) -> WordCounts {
-        let lower = text.to_lowercase();
+        let lower = super::tokenize::normalize(text);
         // About one distinct word per 24 bytes of an essay: no rehashing as the map grows.
         let mut counts: FxHashMap<&str, u32> =
             FxHashMap::with_capacity_and_hasher(lower.len() / 24, Default::default());
@@ -168,44 +168,11 @@ fn count_whitespace_words(text: &str) -> usize {
     words
 }
 
-/// Count the search words of `lower` (already lowercased: letters and digits, two or more
-/// characters) into `counts`, borrowing them from `lower`.
-pub fn count_words<'a>(lower: &'a str, counts: &mut FxHashMap<&'a str, u32>) {
-    // `lower.split(|c| !c.is_alphanumeric())`, byte by byte where the text is ASCII (a
-    // tenth of a build's CPU time went to decoding characters here).
-    let bytes = lower.as_bytes();
-    // The length of the word character at `i` (0 if it separates words).
-    let word_char = |i: usize| -> (bool, usize) {
-        let b = bytes[i];
-        if b < 0x80 {
-            (b.is_ascii_alphanumeric(), 1)
-        } else {
-            let c = lower[i..].chars().next().unwrap_or(' ');
-            (c.is_alphanumeric(), c.len_utf8())
-        }
-    };
-    let mut i = 0;
-    while i < bytes.len() {
-        let (is_word, len) = word_char(i);
-        if !is_word {
-            i += len;
-            continue;
-        }
-        let start = i;
-        i += len;
-        while i < bytes.len() {
-            let (is_word, len) = word_char(i);
-            if !is_word {
-                break;
-            }
-            i += len;
-        }
-        let t = &lower[start..i];
-        // Two characters or more: more bytes than its first character.
-        if i - start > len {
-            *counts.entry(t).or_insert(0) += 1;
-        }
-    }
+/// Count the search tokens of `norm` (already normalised with `tokenize::normalize`) into
+/// `counts`, borrowing them from `norm`. The tokens are `tokenize`'s: words of two or more
+/// characters, bigrams of Chinese, Japanese and Korean runs.
+pub fn count_words<'a>(norm: &'a str, counts: &mut FxHashMap<&'a str, u32>) {
+    super::tokenize::each_token(norm, |t| *counts.entry(t).or_insert(0) += 1);
 }
 
 /// The text of the block (paragraph, item, cell …) being scanned, and where its uses are.
@@ -595,19 +562,15 @@ mod tests {
     }
 
     #[test]
-    fn count_words_splits_like_the_unicode_definition() {
-        let text = "cyber-sovereignty, a  état's 2015 rôle; x ÿz éé ß 中国 网络 a1 — ok\u{2019}s \u{0301}ab é";
-        let lower = text.to_lowercase();
-        let mut fast: FxHashMap<&str, u32> = FxHashMap::default();
-        count_words(&lower, &mut fast);
-        let mut reference: FxHashMap<&str, u32> = FxHashMap::default();
-        for t in lower.split(|c: char| !c.is_alphanumeric()) {
-            if t.chars().nth(1).is_some() {
-                *reference.entry(t).or_insert(0) += 1;
-            }
-        }
-        assert_eq!(fast, reference);
-        assert!(fast.contains_key("état") && fast.contains_key("中国") && !fast.contains_key("x"));
+    fn count_words_counts_the_tokenizer_s_tokens() {
+        let text = "Müller, MULLER and muller: 互联网 x 互联";
+        let norm = crate::markdown::tokenize::normalize(text);
+        let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
+        count_words(&norm, &mut counts);
+        assert_eq!(counts.get("muller"), Some(&3));
+        assert_eq!(counts.get("互联"), Some(&2));
+        assert_eq!(counts.get("联网"), Some(&1));
+        assert!(!counts.contains_key("x") && !counts.contains_key("互联网"));
     }
 
     #[test]

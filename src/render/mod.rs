@@ -45,6 +45,8 @@ struct SiteView<'a> {
     description: &'a str,
     authors: &'a [String],
     language: &'a str,
+    /// `ltr`, or `rtl` for a right-to-left language.
+    dir: &'static str,
     base: String,
     url: String,
     generator: &'static str,
@@ -235,6 +237,8 @@ impl Serialize for IndexUses<'_> {
 #[derive(Serialize)]
 struct LetterGroup<'a> {
     letter: String,
+    /// Its heading's id (`letter-1` …: a letter of any script makes a valid fragment).
+    id: String,
     terms: Vec<IndexRow<'a>>,
 }
 
@@ -385,7 +389,9 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Glossary => self.glossary(emit),
             Route::Citations => page("citations.html", &self.citations()),
             Route::Search => {
-                page("search.html", &self.ctx(route))?;
+                let mut ctx = self.ctx(route);
+                ctx.insert("search_strings", &search_strings(site));
+                page("search.html", &ctx)?;
                 for file in search::index_files(site) {
                     emit(file);
                 }
@@ -494,7 +500,8 @@ impl<'a> HtmlRenderer<'a> {
 
     fn tags(&self) -> Context {
         let mut ctx = self.ctx(&Route::Tags);
-        let tags: Vec<TagView> = self
+        let collation = crate::i18n::Collation::new(&self.site.translations.language);
+        let mut tags: Vec<TagView> = self
             .site
             .tag_ids()
             .map(|i| TagView {
@@ -503,6 +510,7 @@ impl<'a> HtmlRenderer<'a> {
                 count: self.site.tags[i.0].essays.len(),
             })
             .collect();
+        tags.sort_by(|a, b| collation.compare(&a.name, &b.name));
         ctx.insert("tags", &tags);
         ctx
     }
@@ -522,8 +530,15 @@ impl<'a> HtmlRenderer<'a> {
                 .map(|i| tera::Value::from(site.doc_title(DocId::Text(i))))
                 .collect(),
         };
-        let mut letters: BTreeMap<String, Vec<IndexRow>> = BTreeMap::new();
-        for i in site.term_ids() {
+        // Terms in the language's collation order, grouped by their first letter (groups in
+        // the order of their first term; a letter met again joins its group).
+        let collation = crate::i18n::Collation::new(&site.translations.language);
+        let sorting = std::time::Instant::now();
+        let mut ids: Vec<TermId> = site.term_ids().collect();
+        ids.sort_by(|a, b| collation.compare(&site.term(*a).name, &site.term(*b).name));
+        crate::timing::timing("glossary collation", sorting);
+        let mut letters: Vec<LetterGroup> = Vec::new();
+        for i in ids {
             let term = site.term(i);
             let row = IndexRow {
                 name: &term.name,
@@ -539,19 +554,19 @@ impl<'a> HtmlRenderer<'a> {
                     titles: &titles,
                 },
             };
-            let letter = row
-                .name
-                .chars()
-                .next()
-                .map(|c| c.to_uppercase().collect::<String>())
-                .filter(|c| c.chars().all(char::is_alphabetic))
-                .unwrap_or_else(|| "#".into());
-            letters.entry(letter).or_default().push(row);
+            let letter = crate::i18n::index_letter(&term.name);
+            match letters.iter_mut().find(|g| g.letter == letter) {
+                Some(g) => g.terms.push(row),
+                None => {
+                    let n = letters.len() + 1;
+                    letters.push(LetterGroup {
+                        letter,
+                        id: format!("letter-{n}"),
+                        terms: vec![row],
+                    })
+                }
+            }
         }
-        let letters: Vec<LetterGroup> = letters
-            .into_iter()
-            .map(|(letter, terms)| LetterGroup { letter, terms })
-            .collect();
         let mut ctx = self.ctx(&Route::Glossary);
         ctx.insert("letters", &letters);
         ctx.insert("count", &site.content.terms.len());
@@ -688,7 +703,12 @@ impl<'a> HtmlRenderer<'a> {
             DocId::Text(_) => markdown::Blocks::Numbered { margin },
             _ => markdown::Blocks::None,
         };
-        markdown::render_blocks(annotated.nodes, &links, &bib.cite_style, blocks)
+        let t = &site.translations;
+        let labels = markdown::NoteLabels {
+            heading: t.str("notes"),
+            back: t.str("back_to_note"),
+        };
+        markdown::render_blocks(annotated.nodes, &links, &bib.cite_style, blocks, &labels)
     }
 
     /// The index's resolved uses of a document as links: hrefs from the route table, the
@@ -1259,7 +1279,8 @@ fn site_context(site: &Site) -> Context {
             title: &site.config.book.title,
             description: &site.config.book.description,
             authors: &site.config.book.authors,
-            language: &site.config.book.language,
+            language: &site.translations.language,
+            dir: site.translations.dir(),
             base: site.base_path().to_string(),
             url: site.config.site_url(),
             generator: concat!("Scholion ", env!("CARGO_PKG_VERSION")),
@@ -1283,7 +1304,56 @@ fn site_context(site: &Site) -> Context {
             },
         },
     );
+    ctx.insert("t", &TableView(&site.translations.table));
     ctx
+}
+
+/// The translation table for templates: `t.glossary` (a string), `t.months` (a list),
+/// `t.uses` (plural forms, for the `count` filter).
+struct TableView<'a>(&'a BTreeMap<String, crate::i18n::Text>);
+
+impl Serialize for TableView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::i18n::Text;
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            match v {
+                Text::Str(s) => map.serialize_entry(k, s)?,
+                Text::List(l) => map.serialize_entry(k, l)?,
+                Text::Forms(f) => map.serialize_entry(k, f)?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// The strings search.js shows, as JSON for a `<script type="application/json">` (with `<`
+/// escaped, so no text can close the element).
+fn search_strings(site: &Site) -> String {
+    const KEYS: &[&str] = &[
+        "searching",
+        "type_more",
+        "no_results",
+        "results",
+        "best_shown",
+        "unavailable",
+        "kind_essay",
+        "kind_term",
+        "kind_source",
+    ];
+    let table = &site.translations.table;
+    let subset: BTreeMap<&str, &crate::i18n::Text> = KEYS
+        .iter()
+        .filter_map(|k| table.get(*k).map(|v| (*k, v)))
+        .collect();
+    let owned: BTreeMap<String, crate::i18n::Text> = subset
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    serde_json::to_string(&TableView(&owned))
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
 }
 
 /// A locator as shown: its abbreviated word, plural when the value is a range or a list

@@ -1,13 +1,19 @@
 //! The search index: a prebuilt, sharded inverted index that any static server can serve.
 //!
+//! Tokens are `markdown::tokenize`'s (the same rules as the page's script): words of two or
+//! more characters (accents folded), bigrams of Chinese, Japanese and Korean text.
+//!
 //! Layout under `search/`:
-//! - `meta.json`: document count, chunk size, and the list of shard names;
-//! - `shard/<prefix>.json`: tokens starting with `<prefix>` (their first three characters)
-//!   → postings `[doc, count]`, at most `MAX_POSTINGS` per token (the docs that use it most);
+//! - `meta.json`: document count, chunk size, and each shard's first key;
+//! - `shard/<n>.json`: tokens → postings `[doc, count]`, at most `MAX_POSTINGS` per token
+//!   (the docs that use it most). A token's *key* is its first three characters, or its
+//!   first character for a CJK token; all tokens of a key are in one shard, and shards hold
+//!   runs of keys in code-point order, cut when a shard reaches `SHARD_BYTES` (so a small
+//!   reader writes a few shards and a large one many of about the same size);
 //! - `docs/<n>.json`: titles, URLs, kinds and summaries of documents `n*CHUNK ..`;
 //!
-//! A query downloads `meta.json`, one shard per word, the doc chunks of its top results and
-//! (for excerpts) the pages of its ten best results: a few hundred KB however large the reader grows (see the search benchmark).
+//! A query downloads `meta.json`, one shard per token, the doc chunks of its top results and
+//! (for excerpts) the pages of its ten best results (see `benches/search_payload.py`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -21,13 +27,20 @@ use super::Page;
 use crate::index::Site;
 use crate::route::Route;
 
+/// A key's tokens and their postings `[doc, count]`.
+type Tokens = BTreeMap<String, Vec<(u32, u32)>>;
+
 pub const CHUNK: usize = 100;
 pub const MAX_POSTINGS: usize = 400;
+/// A shard is closed once it holds this many bytes of JSON (a key is never split).
+pub const SHARD_BYTES: usize = 64 * 1024;
 
 #[derive(Serialize)]
 struct Meta {
     docs: usize,
     chunk: usize,
+    /// The first key of each shard, in order: key `k` is in the last shard whose first
+    /// key is not greater than `k` (compared by code point).
     shards: Vec<String>,
 }
 
@@ -47,9 +60,15 @@ struct Doc<'a> {
     body: Option<&'a crate::markdown::WordCounts>,
 }
 
-/// The shard a token lives in: its first three characters.
-pub fn shard_of(token: &str) -> String {
-    token.chars().take(3).collect()
+/// A token's shard key: its first three characters, or the first one of a CJK token (so a
+/// one-character query finds the bigrams it starts).
+pub fn key_of(token: &str) -> &str {
+    let mut ends = token.char_indices().map(|(i, c)| (i + c.len_utf8(), c));
+    match ends.next() {
+        Some((end, c)) if crate::markdown::tokenize::is_cjk(c) => &token[..end],
+        Some(_) => ends.nth(1).map_or(token, |(end, _)| &token[..end]),
+        None => token,
+    }
 }
 
 /// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`: the same data to
@@ -139,7 +158,7 @@ pub fn index_files(site: &Site) -> Vec<Page> {
         let counts: Vec<Vec<(Cow<str>, u32)>> = chunk
             .par_iter()
             .map(|d| {
-                let header = d.header.to_lowercase();
+                let header = crate::markdown::tokenize::normalize(&d.header);
                 let mut head: FxHashMap<&str, u32> = FxHashMap::default();
                 crate::markdown::count_words(&header, &mut head);
                 let mut out: Vec<(Cow<str>, u32)> = d
@@ -167,32 +186,52 @@ pub fn index_files(site: &Site) -> Vec<Page> {
             }
         }
     }
-    let mut shards: BTreeMap<String, BTreeMap<String, Vec<(u32, u32)>>> = BTreeMap::new();
+    let mut keys: BTreeMap<String, Tokens> = BTreeMap::new();
     for (token, mut list) in postings {
         if list.len() > MAX_POSTINGS {
             list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             list.truncate(MAX_POSTINGS);
             list.sort_unstable();
         }
-        shards
-            .entry(shard_of(&token))
-            .or_default()
-            .insert(token, list);
+        let key = key_of(&token).to_string();
+        keys.entry(key).or_default().insert(token, list);
+    }
+    // Runs of keys, in order, into shards of about SHARD_BYTES (estimated: a posting is
+    // about 8 bytes of JSON, a token its length and 6).
+    let mut shards: Vec<(String, Vec<&Tokens>)> = Vec::new();
+    let mut size = usize::MAX;
+    for (key, tokens) in &keys {
+        if size >= SHARD_BYTES {
+            shards.push((key.clone(), Vec::new()));
+            size = 0;
+        }
+        size += tokens
+            .iter()
+            .map(|(t, l)| t.len() + 6 + l.len() * 8)
+            .sum::<usize>();
+        if let Some(last) = shards.last_mut() {
+            last.1.push(tokens);
+        }
     }
 
     let mut pages: Vec<Page> = Vec::new();
     let meta = Meta {
         docs: docs.len(),
         chunk: CHUNK,
-        shards: shards.keys().cloned().collect(),
+        shards: shards.iter().map(|(k, _)| k.clone()).collect(),
     };
     let routes = &site.routes;
     pages.push((routes.output_path(&Route::SearchMeta), json(&meta)));
     let shard_pages: Vec<Page> = shards
         .par_iter()
-        .map(|(name, tokens)| {
-            let route = Route::SearchShard(name.clone());
-            (routes.output_path(&route), json(tokens))
+        .enumerate()
+        .map(|(n, (_, groups))| {
+            let merged: BTreeMap<&str, &Vec<(u32, u32)>> = groups
+                .iter()
+                .flat_map(|g| g.iter().map(|(t, l)| (t.as_str(), l)))
+                .collect();
+            let route = Route::SearchShard(n.to_string());
+            (routes.output_path(&route), json(&merged))
         })
         .collect();
     pages.extend(shard_pages);
@@ -225,6 +264,15 @@ fn strip_tags(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_are_three_characters_or_one_cjk_character() {
+        assert_eq!(key_of("sovereignty"), "sov");
+        assert_eq!(key_of("müller"), "mül");
+        assert_eq!(key_of("ab"), "ab");
+        assert_eq!(key_of("互联"), "互");
+        assert_eq!(key_of("网"), "网");
+    }
 
     #[test]
     fn json_records_hold_no_markup() {

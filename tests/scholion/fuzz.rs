@@ -390,7 +390,12 @@ fn run_markdown(text: &str) {
         })
         .collect();
     let annotated = markdown::annotate(body, &is_key);
-    let _ = markdown::render(annotated.nodes, &uses, &CiteStyle::default());
+    let _ = markdown::render(
+        annotated.nodes,
+        &uses,
+        &CiteStyle::default(),
+        &markdown::NoteLabels::default(),
+    );
 }
 
 fn run_bibliography(text: &str) {

@@ -93,19 +93,21 @@ fn every_link(out: &Path) -> BTreeSet<String> {
     links
 }
 
-/// The shard files a query for `word` downloads, as the search script names them: its first
-/// three characters (lower-cased), percent-encoded.
-fn shard_url(word: &str) -> String {
-    let prefix: String = word.to_lowercase().chars().take(3).collect();
-    let mut encoded = String::new();
-    for b in prefix.bytes() {
-        if b.is_ascii_alphanumeric() {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("/search/shard/{encoded}.json")
+/// The shard file a query for `word` downloads and the token it looks for there, as the
+/// search script finds them: the word's first token (the library's tokenizer, which the
+/// script mirrors), its key, and the last shard in `meta.json` whose first key is not greater.
+fn shard_url(port: u16, word: &str) -> Option<(String, String)> {
+    let token = scholion::markdown::tokenize::tokens(word)
+        .into_iter()
+        .next()?;
+    let key = scholion::render::search::key_of(&token).to_string();
+    let (_, meta) = get(port, "/search/meta.json")?;
+    let meta: serde_json::Value = serde_json::from_str(&meta).ok()?;
+    let firsts = meta["shards"].as_array()?;
+    let n = firsts
+        .iter()
+        .rposition(|f| f.as_str().is_some_and(|f| f <= key.as_str()))?;
+    Some((format!("/search/shard/{n}.json"), token))
 }
 
 const WORDS: &[&str] = &[
@@ -127,10 +129,13 @@ fn fetch_all(port: u16, links: &BTreeSet<String>) -> Vec<String> {
         }
     }
     for word in WORDS {
-        let url = shard_url(word);
+        let Some((url, token)) = shard_url(port, word) else {
+            failures.push(format!("no shard for `{word}`"));
+            continue;
+        };
         match get(port, &url) {
-            Some((200, body)) if body.contains(&word.to_lowercase()) => {}
-            Some((200, body)) => failures.push(format!("{url}: no `{word}` in {body}")),
+            Some((200, body)) if body.contains(&format!("\"{token}\"")) => {}
+            Some((200, body)) => failures.push(format!("{url}: no `{token}` in {body}")),
             other => failures.push(format!("{url} ({word}): {:?}", other.map(|(s, _)| s))),
         }
     }
