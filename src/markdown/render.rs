@@ -110,6 +110,9 @@ struct Renderer<'r> {
     offset: usize,
     /// Open links and images: whether each is kept (its URL passes the URL policy).
     links: Vec<bool>,
+    /// The labels of paragraph links, in the book's language.
+    paragraph_link: String,
+    paragraph_number: String,
 }
 
 /// How the top-level blocks of a document (paragraphs, list items, block quotes, tables)
@@ -139,6 +142,9 @@ fn cite_note_label(use_index: usize) -> String {
 pub struct NoteLabels<'a> {
     pub heading: &'a str,
     pub back: &'a str,
+    /// The `¶` link's label, and a numbered paragraph's (`{n}` is its number).
+    pub paragraph_link: &'a str,
+    pub paragraph_number: &'a str,
 }
 
 impl Default for NoteLabels<'_> {
@@ -147,6 +153,8 @@ impl Default for NoteLabels<'_> {
         NoteLabels {
             heading: "Notes",
             back: "Back to note {n} in the text",
+            paragraph_link: "Link to this paragraph",
+            paragraph_number: "Paragraph {n}",
         }
     }
 }
@@ -249,6 +257,8 @@ pub fn render_blocks<'a>(
         top_list: false,
         offset: 0,
         links: Vec::new(),
+        paragraph_link: labels.paragraph_link.to_string(),
+        paragraph_number: labels.paragraph_number.to_string(),
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -466,10 +476,12 @@ impl<'r> Renderer<'r> {
     fn block_mark(&self, id: &str, n: usize) -> String {
         match self.blocks {
             Blocks::Numbered { .. } => format!(
-                "<a class=\"para-num\" href=\"#{id}\" aria-label=\"Paragraph {n}\">{n}</a> "
+                "<a class=\"para-num\" href=\"#{id}\" aria-label=\"{}\">{n}</a> ",
+                escape(&self.paragraph_number.replace("{n}", &n.to_string()))
             ),
             _ => format!(
-                " <a class=\"para-mark\" href=\"#{id}\" aria-label=\"Link to this paragraph\">¶</a>"
+                " <a class=\"para-mark\" href=\"#{id}\" aria-label=\"{}\">¶</a>",
+                escape(&self.paragraph_link)
             ),
         }
     }

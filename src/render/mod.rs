@@ -707,6 +707,8 @@ impl<'a> HtmlRenderer<'a> {
         let labels = markdown::NoteLabels {
             heading: t.str("notes"),
             back: t.str("back_to_note"),
+            paragraph_link: t.str("paragraph_link"),
+            paragraph_number: t.str("paragraph_number"),
         };
         markdown::render_blocks(annotated.nodes, &links, &bib.cite_style, blocks, &labels)
     }
@@ -1154,14 +1156,14 @@ impl<'a> HtmlRenderer<'a> {
         let margin: HashMap<usize, String> = margin
             .into_iter()
             .map(|(n, cards)| {
+                let t = &site.translations;
                 let html = format!(
-                    "<aside class=\"commentary\" aria-label=\"Commentary on paragraph {n}\"><p class=\"commentary-title\">¶ {n} · {count}</p><ul>{}</ul></aside>\n",
+                    "<aside class=\"commentary\" aria-label=\"{label}\" data-show=\"{show}\" data-hide=\"{hide}\"><p class=\"commentary-title\">¶ {n} · {count}</p><ul>{}</ul></aside>\n",
                     cards.concat(),
-                    count = if cards.len() == 1 {
-                        "1 passage".to_string()
-                    } else {
-                        format!("{} passages", cards.len())
-                    }
+                    label = escape(&t.str("commentary_on").replace("{n}", &n.to_string())),
+                    show = escape(t.str("show")),
+                    hide = escape(t.str("hide")),
+                    count = escape(&t.count("passages", cards.len() as u64)),
                 );
                 (n, html)
             })

@@ -208,14 +208,15 @@
       button.className = "commentary-toggle";
       button.setAttribute("aria-expanded", "false");
       button.setAttribute("aria-controls", list.id);
-      button.textContent = "Show";
+      var words = { show: aside.getAttribute("data-show") || "Show", hide: aside.getAttribute("data-hide") || "Hide" };
+      button.textContent = words.show;
       title.appendChild(document.createTextNode(" "));
       title.appendChild(button);
       aside.classList.add("folded");
       button.addEventListener("click", function () {
         var open = aside.classList.toggle("folded") === false;
         button.setAttribute("aria-expanded", open ? "true" : "false");
-        button.textContent = open ? "Hide" : "Show";
+        button.textContent = open ? words.hide : words.show;
       });
     });
   }
