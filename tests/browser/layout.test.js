@@ -15,8 +15,11 @@ test.before(async () => { browser = await launch(); });
 test.after(async () => { await browser?.close(); });
 
 const BUDGET = 20 * 1024;
+// The search page also carries the search script and its tokenizer (the same tokenizer as
+// the index: NFKC folding tables and CJK ranges; #20).
+const SEARCH_BUDGET = 26 * 1024;
 
-test("every page loads less than 20 KB of JavaScript (uncompressed, inline included)", (t) => {
+test("every page loads less than 20 KB of JavaScript, the search page 26 KB (uncompressed, inline included)", (t) => {
   const sizes = [];
   for (const rel of files(env.readerDir, ".html")) {
     const { scripts } = scan(fs.readFileSync(path.join(env.readerDir, rel), "utf8"));
@@ -30,7 +33,7 @@ test("every page loads less than 20 KB of JavaScript (uncompressed, inline inclu
     sizes.push({ rel, bytes });
   }
   sizes.sort((a, b) => b.bytes - a.bytes);
-  const over = sizes.filter((s) => s.bytes >= BUDGET);
+  const over = sizes.filter((s) => s.bytes >= (s.rel.startsWith("search/") ? SEARCH_BUDGET : BUDGET));
   t.diagnostic(`JS per page: max ${sizes[0].bytes} B (${sizes[0].rel}), min ${sizes[sizes.length - 1].bytes} B (${sizes[sizes.length - 1].rel})`);
   assert.deepEqual(over, [], "pages over the JavaScript budget");
 });
