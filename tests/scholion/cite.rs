@@ -64,7 +64,7 @@ fn every_source_s_bibtex_reimports_to_an_equal_entry() {
 
 /// pandoc (from `pip install pypandoc-binary`), or `None` when it is not installed.
 fn pandoc() -> Option<String> {
-    let found = Command::new("python3")
+    Command::new("python3")
         .args(["-c", "import pypandoc; print(pypandoc.get_pandoc_path())"])
         .output()
         .ok()
@@ -77,8 +77,7 @@ fn pandoc() -> Option<String> {
                 .ok()
                 .filter(|o| o.status.success())
                 .map(|_| "pandoc".to_string())
-        });
-    found
+        })
 }
 
 /// The CSL-JSON pandoc makes of a bibliography file in `from` format.
@@ -297,6 +296,18 @@ fn essay_meta_tags_carry_what_zotero_and_google_scholar_read() {
     assert_eq!(meta("DC.publisher"), ["Scholion Press"]);
     assert_eq!(meta("DC.rights"), ["CC BY 4.0"]);
     assert_eq!(meta("DC.identifier"), ["https://doi.org/10.5555/wuzhen"]);
+    // Link previews: Open Graph and Twitter card, with the essay's summary.
+    let property = |p: &str| page.attrs(&format!("meta[property='{p}']"), "content");
+    assert_eq!(property("og:title"), ["Setting the Stage in Wuzhen"]);
+    assert_eq!(property("og:type"), ["article"]);
+    assert_eq!(property("og:url"), url);
+    let summary = property("og:description");
+    assert!(
+        summary[0].starts_with("An annotated reading of Jessica Ludwig"),
+        "{summary:?}"
+    );
+    assert_eq!(meta("twitter:description"), summary);
+    assert_eq!(meta("twitter:card"), ["summary"]);
     // "Cite this", in the reader's style (Chicago author-date), with its files.
     let cite = page.texts("#cite-this .entry");
     assert_eq!(cite.len(), 1);
