@@ -373,7 +373,13 @@ pub fn csl_json(records: &[&Record]) -> String {
             serde_json::Value::Object(item)
         })
         .collect();
-    let mut out = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into());
+    let json = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into());
+    // `<`, `>` and `&` only occur inside strings here: as `\u` escapes (the same text to
+    // any JSON reader) the file holds no markup, whatever a title says.
+    let mut out = json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     out.push('\n');
     out
 }
