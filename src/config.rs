@@ -54,6 +54,12 @@ pub struct BookConfig {
     pub description: String,
     pub authors: Vec<String>,
     pub language: String,
+    /// Who publishes the reader (citations, `citation_publisher`, `DC.publisher`).
+    pub publisher: Option<String>,
+    /// The reader's licence, as text or a URL (`DC.rights`).
+    pub license: Option<String>,
+    /// The reader's DOI, e.g. `10.5281/zenodo.123` (its "Cite this" entry).
+    pub doi: Option<String>,
 }
 
 impl Default for BookConfig {
@@ -63,6 +69,9 @@ impl Default for BookConfig {
             description: String::new(),
             authors: Vec::new(),
             language: "en".into(),
+            publisher: None,
+            license: None,
+            doi: None,
         }
     }
 }

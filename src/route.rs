@@ -14,15 +14,53 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::ids::{EssayId, SourceId, TagId, TermId, TextId};
 
+/// A format reference managers import: one file per record or bibliography.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CiteFormat {
+    /// BibTeX/BibLaTeX (`.bib`).
+    Bibtex,
+    /// RIS (`.ris`).
+    Ris,
+    /// CSL-JSON (`.json`).
+    CslJson,
+}
+
+impl CiteFormat {
+    pub const ALL: [CiteFormat; 3] = [CiteFormat::Bibtex, CiteFormat::Ris, CiteFormat::CslJson];
+
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            CiteFormat::Bibtex => "bib",
+            CiteFormat::Ris => "ris",
+            CiteFormat::CslJson => "json",
+        }
+    }
+
+    fn from_file(file: &str, stem: &str) -> Option<CiteFormat> {
+        let ext = file.strip_prefix(stem)?.strip_prefix('.')?;
+        CiteFormat::ALL.into_iter().find(|f| f.extension() == ext)
+    }
+}
+
 /// Every page and file of a site.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Route {
     Home,
+    /// The reader's own record (`cite.bib` …), made with the home page.
+    ReaderCite(CiteFormat),
     Essay(EssayId),
+    /// An essay's record (`essays/<slug>/cite.bib` …), made with the essay.
+    EssayCite(EssayId, CiteFormat),
     Glossary,
     Term(TermId),
     Citations,
+    /// The whole bibliography as one file (`citations/bibliography.bib` …), made with the
+    /// bibliography page.
+    BibliographyFile(CiteFormat),
     Source(SourceId),
+    /// A source's entry (`citations/<key>/cite.bib` …), made with the source page.
+    SourceCite(SourceId, CiteFormat),
     /// A primary text, with numbered paragraphs and the commentary beside them.
     Text(TextId),
     Tags,
@@ -52,6 +90,10 @@ impl Route {
         match self {
             Route::SearchMeta | Route::SearchShard(_) | Route::SearchDocs(_) => Route::Search,
             Route::NoJekyll => Route::NotFound,
+            Route::ReaderCite(_) => Route::Home,
+            Route::EssayCite(i, _) => Route::Essay(*i),
+            Route::BibliographyFile(_) => Route::Citations,
+            Route::SourceCite(i, _) => Route::Source(*i),
             other => other.clone(),
         }
     }
@@ -247,11 +289,21 @@ impl Routes {
     pub fn path(&self, route: &Route) -> Cow<'static, str> {
         match route {
             Route::Home => "".into(),
+            Route::ReaderCite(f) => format!("cite.{}", f.extension()).into(),
             Route::Essay(i) => format!("essays/{}/", self.essays[i.0]).into(),
+            Route::EssayCite(i, f) => {
+                format!("essays/{}/cite.{}", self.essays[i.0], f.extension()).into()
+            }
             Route::Glossary => "glossary/".into(),
             Route::Term(i) => format!("glossary/{}/", self.terms[i.0]).into(),
             Route::Citations => "citations/".into(),
             Route::Source(i) => format!("citations/{}/", self.sources[i.0]).into(),
+            Route::BibliographyFile(f) => {
+                format!("citations/bibliography.{}", f.extension()).into()
+            }
+            Route::SourceCite(i, f) => {
+                format!("citations/{}/cite.{}", self.sources[i.0], f.extension()).into()
+            }
             Route::Text(i) => format!("texts/{}/", self.texts[i.0]).into(),
             Route::Tags => "tags/".into(),
             Route::Tag(i) => format!("tags/{}/", self.tags[i.0]).into(),
@@ -304,11 +356,25 @@ impl Routes {
         let parts: Vec<&str> = rel.split('/').collect();
         Some(match parts.as_slice() {
             ["index.html"] => Route::Home,
+            [file] if file.starts_with("cite.") => {
+                Route::ReaderCite(CiteFormat::from_file(file, "cite")?)
+            }
             ["essays", seg, "index.html"] => Route::Essay(*self.essay_by_segment.get(*seg)?),
+            ["essays", seg, file] => Route::EssayCite(
+                *self.essay_by_segment.get(*seg)?,
+                CiteFormat::from_file(file, "cite")?,
+            ),
             ["glossary", "index.html"] => Route::Glossary,
             ["glossary", seg, "index.html"] => Route::Term(*self.term_by_segment.get(*seg)?),
             ["citations", "index.html"] => Route::Citations,
             ["citations", seg, "index.html"] => Route::Source(*self.source_by_segment.get(*seg)?),
+            ["citations", file] => {
+                Route::BibliographyFile(CiteFormat::from_file(file, "bibliography")?)
+            }
+            ["citations", seg, file] => Route::SourceCite(
+                *self.source_by_segment.get(*seg)?,
+                CiteFormat::from_file(file, "cite")?,
+            ),
             ["texts", seg, "index.html"] => Route::Text(*self.text_by_segment.get(*seg)?),
             ["tags", "index.html"] => Route::Tags,
             ["tags", seg, "index.html"] => Route::Tag(*self.tag_by_segment.get(*seg)?),
@@ -414,6 +480,10 @@ mod tests {
             Route::Citations,
             Route::Source(SourceId(0)),
             Route::Source(SourceId(1)),
+            Route::SourceCite(SourceId(0), CiteFormat::Bibtex),
+            Route::EssayCite(EssayId(0), CiteFormat::Ris),
+            Route::ReaderCite(CiteFormat::CslJson),
+            Route::BibliographyFile(CiteFormat::Bibtex),
             Route::Text(TextId(0)),
             Route::Tags,
             Route::Tag(TagId(0)),

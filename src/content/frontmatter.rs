@@ -77,6 +77,8 @@ pub struct EssayMeta {
     #[serde(default)]
     pub draft: bool,
     pub slug: Option<String>,
+    /// The essay's DOI, e.g. `10.5281/zenodo.123` (its "Cite this" entry and meta tags).
+    pub doi: Option<String>,
     /// Reading questions (Markdown), shown at the end of the essay and in the study guide.
     #[serde(default)]
     pub questions: Vec<String>,
@@ -98,6 +100,7 @@ pub const ESSAY_KEYS: &[&str] = &[
     "order",
     "draft",
     "slug",
+    "doi",
     "questions",
     "objectives",
     "extra",

@@ -69,6 +69,8 @@ pub struct Essay {
     pub annotates: Option<Located<String>>,
     pub order: Option<i64>,
     pub draft: bool,
+    /// The essay's DOI (without `https://doi.org/`).
+    pub doi: Option<String>,
     /// Reading questions and learning objectives (Markdown strings).
     pub questions: Vec<String>,
     pub objectives: Vec<String>,
@@ -486,6 +488,7 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
         annotates,
         order: meta.order,
         draft: meta.draft,
+        doi: meta.doi,
         questions: meta.questions,
         objectives: meta.objectives,
         extra,

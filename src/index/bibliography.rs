@@ -32,6 +32,8 @@ pub struct Source {
     /// A `url` the URL policy refuses (`javascript:` …): not linked, reported as a warning.
     pub refused_url: Option<String>,
     pub doi: Option<String>,
+    /// Its fields, as reference managers exchange them.
+    pub record: super::record::Record,
     /// The file that defines it, for "uncited source" warnings.
     pub location: Location,
 }
@@ -369,6 +371,16 @@ impl Bibliography {
             return entry;
         }
         html
+    }
+
+    /// The bibliography entry (HTML, in the style) of the first entry of a BibLaTeX text:
+    /// how the reader and its essays format their own "Cite this" entries.
+    pub fn format_bibtex(&self, bibtex: &str) -> Option<String> {
+        let library = hayagriva::io::from_biblatex_str(bibtex).ok()?;
+        let entry = library.iter().next()?;
+        Some(tidy_punctuation(
+            &self.render_alone(entry, Some(CitePurpose::Full)),
+        ))
     }
 
     /// Formatted HTML of each distinct item, from the cache or formatted now.
@@ -714,6 +726,7 @@ fn source(entry: &Entry, html: String, location: Option<Location>) -> Source {
             .map(|u| u.value.to_string())
             .filter(|u| !crate::route::is_safe_link(u)),
         doi: entry.doi().map(str::to_string),
+        record: super::record::Record::from_entry(entry),
         location: location.unwrap_or_else(|| Location::file(Path::new("references.bib"))),
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod bibliography;
 mod format_cache;
+pub mod record;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};

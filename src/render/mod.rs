@@ -5,6 +5,7 @@
 //! (print, EPUB, JSON) is another implementation reading the same `Site`. The view structs
 //! below are the only `Serialize` types of the crate.
 
+pub mod cite;
 pub mod filters;
 pub mod search;
 pub mod theme;
@@ -16,11 +17,12 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::diagnostics::Diagnostic;
+use crate::index::record::{Kind, Name, Record, RecordDate};
 use crate::index::{
     DocId, EssayId, Resolved, Site, SourceId, TagId, Target, TermId, TextId, UseRef,
 };
 use crate::markdown::{self, Card, UseLink, escape};
-use crate::route::Route;
+use crate::route::{CiteFormat, Route};
 pub use theme::Theme;
 
 /// One output file: its path under the output folder (`essays/x/index.html`) and bytes.
@@ -276,6 +278,25 @@ struct GuideEssay {
     sources: Vec<LinkView>,
 }
 
+/// How to cite a page's work: the formatted entry, its files, its meta tags and COinS.
+#[derive(Serialize)]
+struct CiteView {
+    html: String,
+    bibtex: String,
+    ris: String,
+    csl_json: String,
+    meta: Vec<cite::MetaTag>,
+    coins: String,
+}
+
+/// The bibliography's files.
+#[derive(Serialize)]
+struct CiteDownloads {
+    bibtex: String,
+    ris: String,
+    csl_json: String,
+}
+
 /// A heading in an essay's table of contents.
 #[derive(Serialize)]
 struct TocView<'a> {
@@ -378,16 +399,36 @@ impl Renderer for HtmlRenderer<'_> {
             Ok(())
         };
         match route {
-            Route::Home => page("home.html", &self.home()),
-            Route::Essay(i) => page("essay.html", &self.essay(*i)),
+            Route::Home => {
+                page("home.html", &self.home())?;
+                self.cite_files(&[&self.reader_record()], Route::ReaderCite, emit);
+                Ok(())
+            }
+            Route::Essay(i) => {
+                page("essay.html", &self.essay(*i))?;
+                let i = *i;
+                self.cite_files(&[&self.essay_record(i)], |f| Route::EssayCite(i, f), emit);
+                Ok(())
+            }
             Route::Term(i) => page("term.html", &self.term(*i)),
-            Route::Source(i) => page("source.html", &self.source(*i)),
+            Route::Source(i) => {
+                page("source.html", &self.source(*i))?;
+                let i = *i;
+                let record = &site.source(i).record;
+                self.cite_files(&[record], |f| Route::SourceCite(i, f), emit);
+                Ok(())
+            }
             Route::Text(i) => page("text.html", &self.text(*i)),
             Route::Tag(i) => page("tag.html", &self.tag(*i)),
             Route::Tags => page("tags.html", &self.tags()),
             Route::StudyGuide => page("guide.html", &self.study_guide()),
             Route::Glossary => self.glossary(emit),
-            Route::Citations => page("citations.html", &self.citations()),
+            Route::Citations => {
+                page("citations.html", &self.citations())?;
+                let records: Vec<&Record> = site.bib.sources.iter().map(|s| &s.record).collect();
+                self.cite_files(&records, Route::BibliographyFile, emit);
+                Ok(())
+            }
             Route::Search => {
                 let mut ctx = self.ctx(route);
                 ctx.insert("search_strings", &search_strings(site));
@@ -410,9 +451,14 @@ impl Renderer for HtmlRenderer<'_> {
                 }
                 Ok(())
             }
-            Route::SearchMeta | Route::SearchShard(_) | Route::SearchDocs(_) | Route::NoJekyll => {
-                Renderer::render(self, &route.job(), emit)
-            }
+            Route::SearchMeta
+            | Route::SearchShard(_)
+            | Route::SearchDocs(_)
+            | Route::NoJekyll
+            | Route::ReaderCite(_)
+            | Route::EssayCite(..)
+            | Route::BibliographyFile(_)
+            | Route::SourceCite(..) => Renderer::render(self, &route.job(), emit),
         }
     }
 }
@@ -442,6 +488,98 @@ impl<'a> HtmlRenderer<'a> {
                 .absolute(&self.site.config.site_url(), canonical),
         );
         ctx
+    }
+
+    /// The records as a file in each citation format, at the routes `route` gives.
+    fn cite_files(&self, records: &[&Record], route: impl Fn(CiteFormat) -> Route, emit: &Emit) {
+        for format in CiteFormat::ALL {
+            emit((
+                self.site.routes.output_path(&route(format)),
+                cite::file(format, records),
+            ));
+        }
+    }
+
+    /// The reader as a whole: a book by its authors (as editors), dated by its latest essay.
+    fn reader_record(&self) -> Record {
+        let site = self.site;
+        let book = &site.config.book;
+        let mut r = Record::new("reader", Kind::Book, &book.title);
+        r.editors = book.authors.iter().map(|a| person(a)).collect();
+        r.date = site
+            .published_essays()
+            .filter_map(|i| site.essay(i).date)
+            .max()
+            .map(|d| RecordDate {
+                year: i32::from(d.year()),
+                month: None,
+                day: None,
+            });
+        r.publisher = book.publisher.clone();
+        r.doi = book.doi.clone();
+        r.url = Some(site.routes.absolute(&site.config.site_url(), &Route::Home));
+        r.abstract_ = (!book.description.is_empty()).then(|| book.description.clone());
+        r.language = Some(book.language.clone());
+        r
+    }
+
+    /// An essay as a chapter of the reader: its authors (else the reader's), date, DOI,
+    /// summary and topics; the reader's title, editors and publisher.
+    fn essay_record(&self, i: EssayId) -> Record {
+        let site = self.site;
+        let e = site.essay(i);
+        let book = &site.config.book;
+        let title = match &e.subtitle {
+            Some(sub) => format!("{}: {sub}", e.title),
+            None => e.title.clone(),
+        };
+        let mut r = Record::new(&e.slug, Kind::Chapter, &title);
+        r.authors = if e.authors.is_empty() {
+            book.authors.iter().map(|a| person(a)).collect()
+        } else {
+            e.authors.iter().map(|a| person(a)).collect()
+        };
+        r.editors = book.authors.iter().map(|a| person(a)).collect();
+        r.date = e.date.map(|d| RecordDate {
+            year: i32::from(d.year()),
+            month: u8::try_from(d.month()).ok(),
+            day: u8::try_from(d.day()).ok(),
+        });
+        r.container = Some(crate::index::record::Title::plain(&book.title));
+        r.publisher = book.publisher.clone();
+        r.doi = e.doi.clone();
+        r.url = Some(
+            site.routes
+                .absolute(&site.config.site_url(), &Route::Essay(i)),
+        );
+        r.abstract_ = Some(self.summary(i)).filter(|s| !s.is_empty());
+        r.language = Some(book.language.clone());
+        r.keywords = e.tags.clone();
+        r
+    }
+
+    /// The "Cite this" block of a record: its entry in the reader's style, the download
+    /// links, and the page's meta tags.
+    /// `html` is the formatted entry when it is known (a source's), else it is formatted.
+    fn cite_view(
+        &self,
+        record: &Record,
+        route: impl Fn(CiteFormat) -> Route,
+        html: Option<String>,
+    ) -> CiteView {
+        let site = self.site;
+        CiteView {
+            html: html.unwrap_or_else(|| {
+                site.bib
+                    .format_bibtex(&cite::bibtex(record))
+                    .unwrap_or_else(|| escape(&record.title.text))
+            }),
+            bibtex: self.href(&route(CiteFormat::Bibtex)),
+            ris: self.href(&route(CiteFormat::Ris)),
+            csl_json: self.href(&route(CiteFormat::CslJson)),
+            meta: cite::meta_tags(record, site.config.book.license.as_deref()),
+            coins: cite::coins(record),
+        }
     }
 
     fn template(&self, template: &str, ctx: &Context) -> Result<Vec<u8>, Diagnostic> {
@@ -481,6 +619,10 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("html", &html);
         ctx.insert("cards", &cards);
         ctx.insert("essays", &self.essay_cards(site.published_essays()));
+        ctx.insert(
+            "cite",
+            &self.cite_view(&self.reader_record(), Route::ReaderCite, None),
+        );
         ctx
     }
 
@@ -583,6 +725,14 @@ impl<'a> HtmlRenderer<'a> {
             .collect();
         let mut ctx = self.ctx(&Route::Citations);
         ctx.insert("sources", &rows);
+        ctx.insert(
+            "downloads",
+            &CiteDownloads {
+                bibtex: self.href(&Route::BibliographyFile(CiteFormat::Bibtex)),
+                ris: self.href(&Route::BibliographyFile(CiteFormat::Ris)),
+                csl_json: self.href(&Route::BibliographyFile(CiteFormat::CslJson)),
+            },
+        );
         ctx
     }
 
@@ -1105,6 +1255,10 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("extra", &e.extra);
         ctx.insert("questions", &inline(&e.questions));
         ctx.insert("objectives", &inline(&e.objectives));
+        ctx.insert(
+            "cite",
+            &self.cite_view(&self.essay_record(i), |f| Route::EssayCite(i, f), None),
+        );
         ctx
     }
 
@@ -1213,7 +1367,22 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("link", &link);
         ctx.insert("uses", &uses);
         ctx.insert("annotated_by", &annotated_by);
+        let mut cite = self.cite_view(&s.record, |f| Route::SourceCite(i, f), Some(s.html.clone()));
+        cite.meta = Vec::new(); // the page is about the source, not published with it
+        ctx.insert("cite", &cite);
         ctx
+    }
+}
+
+/// A name as written in book.toml or front matter: `Family, Given` is a person; anything
+/// else is kept whole (`Scholion editors`, `Jane Doe`), so it is never split wrongly.
+fn person(name: &str) -> Name {
+    match name.split_once(',') {
+        Some((family, given)) if !given.trim().is_empty() => Name {
+            family: family.trim().to_string(),
+            given: Some(given.trim().to_string()),
+        },
+        _ => Name::literal(name.trim()),
     }
 }
 

@@ -32,6 +32,8 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "templates/404.html",
     "templates/macros/uses.html",
     "templates/macros/cards.html",
+    "templates/macros/cite.html",
+    "templates/macros/meta.html",
     "templates/atom.xml",
     "templates/sitemap.xml",
     "static/style.css",

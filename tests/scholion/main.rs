@@ -3,6 +3,7 @@
 
 mod architecture;
 mod citations;
+mod cite;
 mod companion;
 mod escaping;
 mod foundation;
