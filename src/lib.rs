@@ -13,6 +13,7 @@ pub mod input;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;
+pub mod project;
 pub mod render;
 pub mod route;
 pub mod scaffold;

@@ -10,7 +10,7 @@ use clap::Parser;
 
 use scholion::cli::{Cli, Command, NewWhat};
 use scholion::pipeline::{self, Outcome, Request};
-use scholion::{scaffold, serve};
+use scholion::{project, scaffold, serve};
 
 /// `eprintln!` that ignores a closed stderr: `scholion check 2>&1 | head` must not panic
 /// when `head` stops reading.
@@ -32,13 +32,32 @@ fn main() -> ExitCode {
     }
 }
 
-fn root(dir: Option<PathBuf>) -> PathBuf {
-    dir.unwrap_or_else(|| PathBuf::from("."))
+fn color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// The project for a command's DIR (book.toml there or above), or the diagnostic saying why
+/// there is none, printed, with exit 1.
+fn project(dir: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
+    project::find(&project::given(dir), true).map_err(|d| {
+        say!("{}", d.render(color()));
+        ExitCode::from(1)
+    })
+}
+
+/// `let root = found!(dir);`: the project, or return its exit code.
+macro_rules! found {
+    ($dir:expr) => {
+        match project($dir) {
+            Ok(root) => root,
+            Err(code) => return Ok(code),
+        }
+    };
 }
 
 /// Print diagnostics and a summary; the exit code follows the outcome.
 pub fn report(outcome: &Outcome, done: &str) -> ExitCode {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = color();
     for d in &outcome.diagnostics {
         say!("{}\n", d.render(color));
     }
@@ -78,7 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let start = Instant::now();
             let request = Request {
-                root: root(dir),
+                root: found!(dir),
                 base_url,
                 drafts,
                 deny_warnings,
@@ -97,7 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let start = Instant::now();
             let request = Request {
-                root: root(dir),
+                root: found!(dir),
                 base_url: None,
                 drafts,
                 deny_warnings,
@@ -116,20 +135,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             open,
             drafts,
         } => serve::run(serve::Options {
-            root: root(dir),
+            root: found!(dir),
             port,
             interface,
             open,
             drafts,
         })?,
         Command::Clean { dir, out } => {
-            let root = root(dir);
+            let root = found!(dir);
             let config = match scholion::config::Config::load(&root) {
                 Ok(c) => c,
                 Err(d) => {
-                    let color =
-                        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    say!("{}", d.render(color));
+                    say!("{}", d.render(color()));
                     return Ok(ExitCode::from(1));
                 }
             };
@@ -150,7 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dir,
             update_workflow: true,
         } => {
-            let dir = root(dir);
+            let dir = found!(dir);
             let path = dir.join(scaffold::PAGES_WORKFLOW_PATH);
             let version = env!("CARGO_PKG_VERSION");
             match scaffold::update_workflow(&dir)? {
@@ -166,20 +183,44 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ExitCode::SUCCESS
         }
         Command::Init { dir, .. } => {
-            let dir = root(dir);
+            let dir = project::given(dir);
             scaffold::init(&dir)?;
+            // `init .` names the folder it filled; the next commands need no DIR there.
+            let arg = if dir == std::path::Path::new(".") {
+                String::new()
+            } else {
+                format!(" {}", dir.display())
+            };
             say!(
-                "Created a new reader in {}.\nNext: scholion build {0}   (or: scholion serve {0})",
-                dir.display()
+                "Created a new reader in {}.\nNext: scholion build{arg}   (or: scholion serve{arg})\nIts README.md says where to go from there.",
+                project::display(&dir)
             );
             ExitCode::SUCCESS
         }
         Command::New { what } => {
-            let path = match what {
-                NewWhat::Essay { title, dir } => scaffold::new_essay(&root(dir), &title)?,
-                NewWhat::Term { term, dir } => scaffold::new_term(&root(dir), &term)?,
+            let (NewWhat::Essay { dir, .. } | NewWhat::Term { dir, .. }) = &what;
+            let root = found!(dir.clone());
+            let config = match scholion::config::Config::load(&root) {
+                Ok(c) => c,
+                Err(d) => {
+                    say!("{}", d.render(color()));
+                    return Ok(ExitCode::from(1));
+                }
             };
-            say!("Created {}", path.display());
+            let content = root.join(&config.build.content_dir);
+            match what {
+                NewWhat::Essay { title, .. } => {
+                    let path = scaffold::new_essay(&content, &title)?;
+                    say!(
+                        "Created {} as a draft (`draft: true`): `scholion serve` shows it, marked as a draft; `scholion build` leaves it out until you delete that line (or pass `--drafts`)",
+                        path.display()
+                    );
+                }
+                NewWhat::Term { term, .. } => {
+                    let path = scaffold::new_term(&content, &term)?;
+                    say!("Created {}", path.display());
+                }
+            }
             ExitCode::SUCCESS
         }
     })

@@ -54,6 +54,27 @@ const INIT_BIB: &str = r#"@book{eco1990,
 }
 "#;
 
+const INIT_README: &str = r#"# My Annotated Reader
+
+A reader made with [Scholion](https://github.com/scholion/scholion): essays in
+`content/essays/`, glossary terms in `content/glossary/`, sources in
+`content/references.bib`, settings in `book.toml`.
+
+    scholion serve              # preview at http://127.0.0.1:3000/, rebuilt on every save
+    scholion new essay "Title"  # a new essay (a draft until you remove `draft: true`)
+    scholion new term "Term"    # a new glossary term
+    scholion build              # the site, in public/
+    scholion check              # every check a build makes, writing nothing
+
+The user guide (getting started, writing essays and terms, citations and styles, themes,
+publishing, and every error message with an example) is itself a Scholion reader:
+`docs/guide/` in the Scholion repository, https://github.com/scholion/scholion/tree/main/docs/guide.
+`scholion <command> --help` describes every command and option.
+
+To publish on GitHub Pages, push this folder to a GitHub repository and choose
+**Settings → Pages → Source: GitHub Actions**; `.github/workflows/pages.yml` does the rest.
+"#;
+
 /// The GitHub Pages workflow: this repository's own, which is also the template. The
 /// version on its `SCHOLION_VERSION:` line is replaced by this binary's version, so a
 /// reader's workflow installs the Scholion that wrote it.
@@ -118,6 +139,7 @@ pub fn init(dir: &Path) -> Result<()> {
     write_new(&dir.join("content/references.bib"), INIT_BIB)?;
     write_new(&dir.join(PAGES_WORKFLOW_PATH), &pages_workflow())?;
     write_new(&dir.join(".gitignore"), "/public/\n/.scholion/\n")?;
+    write_new(&dir.join("README.md"), INIT_README)?;
     Ok(())
 }
 
@@ -158,14 +180,14 @@ fn yaml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// Create `content/essays/<slug>.md`; returns its path.
-pub fn new_essay(root: &Path, title: &str) -> Result<std::path::PathBuf> {
+/// Create `<content>/essays/<slug>.md`; returns its path.
+pub fn new_essay(content: &Path, title: &str) -> Result<std::path::PathBuf> {
     let slug = slug::slugify(title);
     if slug.is_empty() {
         bail!("the title must contain a letter or digit");
     }
     let today = jiff::Zoned::now().date();
-    let path = root.join("content/essays").join(format!("{slug}.md"));
+    let path = content.join("essays").join(format!("{slug}.md"));
     let text = format!(
         "---\ntitle: {}\ndate: {today}\nsummary: \"\"\ntags: []\ndraft: true\n---\n\nWrite here. Link terms with `[[term]]`, cite with `[@key, p. 1]`.\n",
         yaml_string(title)
@@ -174,13 +196,13 @@ pub fn new_essay(root: &Path, title: &str) -> Result<std::path::PathBuf> {
     Ok(path)
 }
 
-/// Create `content/glossary/<slug>.md`; returns its path.
-pub fn new_term(root: &Path, term: &str) -> Result<std::path::PathBuf> {
+/// Create `<content>/glossary/<slug>.md`; returns its path.
+pub fn new_term(content: &Path, term: &str) -> Result<std::path::PathBuf> {
     let slug = slug::slugify(term);
     if slug.is_empty() {
         bail!("the term must contain a letter or digit");
     }
-    let path = root.join("content/glossary").join(format!("{slug}.md"));
+    let path = content.join("glossary").join(format!("{slug}.md"));
     let text = format!(
         "---\nterm: {}\naliases: []\nshort: \"\"\nsee-also: []\n---\n\nThe full definition.\n",
         yaml_string(term)

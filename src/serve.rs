@@ -208,7 +208,10 @@ async fn serve(options: Options) -> anyhow::Result<ExitCode> {
         )
     })?;
     let url = format!("http://{}{}", listener.local_addr()?, base);
-    eprintln!("Serving {} at {url}  (Ctrl-C to stop)", root.display());
+    eprintln!(
+        "Serving {} at {url}  (Ctrl-C to stop)",
+        crate::project::display(&root)
+    );
     if options.open {
         open_browser(&url);
     }

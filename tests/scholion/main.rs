@@ -6,6 +6,7 @@ mod citations;
 mod cite;
 mod companion;
 mod escaping;
+mod first_hour;
 mod foundation;
 mod fuzz;
 mod glossary;
