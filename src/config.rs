@@ -113,6 +113,30 @@ impl Default for CitationsConfig {
     }
 }
 
+/// Every key `book.toml` accepts, with its default: `scholion help-book-toml` prints it, and
+/// every book.toml error points to it. (A test checks it names every key of `KNOWN_KEYS`.)
+pub const BOOK_TOML_HELP: &str = r#"# book.toml: every key Scholion reads, with its default. Unknown keys are errors.
+# Paths are relative to the folder holding book.toml, except `bibliography`
+# (relative to content-dir).
+
+[book]
+title = "An Annotated Reader" # the site's title
+description = ""              # shown on the home page and in link previews
+authors = []                  # e.g. ["Ada Lovelace", "Alan Turing"]
+language = "en"               # the pages' lang attribute (BCP 47)
+
+[build]
+content-dir = "content"       # essays/, glossary/, index.md, the bibliography
+output-dir = "public"         # where `scholion build` writes the site
+base-url = "/"                # e.g. "https://user.github.io/reader/"; its path is the site's base path
+theme = "default"             # a folder under themes/, or a relative path inside the project
+
+[citations]
+# bibliography = ["references.bib"]   # .bib (BibLaTeX/BibTeX) or hayagriva .yaml files;
+#                                      # unset: references.bib in content-dir, if there is one
+style = "chicago-author-date" # a built-in CSL style name, or a path to a .csl file
+"#;
+
 /// The keys `book.toml` accepts, for "did you mean" hints.
 const KNOWN_KEYS: &[&str] = &[
     "book",
@@ -143,15 +167,17 @@ impl Config {
                 diagnostic = diagnostic.at(Location::file(path));
             }
             diagnostic = diagnostic.hint(
-                "book.toml is TOML: quote strings, write lists as `[\"a\", \"b\"]`; the README lists its keys",
+                "book.toml is TOML: quote strings, write lists as `[\"a\", \"b\"]`; `scholion help-book-toml` lists every key",
             );
             if let Some(unknown) =
                 backticked(&message).filter(|_| message.starts_with("unknown field"))
             {
                 diagnostic = diagnostic.maybe_hint(
-                    did_you_mean(unknown, KNOWN_KEYS.iter().copied()).or_else(|| {
+                    did_you_mean(unknown, KNOWN_KEYS.iter().copied()).map(|d| {
+                        format!("{d} (`scholion help-book-toml` lists every key)")
+                    }).or_else(|| {
                         Some(format!(
-                            "remove `{unknown}`; see the book.toml keys in the README"
+                            "remove `{unknown}`; `scholion help-book-toml` lists every key"
                         ))
                     }),
                 );
@@ -403,6 +429,26 @@ pub fn setting_location(root: &Path, section: &str, key: &str) -> Option<Locatio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_book_toml_help_is_valid_names_every_key_and_gives_the_real_defaults() {
+        let config = Config::parse(Path::new("book.toml"), BOOK_TOML_HELP).unwrap();
+        let default = Config::default();
+        assert_eq!(config.book.title, default.book.title);
+        assert_eq!(config.book.language, default.book.language);
+        assert_eq!(config.build.content_dir, default.build.content_dir);
+        assert_eq!(config.build.output_dir, default.build.output_dir);
+        assert_eq!(config.build.base_url, default.build.base_url);
+        assert_eq!(config.build.theme, default.build.theme);
+        assert_eq!(config.citations.style, default.citations.style);
+        for key in KNOWN_KEYS {
+            let named = BOOK_TOML_HELP.lines().any(|l| {
+                l.trim_start_matches("# ").starts_with(&format!("{key} ="))
+                    || *l == format!("[{key}]")
+            });
+            assert!(named, "`scholion help-book-toml` does not describe `{key}`");
+        }
+    }
 
     #[test]
     fn unknown_key_names_key_and_line() {

@@ -61,21 +61,49 @@ pub fn report(outcome: &Outcome, done: &str) -> ExitCode {
     for d in &outcome.diagnostics {
         say!("{}\n", d.render(color));
     }
-    let (errors, warnings) = (outcome.errors(), outcome.warnings());
+    let warnings = outcome.warnings();
     if outcome.failed {
-        say!(
-            "error: failed with {errors} error{} and {warnings} warning{}",
-            plural(errors),
-            plural(warnings)
-        );
+        say!("error: {}", summary(outcome));
         ExitCode::from(1)
     } else {
         if warnings > 0 {
             say!("warning: {warnings} warning{}", plural(warnings));
         }
         say!("{done}");
+        let drafts = outcome.drafts_left_out;
+        if drafts > 0 {
+            say!(
+                "note: left out {drafts} draft{} (`draft: true`); `--drafts` includes {}, `scholion serve` shows {} marked as draft{0}",
+                plural(drafts),
+                if drafts == 1 { "it" } else { "them" },
+                if drafts == 1 { "it" } else { "them" },
+            );
+        }
         ExitCode::SUCCESS
     }
+}
+
+/// The last line of a failed run, as rustc ends one: `3 errors in 2 files; 1 warning`.
+fn summary(outcome: &Outcome) -> String {
+    let (errors, warnings) = (outcome.errors(), outcome.warnings());
+    let warned = format!("{warnings} warning{}", plural(warnings));
+    if errors == 0 {
+        return format!("{warned}, denied by --deny-warnings");
+    }
+    let files: std::collections::BTreeSet<&std::path::Path> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == scholion::diagnostics::Severity::Error)
+        .filter_map(|d| d.location.as_ref().map(|l| l.path.as_path()))
+        .collect();
+    let mut line = format!("{errors} error{}", plural(errors));
+    if !files.is_empty() {
+        line += &format!(" in {} file{}", files.len(), plural(files.len()));
+    }
+    if warnings > 0 {
+        line += &format!("; {warned}");
+    }
+    line
 }
 
 fn plural(n: usize) -> &'static str {
@@ -133,14 +161,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             port,
             interface,
             open,
-            drafts,
+            drafts: _,
+            no_drafts,
         } => serve::run(serve::Options {
             root: found!(dir),
             port,
             interface,
             open,
-            drafts,
+            // serve shows drafts (marked as such) unless told not to.
+            drafts: !no_drafts,
         })?,
+        Command::HelpBookToml => {
+            print!("{}", scholion::config::BOOK_TOML_HELP);
+            ExitCode::SUCCESS
+        }
         Command::Clean { dir, out } => {
             let root = found!(dir);
             let config = match scholion::config::Config::load(&root) {

@@ -28,6 +28,8 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
     pub failed: bool,
+    /// Drafts left out of the site (`draft: true` without `--drafts`).
+    pub drafts_left_out: usize,
 }
 
 impl Outcome {
@@ -150,6 +152,15 @@ pub fn load_with(
 }
 
 fn finish(diagnostics: Diagnostics, request: &Request, pages: usize) -> Outcome {
+    finish_drafts(diagnostics, request, pages, 0)
+}
+
+fn finish_drafts(
+    diagnostics: Diagnostics,
+    request: &Request,
+    pages: usize,
+    drafts_left_out: usize,
+) -> Outcome {
     let diagnostics = diagnostics.into_sorted();
     let errors = diagnostics
         .iter()
@@ -161,6 +172,7 @@ fn finish(diagnostics: Diagnostics, request: &Request, pages: usize) -> Outcome 
         diagnostics,
         pages,
         failed,
+        drafts_left_out,
     }
 }
 
@@ -168,7 +180,9 @@ fn finish(diagnostics: Diagnostics, request: &Request, pages: usize) -> Outcome 
 pub fn check(request: &Request) -> Outcome {
     let diagnostics = Diagnostics::new();
     let mut pages = 0;
+    let mut drafts_left_out = 0;
     if let Some((site, theme)) = load(request, &diagnostics) {
+        drafts_left_out = site.drafts_left_out();
         let count = AtomicUsize::new(0);
         let renderer = render::HtmlRenderer::new(&site, &theme);
         let errors = render::render_site(&renderer, &|(path, _): Page| {
@@ -180,7 +194,7 @@ pub fn check(request: &Request) -> Outcome {
         pages = count.into_inner();
         std::thread::spawn(move || drop((site, theme))); // as in `build`
     }
-    finish(diagnostics, request, pages)
+    finish_drafts(diagnostics, request, pages, drafts_left_out)
 }
 
 /// Start preparing the staging folder in the background, when book.toml names an output
@@ -290,7 +304,12 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
                 .hint("check the output folder's permissions and free space"),
         );
     }
-    let outcome = finish(diagnostics, request, count.into_inner());
+    let outcome = finish_drafts(
+        diagnostics,
+        request,
+        count.into_inner(),
+        site.drafts_left_out(),
+    );
     if outcome.failed {
         staging.abandon();
         return outcome;

@@ -483,7 +483,8 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
         subtitle: meta.subtitle,
         authors: meta.authors,
         date,
-        summary: meta.summary,
+        // `summary: ""` (as `new essay` writes it) means none: lists use the first paragraph.
+        summary: meta.summary.filter(|s| !s.trim().is_empty()),
         tags: meta.tags,
         annotates,
         order: meta.order,

@@ -117,6 +117,15 @@ impl Site {
         self.options.drafts || !self.essay(essay).draft
     }
 
+    /// How many drafts this build leaves out (none with `--drafts`).
+    pub fn drafts_left_out(&self) -> usize {
+        if self.options.drafts {
+            0
+        } else {
+            self.content.essays.iter().filter(|e| e.draft).count()
+        }
+    }
+
     pub fn published_essays(&self) -> impl Iterator<Item = EssayId> + '_ {
         self.published.iter().copied()
     }

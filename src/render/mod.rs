@@ -139,6 +139,9 @@ struct TermRow<'a> {
     slug: String,
     url: String,
     short: String,
+    /// Whether `short` is the term's own (its `short:`), not its first paragraph: the term
+    /// page shows it above the body only then, or the paragraph would appear twice.
+    short_given: bool,
     aliases: Vec<String>,
     original: Option<OriginalView<'a>>,
     count: usize,
@@ -1155,6 +1158,7 @@ impl<'a> HtmlRenderer<'a> {
             slug: term.slug.clone(),
             url: self.href(&Route::Term(i)),
             short: self.short(i),
+            short_given: term.short.is_some(),
             aliases: term.aliases.iter().map(|a| a.value.clone()).collect(),
             original: original_view(term),
             count: site.uses(Target::Term(i)).len(),

@@ -304,7 +304,11 @@ fn judge(
             for block in blocks(stderr) {
                 let first = block.lines().next().unwrap_or("");
                 if first.starts_with("error: ")
-                    && !first.starts_with("error: failed with")
+                    // The summary line: `error: 3 errors in 2 files; 1 warning`.
+                    && !first
+                        .split_whitespace()
+                        .nth(1)
+                        .is_some_and(|n| n.parse::<usize>().is_ok())
                     && !block.contains("--> ")
                 {
                     fail(format!("an error without `-->`:\n{block}"));

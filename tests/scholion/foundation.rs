@@ -93,7 +93,7 @@ fn check_reports_every_error_with_file_and_line_in_one_run() {
         "not a real calendar date",
     ]);
     assert!(
-        run.stderr().contains("failed with 5 errors"),
+        run.stderr().contains("error: 5 errors in 5 files\n"),
         "{}",
         run.stderr()
     );
