@@ -13,6 +13,8 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// Context for other diagnostics (neither fails a run nor counts as a warning).
+    Note,
     Warning,
     Error,
 }
@@ -183,6 +185,13 @@ impl Diagnostic {
         }
     }
 
+    pub fn note(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(message)
+        }
+    }
+
     pub fn at(mut self, location: Location) -> Diagnostic {
         self.location = Some(Box::new(location));
         self
@@ -203,6 +212,7 @@ impl Diagnostic {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
         };
         let renderer = if color {
             Renderer::styled()
@@ -310,8 +320,10 @@ impl Diagnostics {
                     .as_ref()
                     .map(|l| (l.path.clone(), l.line, l.column))
             };
-            key(a)
-                .cmp(&key(b))
+            // Notes (context such as "3 citations were not checked") come last.
+            (a.severity == Severity::Note)
+                .cmp(&(b.severity == Severity::Note))
+                .then_with(|| key(a).cmp(&key(b)))
                 .then_with(|| b.severity.cmp(&a.severity))
                 .then_with(|| a.message.cmp(&b.message))
         });

@@ -166,7 +166,10 @@ fn finish_drafts(
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    let warnings = diagnostics.len() - errors;
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     let failed = errors > 0 || (request.deny_warnings && warnings > 0);
     Outcome {
         diagnostics,

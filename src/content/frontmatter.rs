@@ -185,74 +185,146 @@ pub fn yaml_to_json(value: &serde_yaml::Value) -> serde_json::Value {
 }
 
 /// Deserialise the YAML block of `source` into `T`, reporting errors at file positions.
+///
+/// Every problem is reported, not only the first (as rustc recovers): when the block does
+/// not deserialise, each top-level entry (`key:` and its indented lines) is deserialised
+/// alone, so an unknown key, a wrong type and a syntax error in three entries give three
+/// errors; the `T` returned then holds the entries that were fine, for the checks that
+/// follow (a bad date, a slug) and so a broken file still claims its slug.
 pub fn parse<T: DeserializeOwned + Default>(
     path: &Path,
     source: &str,
     split: &Split<'_>,
     known_keys: &[&str],
-) -> Result<T, Diagnostic> {
+) -> (T, Vec<Diagnostic>) {
     let Some(yaml) = split.yaml else {
-        return Ok(T::default());
+        return (T::default(), Vec::new());
     };
     if yaml.trim().is_empty() {
-        return Ok(T::default());
+        return (T::default(), Vec::new());
     }
     if let Some((line, col)) = tab_indent(yaml) {
         let line = line + split.yaml_line - 1;
-        return Err(
-            Diagnostic::error("tab character used for indentation in the front matter")
-                .at(Location::at_line_col(path, source, line, col))
-                .hint("YAML indents with spaces only; replace the tab with spaces"),
+        return (
+            T::default(),
+            vec![
+                Diagnostic::error("tab character used for indentation in the front matter")
+                    .at(Location::at_line_col(path, source, line, col))
+                    .hint("YAML indents with spaces only; replace the tab with spaces"),
+            ],
         );
     }
-    serde_yaml::from_str::<T>(yaml).map_err(|err| {
-        let (message, context) = strip_positions(&err.to_string());
-        // At the end of the input the problem's own position says nothing: point at the
-        // construct left unfinished (an unclosed quote or bracket) instead.
-        let at_end = message.contains("end of stream");
-        let (line, column) = context
-            .filter(|_| at_end)
-            .or_else(|| err.location().map(|l| (l.line(), l.column())))
-            .map_or((split.yaml_line, 1), |(l, c)| (l + split.yaml_line - 1, c));
-        // A repeated key is reported at the start of its mapping: point at the repetition.
-        let repeated = backticked(&message)
-            .filter(|_| message.starts_with("duplicate field"))
-            .and_then(|key| repeated_key_line(yaml, key));
-        let (line, column) = repeated.map_or((line, column), |l| (l + split.yaml_line - 1, 1));
-        let location = Location::at_line_col(path, source, line, column);
-        if message.starts_with("unknown field") {
-            let key = backticked(&message).unwrap_or("?").to_string();
-            let hint = did_you_mean(&key, known_keys.iter().copied()).unwrap_or_else(|| {
-                let keys: Vec<String> = known_keys.iter().map(|k| format!("`{k}`")).collect();
-                if known_keys.contains(&"extra") {
-                    format!("the keys are {}; put custom data under `extra`", keys.join(", "))
-                } else {
-                    format!("the keys are {}", keys.join(", "))
-                }
-            });
-            let mut location = location;
-            location.width = key.chars().count().max(1);
-            Diagnostic::error(format!("unknown front-matter key `{key}`"))
-                .at(location)
-                .hint(hint)
-        } else if message.contains("invalid type") {
-            Diagnostic::error(format!("wrong type in front matter: {message}"))
+    let whole = match serde_yaml::from_str::<T>(yaml) {
+        Ok(meta) => return (meta, Vec::new()),
+        Err(err) => yaml_error(&err, path, source, yaml, split.yaml_line, known_keys),
+    };
+    let mut good = String::new();
+    let mut errors = Vec::new();
+    for (first_line, entry) in entries(yaml) {
+        match serde_yaml::from_str::<T>(entry) {
+            Ok(_) => good.push_str(entry),
+            Err(err) => errors.push(yaml_error(
+                &err,
+                path,
+                source,
+                entry,
+                split.yaml_line + first_line,
+                known_keys,
+            )),
+        }
+    }
+    if errors.is_empty() {
+        // The entries are fine alone but not together (a key given twice): the whole
+        // block's error says why.
+        return (T::default(), vec![whole]);
+    }
+    let meta = serde_yaml::from_str::<T>(&good).unwrap_or_default();
+    (meta, errors)
+}
+
+/// The top-level entries of a YAML mapping: each `key:` line with the indented (or `- `)
+/// lines under it, and the index of its first line in `yaml`. Comment and blank lines
+/// before the first key belong to none.
+fn entries(yaml: &str) -> Vec<(usize, &str)> {
+    let mut out: Vec<(usize, usize)> = Vec::new(); // (first line, byte offset)
+    let mut offset = 0;
+    for (n, line) in yaml.split_inclusive('\n').enumerate() {
+        let starts_entry = line
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-');
+        if starts_entry {
+            out.push((n, offset));
+        }
+        offset += line.len();
+    }
+    let mut entries = Vec::with_capacity(out.len());
+    for (i, &(line, start)) in out.iter().enumerate() {
+        let end = out.get(i + 1).map_or(yaml.len(), |&(_, e)| e);
+        entries.push((line, &yaml[start..end]));
+    }
+    entries
+}
+
+/// A serde_yaml error in `yaml` (which starts on line `yaml_line` of `source`) as a
+/// diagnostic at its place in the file.
+fn yaml_error(
+    err: &serde_yaml::Error,
+    path: &Path,
+    source: &str,
+    yaml: &str,
+    yaml_line: usize,
+    known_keys: &[&str],
+) -> Diagnostic {
+    let (message, context) = strip_positions(&err.to_string());
+    // At the end of the input the problem's own position says nothing: point at the
+    // construct left unfinished (an unclosed quote or bracket) instead.
+    let at_end = message.contains("end of stream");
+    let (line, column) = context
+        .filter(|_| at_end)
+        .or_else(|| err.location().map(|l| (l.line(), l.column())))
+        .map_or((yaml_line, 1), |(l, c)| (l + yaml_line - 1, c));
+    // A repeated key is reported at the start of its mapping: point at the repetition.
+    let repeated = backticked(&message)
+        .filter(|_| message.starts_with("duplicate field"))
+        .and_then(|key| repeated_key_line(yaml, key));
+    let (line, column) = repeated.map_or((line, column), |l| (l + yaml_line - 1, 1));
+    let location = Location::at_line_col(path, source, line, column);
+    if message.starts_with("unknown field") {
+        let key = backticked(&message).unwrap_or("?").to_string();
+        let hint = did_you_mean(&key, known_keys.iter().copied()).unwrap_or_else(|| {
+            let keys: Vec<String> = known_keys.iter().map(|k| format!("`{k}`")).collect();
+            if known_keys.contains(&"extra") {
+                format!(
+                    "the keys are {}; put custom data under `extra`",
+                    keys.join(", ")
+                )
+            } else {
+                format!("the keys are {}", keys.join(", "))
+            }
+        });
+        let mut location = location;
+        location.width = key.chars().count().max(1);
+        Diagnostic::error(format!("unknown front-matter key `{key}`"))
+            .at(location)
+            .hint(hint)
+    } else if message.contains("invalid type") {
+        Diagnostic::error(format!("wrong type in front matter: {message}"))
                 .at(location)
                 .hint("check the table of front-matter keys: lists are written `[a, b]` or as `- a` lines")
-        } else if repeated.is_some() {
-            Diagnostic::error(format!("malformed front matter: {message}"))
-                .at(location)
-                .hint("a key may appear only once: remove one of them")
-        } else if message.contains("quoted scalar") {
-            Diagnostic::error(format!("malformed front matter: {message}"))
-                .at(location)
-                .hint("this quoted value is never closed: add the closing quote")
-        } else {
-            Diagnostic::error(format!("malformed front matter: {message}"))
-                .at(location)
-                .hint("the front matter is YAML: `key: value` lines; quote values that contain `: `")
-        }
-    })
+    } else if repeated.is_some() {
+        Diagnostic::error(format!("malformed front matter: {message}"))
+            .at(location)
+            .hint("a key may appear only once: remove one of them")
+    } else if message.contains("quoted scalar") {
+        Diagnostic::error(format!("malformed front matter: {message}"))
+            .at(location)
+            .hint("this quoted value is never closed: add the closing quote")
+    } else {
+        Diagnostic::error(format!("malformed front matter: {message}"))
+            .at(location)
+            .hint("the front matter is YAML: `key: value` lines; quote values that contain `: `")
+    }
 }
 
 /// The position of a top-level `key:` in the front matter, for errors found after parsing.
@@ -263,12 +335,13 @@ pub fn key_location(path: &Path, source: &str, split: &Split<'_>, key: &str) -> 
             if rest.trim_start().starts_with(':') {
                 let value_col = line.len() - rest.trim_start()[1..].trim_start().len();
                 let col = if value_col < line.len() { value_col } else { 0 };
-                return Location::at_line_col(
-                    path,
-                    source,
-                    line_no,
-                    line[..col].chars().count() + 1,
-                );
+                let mut location =
+                    Location::at_line_col(path, source, line_no, line[..col].chars().count() + 1);
+                // The caret marks the whole value (`2021-02-30`, not its first character).
+                if col > 0 {
+                    location.width = line[col..].trim_end().chars().count().max(1);
+                }
+                return location;
             }
         }
     }

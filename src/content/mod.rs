@@ -119,6 +119,9 @@ pub struct Content {
     pub terms: Vec<Term>,
     /// Primary texts, by file name.
     pub texts: Vec<Text>,
+    /// The slugs of essays and terms left out for errors in their front matter: they still
+    /// own their names, so links to them are not reported a second time.
+    pub broken: Vec<String>,
 }
 
 /// A parsed file and the warnings parsing it gave.
@@ -231,6 +234,7 @@ pub fn load_cached(
             Loaded::Essay(essay) => content.essays.push(*essay),
             Loaded::Term(term) => content.terms.push(*term),
             Loaded::Text(text) => content.texts.push(*text),
+            Loaded::Broken(slug) => content.broken.push(slug),
         }
     }
     content.essays.sort_by_cached_key(reading_key);
@@ -272,6 +276,16 @@ pub enum Loaded {
     Essay(Box<Essay>),
     Term(Box<Term>),
     Text(Box<Text>),
+    /// An essay or term with errors, by the slug it claims.
+    Broken(String),
+}
+
+/// Whether the front matter has a top-level `key:` line (readable or not).
+fn has_key(split: &frontmatter::Split<'_>, key: &str) -> bool {
+    split.yaml.unwrap_or("").lines().any(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
 }
 
 fn display_path(root: &Path, path: &Path) -> PathBuf {
@@ -376,8 +390,10 @@ fn parse_home(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
     let Raw { display, text, .. } = raw;
     let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
     let body_offset = split.body_offset;
-    let meta: EssayMeta =
-        frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
+    let (meta, errors): (EssayMeta, _) = frontmatter::parse(display, &text, &split, ESSAY_KEYS);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let loaded = Loaded::Home(Home {
         title: meta.title,
         file: SourceFile {
@@ -399,7 +415,6 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
     } = raw;
     let split = frontmatter::split(display, &text).map_err(|d| vec![d])?;
     let body_offset = split.body_offset;
-    let mut errors = Vec::new();
     let mut warnings = Vec::new();
     if split.yaml.is_none() {
         return Err(vec![
@@ -408,11 +423,14 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
                 .hint("start the file with a front matter block: `---`, `title: \"…\"`, `---`"),
         ]);
     }
-    let meta: EssayMeta =
-        frontmatter::parse(display, &text, &split, ESSAY_KEYS).map_err(|d| vec![d])?;
+    // Every problem of the front matter at once; the checks below run on what was readable.
+    let (meta, mut errors): (EssayMeta, _) = frontmatter::parse(display, &text, &split, ESSAY_KEYS);
+    let broken_front_matter = !errors.is_empty();
     let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
     let title = match meta.title.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_string(),
+        // A `title:` that was there but unreadable is already reported.
+        _ if broken_front_matter && has_key(&split, "title") => String::new(),
         _ => {
             errors.push(
                 Diagnostic::error("this essay has no `title`")
@@ -475,7 +493,8 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
         .as_ref()
         .map_or(Json::Object(Default::default()), frontmatter::yaml_to_json);
     if !errors.is_empty() {
-        return Err(errors);
+        // The essay still claims its slug, so links to it are not reported as well.
+        return Ok((Loaded::Broken(slug), errors));
     }
     let loaded = Loaded::Essay(Box::new(Essay {
         slug,
@@ -519,19 +538,25 @@ fn parse_term(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
                 .hint("start the file with `---`, `term: \"…\"`, `---`"),
         ]);
     }
-    let meta: TermMeta =
-        frontmatter::parse(display, &text, &split, TERM_KEYS).map_err(|d| vec![d])?;
+    let (meta, mut errors): (TermMeta, _) = frontmatter::parse(display, &text, &split, TERM_KEYS);
     let at = |key: &str| frontmatter::key_location(display, &text, &split, key);
     let name = match meta.term.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_string(),
+        _ if !errors.is_empty() && has_key(&split, "term") => String::new(),
         _ => {
-            return Err(vec![
+            errors.push(
                 Diagnostic::error("this glossary term has no `term` name")
                     .at(Location::at_offset(display, &text, 0, 3))
                     .hint("add `term: \"…\"` to the front matter"),
-            ]);
+            );
+            String::new()
         }
     };
+    if !errors.is_empty() {
+        // The term still claims its slug (its file name), so links to it are not
+        // reported as well.
+        return Ok((Loaded::Broken(slug::slugify(&stem)), errors));
+    }
     if slug::slugify(&stem).is_empty() {
         return Err(vec![empty_slug(
             display,
@@ -601,8 +626,10 @@ fn parse_text(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
                 .hint("start the file with `---`, `source: <citation key>`, `---`"),
         ]);
     }
-    let meta: TextMeta =
-        frontmatter::parse(display, &text, &split, TEXT_KEYS).map_err(|d| vec![d])?;
+    let (meta, errors): (TextMeta, _) = frontmatter::parse(display, &text, &split, TEXT_KEYS);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let Some(source) = meta
         .source
         .map(|s| s.trim().to_string())

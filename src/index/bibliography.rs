@@ -41,6 +41,9 @@ pub struct Source {
 pub struct Bibliography {
     /// Bibliography files that exist but could not be loaded (already reported).
     pub failed_files: Vec<PathBuf>,
+    /// Where the first of those problems was reported (a missing file: its line in
+    /// book.toml), for the one note that stands in for every citation left unchecked.
+    pub failed_at: Option<Location>,
     /// Bibliography files that loaded (with entries or without).
     pub loaded_files: Vec<PathBuf>,
     library: Library,
@@ -66,6 +69,7 @@ impl Bibliography {
         let cite_style = cite_style(&style);
         Bibliography {
             failed_files: Vec::new(),
+            failed_at: None,
             loaded_files: Vec::new(),
             library: Library::new(),
             note_style: style.settings.class == StyleClass::Note,
@@ -138,14 +142,17 @@ impl Bibliography {
             let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
             if std::fs::metadata(&path).is_err() {
                 if explicit {
+                    let at = setting_at(config_text, "citations", "bibliography");
                     diagnostics.push(
                         Diagnostic::error(format!(
                             "bibliography file `{}` not found",
                             display.display()
                         ))
-                        .at(setting_at(config_text, "citations", "bibliography"))
+                        .at(at.clone())
                         .hint("`bibliography` paths are relative to the content folder"),
                     );
+                    bib.failed_at.get_or_insert(at);
+                    bib.failed_files.push(display);
                 }
                 continue;
             }
@@ -153,6 +160,7 @@ impl Bibliography {
                 Ok(t) => t,
                 Err(d) => {
                     diagnostics.push(d);
+                    bib.failed_at.get_or_insert(Location::file(&display));
                     bib.failed_files.push(display);
                     continue;
                 }
@@ -204,6 +212,7 @@ impl Bibliography {
                 }
                 Err(ds) => {
                     diagnostics.extend(ds);
+                    bib.failed_at.get_or_insert(Location::file(&display));
                     bib.failed_files.push(display);
                 }
             }

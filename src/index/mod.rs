@@ -12,6 +12,7 @@ mod format_cache;
 pub mod record;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -408,6 +409,18 @@ pub fn index(
         })
         .collect();
     site.resolved = resolved.into_iter().collect();
+    let unchecked = namespace.unchecked_cites.load(Ordering::Relaxed);
+    if unchecked > 0 {
+        let mut note = Diagnostic::note(format!(
+            "{unchecked} citation{} not checked: the bibliography did not load",
+            if unchecked == 1 { " was" } else { "s were" }
+        ))
+        .hint("fix the bibliography error above; its citation keys are checked then");
+        if let Some(at) = &site.bib.failed_at {
+            note = note.at(at.clone());
+        }
+        diagnostics.push(note);
+    }
     site.uses_of = invert(&site);
     for &i in &site.published {
         if let Some(k) = site
@@ -422,7 +435,11 @@ pub fn index(
     timing("resolve + use-map", scans_start);
     check_annotates(&site, diagnostics);
     site.see_also = see_also(&site.content, diagnostics);
-    warn_unused(&site, diagnostics);
+    // Follow-on warnings: while errors stand, a term or source used only in a file left
+    // out for them would be reported unused. They are checked once the errors are fixed.
+    if diagnostics.error_count() == 0 {
+        warn_unused(&site, diagnostics);
+    }
     warn_refused_urls(&site, diagnostics);
     site
 }
@@ -625,6 +642,12 @@ fn resolve_doc(
                             source: SourceId(i),
                             text,
                         }
+                    }
+                    // The bibliography did not load: its error says so once, and a note
+                    // counts the citations it leaves unchecked (no error for each).
+                    None if !site.bib.failed_files.is_empty() => {
+                        namespace.unchecked_cites.fetch_add(1, Ordering::Relaxed);
+                        Resolved::Broken
                     }
                     None => {
                         diagnostics.push(
@@ -896,6 +919,11 @@ struct Namespace {
     slugs: HashMap<String, Vec<Target>>,
     /// Lowercased term name or alias → terms.
     names: HashMap<String, Vec<Target>>,
+    /// Slugs of essays and terms left out for errors (`Content::broken`): a link to one is
+    /// not an unknown target, the file's own error stands for it.
+    broken: HashSet<String>,
+    /// Citations left unresolved because the bibliography did not load.
+    unchecked_cites: AtomicUsize,
 }
 
 impl Namespace {
@@ -996,7 +1024,13 @@ impl Namespace {
                 names.entry(name).or_default().push(t);
             }
         }
-        Namespace { slugs, names }
+        let broken = content.broken.iter().cloned().collect();
+        Namespace {
+            slugs,
+            names,
+            broken,
+            unchecked_cites: AtomicUsize::new(0),
+        }
     }
 
     /// Candidates for a target, each with whether it matched by slug.
@@ -1041,6 +1075,12 @@ impl Namespace {
         diagnostics: &Diagnostics,
     ) -> Option<(Target, bool)> {
         match self.lookup(target).as_slice() {
+            [] if self.broken.contains(target)
+                || self.broken.contains(&target.to_lowercase())
+                || self.broken.contains(&slug::slugify(target)) =>
+            {
+                None
+            }
             [] => {
                 diagnostics.push(
                     Diagnostic::error(format!("unknown cross-reference target `{target}`"))

@@ -15,6 +15,7 @@
 //! message = "fragment"          # in the diagnostic's `error:` text
 //! hint = "fragment"             # in its `= help:` text
 //! stderr = ["…"]                # optional: more fragments anywhere in stderr
+//! stderr_not = ["…"]            # optional: fragments that must not appear (follow-on errors)
 //! args = ["--out", "x"]         # optional: extra `build` arguments
 //! check_args = ["…"]            # optional: extra `check` arguments (default: none)
 //! out = "x"                     # optional: the output folder (default `public`)
@@ -56,6 +57,8 @@ struct Expect {
     hint: Option<String>,
     #[serde(default)]
     stderr: Vec<String>,
+    #[serde(default)]
+    stderr_not: Vec<String>,
     #[serde(default)]
     args: Vec<String>,
     #[serde(default)]
@@ -319,6 +322,11 @@ fn judge(
     for fragment in &expect.stderr {
         if !stderr.contains(fragment.as_str()) {
             fail(format!("expected `{fragment}` in:\n{stderr}"));
+        }
+    }
+    for fragment in &expect.stderr_not {
+        if stderr.contains(fragment.as_str()) {
+            fail(format!("did not expect `{fragment}` in:\n{stderr}"));
         }
     }
 }

@@ -381,6 +381,7 @@ fn all_state_lives_in_one_ignored_folder_that_clean_removes() {
             ".github",
             ".gitignore",
             ".scholion",
+            "README.md",
             "book.toml",
             "content",
             "public"
@@ -407,7 +408,7 @@ fn all_state_lives_in_one_ignored_folder_that_clean_removes() {
     );
     assert_eq!(
         names(&reader),
-        [".github", ".gitignore", "book.toml", "content"]
+        [".github", ".gitignore", "README.md", "book.toml", "content"]
     );
     // An output folder Scholion did not write is kept.
     std::fs::create_dir_all(reader.join("public")).unwrap();
