@@ -128,7 +128,8 @@ language = "en"               # the pages' lang attribute (BCP 47)
 [build]
 content-dir = "content"       # essays/, glossary/, index.md, the bibliography
 output-dir = "public"         # where `scholion build` writes the site
-base-url = "/"                # e.g. "https://user.github.io/reader/"; its path is the site's base path
+base-url = "http://127.0.0.1:3000/"  # where the site is published, e.g.
+                              # "https://user.github.io/reader/" or "/"; its path is the base path
 theme = "default"             # a folder under themes/, or a relative path inside the project
 
 [citations]
@@ -457,7 +458,10 @@ mod tests {
         let loc = d.location.unwrap();
         assert_eq!(loc.line, 5);
         assert!(d.message.contains("output-dri"), "{}", d.message);
-        assert_eq!(d.hint.as_deref(), Some("did you mean `output-dir`?"));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("did you mean `output-dir`? (`scholion help-book-toml` lists every key)")
+        );
     }
 
     #[test]

@@ -409,10 +409,41 @@ fn tab_indent(yaml: &str) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
 
+    /// The first problem of an essay's front matter (all of them: `essay_all`).
     fn essay(src: &str) -> Result<EssayMeta, Diagnostic> {
+        let (meta, mut errors) = essay_all(src)?;
+        if errors.is_empty() {
+            Ok(meta)
+        } else {
+            Err(errors.remove(0))
+        }
+    }
+
+    fn essay_all(src: &str) -> Result<(EssayMeta, Vec<Diagnostic>), Diagnostic> {
         let path = Path::new("e.md");
         let s = split(path, src)?;
-        parse(path, src, &s, ESSAY_KEYS)
+        Ok(parse(path, src, &s, ESSAY_KEYS))
+    }
+
+    #[test]
+    fn every_broken_entry_is_reported_and_the_rest_is_kept() {
+        let src =
+            "---\ntitle: A\nsummery: x\ntags: 3\norder: [1]\nslug: kept\ndate: \"open\n---\nbody";
+        let (meta, errors) = essay_all(src).unwrap();
+        let lines: Vec<usize> = errors
+            .iter()
+            .map(|d| d.location.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(lines, [3, 4, 5, 7], "{errors:?}");
+        assert_eq!(meta.title.as_deref(), Some("A"));
+        assert_eq!(meta.slug.as_deref(), Some("kept"));
+        assert!(meta.tags.is_empty());
+    }
+
+    #[test]
+    fn a_key_given_twice_is_still_one_error() {
+        let (_, errors) = essay_all("---\ntitle: A\ntitle: B\n---\n").unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]
