@@ -49,11 +49,12 @@ if [ -f tests/browser/run.sh ]; then
   session=$!
   status=0
   wait "$session" || status=$?
-  left="$(ps -o pid=,args= -s "$session" 2>/dev/null || true)"
+  # (Zombies, already dead and waiting for their parent to collect them, do not count.)
+  left="$(ps -o pid=,stat=,args= -s "$session" 2>/dev/null | awk '$2 !~ /^Z/' || true)"
   if [ -n "$left" ]; then
     echo "error: the browser tests left processes running:" >&2
     echo "$left" >&2
-    ps -o pid= -s "$session" | xargs -r kill 2>/dev/null || true
+    echo "$left" | awk '{print $1}' | xargs -r kill 2>/dev/null || true
     exit 1
   fi
   [ "$status" = 0 ] || exit "$status"
