@@ -308,10 +308,10 @@ fn judge(
                 let first = block.lines().next().unwrap_or("");
                 if first.starts_with("error: ")
                     // The summary line: `error: 3 errors in 2 files; 1 warning`.
-                    && !first
+                    && first
                         .split_whitespace()
                         .nth(1)
-                        .is_some_and(|n| n.parse::<usize>().is_ok())
+                        .is_none_or(|n| n.parse::<usize>().is_err())
                     && !block.contains("--> ")
                 {
                     fail(format!("an error without `-->`:\n{block}"));
