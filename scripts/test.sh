@@ -4,6 +4,11 @@
 # the W3C Nu checker, axe-core), which installs what it needs from Debian and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing in the suite touches the user's real citation cache (tests that need a cache
+# folder of their own set one; this covers every other run of the binary).
+SCHOLION_TEST_CACHE="$(mktemp -d "${TMPDIR:-/tmp}/scholion-test-cache.XXXXXX")"
+export SCHOLION_CACHE_DIR="$SCHOLION_TEST_CACHE"
+trap 'rm -rf "$SCHOLION_TEST_CACHE"' EXIT
 
 echo "== content: no 8-word overlap with the source texts (and the check's self-test)"
 if [ -d ../shared/sources ] || [ -d /work/shared/sources ]; then
