@@ -323,18 +323,15 @@ impl Routes {
     /// The link to the route from any page of the site: the base path and the
     /// percent-encoded path (`/reader/citations/M%C3%BCller2020/`).
     pub fn href(&self, route: &Route) -> String {
-        let path = self.path(route);
-        let mut out = String::with_capacity(self.base.len() + path.len());
-        out.push_str(&self.base);
-        out.extend(utf8_percent_encode(&path, PATH));
-        out
+        self.absolute(&self.base, route)
     }
 
-    /// The route's absolute URL on the published site (`site_url` ends with `/`).
-    pub fn absolute(&self, site_url: &str, route: &Route) -> String {
+    /// The route's URL under `prefix` (ending with `/`): the site URL for an absolute URL on
+    /// the published site, the base path for a link.
+    pub fn absolute(&self, prefix: &str, route: &Route) -> String {
         let path = self.path(route);
-        let mut out = String::with_capacity(site_url.len() + path.len());
-        out.push_str(site_url);
+        let mut out = String::with_capacity(prefix.len() + path.len());
+        out.push_str(prefix);
         out.extend(utf8_percent_encode(&path, PATH));
         out
     }
