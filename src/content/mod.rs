@@ -27,6 +27,16 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file as read: its display path, its text and where its body starts.
+    pub fn new(display: &Path, text: String, body_offset: usize) -> SourceFile {
+        SourceFile {
+            path: display.to_path_buf(),
+            text,
+            body_offset,
+            lines: Default::default(),
+        }
+    }
+
     pub fn body(&self) -> &str {
         &self.text[self.body_offset..]
     }
@@ -396,12 +406,7 @@ fn parse_home(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
     }
     let loaded = Loaded::Home(Home {
         title: meta.title,
-        file: SourceFile {
-            path: display.to_path_buf(),
-            text,
-            body_offset,
-            lines: Default::default(),
-        },
+        file: SourceFile::new(display, text, body_offset),
     });
     Ok((loaded, Vec::new()))
 }
@@ -512,12 +517,7 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
         questions: meta.questions,
         objectives: meta.objectives,
         extra,
-        file: SourceFile {
-            path: display.to_path_buf(),
-            text,
-            body_offset,
-            lines: Default::default(),
-        },
+        file: SourceFile::new(display, text, body_offset),
     }));
     Ok((loaded, warnings))
 }
@@ -600,12 +600,7 @@ fn parse_term(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
                 value,
             })
             .collect(),
-        file: SourceFile {
-            path: display.to_path_buf(),
-            text,
-            body_offset,
-            lines: Default::default(),
-        },
+        file: SourceFile::new(display, text, body_offset),
     }));
     Ok((loaded, Vec::new()))
 }
@@ -658,12 +653,7 @@ fn parse_text(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
             location,
         },
         title: meta.title.filter(|t| !t.trim().is_empty()),
-        file: SourceFile {
-            path: display.to_path_buf(),
-            text,
-            body_offset,
-            lines: Default::default(),
-        },
+        file: SourceFile::new(display, text, body_offset),
     }));
     Ok((loaded, Vec::new()))
 }
