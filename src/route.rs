@@ -14,7 +14,8 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::ids::{EssayId, SourceId, TagId, TermId, TextId};
 
-/// A format reference managers import: one file per record or bibliography.
+/// A format reference managers import: a file for the reader and for the whole
+/// bibliography; an essay's or a source's record is a `data:` URL in its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CiteFormat {
     /// BibTeX/BibLaTeX (`.bib`).
@@ -50,8 +51,6 @@ pub enum Route {
     /// The reader's own record (`cite.bib` …), made with the home page.
     ReaderCite(CiteFormat),
     Essay(EssayId),
-    /// An essay's record (`essays/<slug>/cite.bib` …), made with the essay.
-    EssayCite(EssayId, CiteFormat),
     Glossary,
     Term(TermId),
     Citations,
@@ -59,8 +58,6 @@ pub enum Route {
     /// bibliography page.
     BibliographyFile(CiteFormat),
     Source(SourceId),
-    /// A source's entry (`citations/<key>/cite.bib` …), made with the source page.
-    SourceCite(SourceId, CiteFormat),
     /// A primary text, with numbered paragraphs and the commentary beside them.
     Text(TextId),
     Tags,
@@ -91,9 +88,7 @@ impl Route {
             Route::SearchMeta | Route::SearchShard(_) | Route::SearchDocs(_) => Route::Search,
             Route::NoJekyll => Route::NotFound,
             Route::ReaderCite(_) => Route::Home,
-            Route::EssayCite(i, _) => Route::Essay(*i),
             Route::BibliographyFile(_) => Route::Citations,
-            Route::SourceCite(i, _) => Route::Source(*i),
             other => other.clone(),
         }
     }
@@ -291,18 +286,12 @@ impl Routes {
             Route::Home => "".into(),
             Route::ReaderCite(f) => format!("cite.{}", f.extension()).into(),
             Route::Essay(i) => format!("essays/{}/", self.essays[i.0]).into(),
-            Route::EssayCite(i, f) => {
-                format!("essays/{}/cite.{}", self.essays[i.0], f.extension()).into()
-            }
             Route::Glossary => "glossary/".into(),
             Route::Term(i) => format!("glossary/{}/", self.terms[i.0]).into(),
             Route::Citations => "citations/".into(),
             Route::Source(i) => format!("citations/{}/", self.sources[i.0]).into(),
             Route::BibliographyFile(f) => {
                 format!("citations/bibliography.{}", f.extension()).into()
-            }
-            Route::SourceCite(i, f) => {
-                format!("citations/{}/cite.{}", self.sources[i.0], f.extension()).into()
             }
             Route::Text(i) => format!("texts/{}/", self.texts[i.0]).into(),
             Route::Tags => "tags/".into(),
@@ -357,10 +346,6 @@ impl Routes {
                 Route::ReaderCite(CiteFormat::from_file(file, "cite")?)
             }
             ["essays", seg, "index.html"] => Route::Essay(*self.essay_by_segment.get(*seg)?),
-            ["essays", seg, file] => Route::EssayCite(
-                *self.essay_by_segment.get(*seg)?,
-                CiteFormat::from_file(file, "cite")?,
-            ),
             ["glossary", "index.html"] => Route::Glossary,
             ["glossary", seg, "index.html"] => Route::Term(*self.term_by_segment.get(*seg)?),
             ["citations", "index.html"] => Route::Citations,
@@ -368,10 +353,6 @@ impl Routes {
             ["citations", file] => {
                 Route::BibliographyFile(CiteFormat::from_file(file, "bibliography")?)
             }
-            ["citations", seg, file] => Route::SourceCite(
-                *self.source_by_segment.get(*seg)?,
-                CiteFormat::from_file(file, "cite")?,
-            ),
             ["texts", seg, "index.html"] => Route::Text(*self.text_by_segment.get(*seg)?),
             ["tags", "index.html"] => Route::Tags,
             ["tags", seg, "index.html"] => Route::Tag(*self.tag_by_segment.get(*seg)?),
@@ -477,8 +458,6 @@ mod tests {
             Route::Citations,
             Route::Source(SourceId(0)),
             Route::Source(SourceId(1)),
-            Route::SourceCite(SourceId(0), CiteFormat::Bibtex),
-            Route::EssayCite(EssayId(0), CiteFormat::Ris),
             Route::ReaderCite(CiteFormat::CslJson),
             Route::BibliographyFile(CiteFormat::Bibtex),
             Route::Text(TextId(0)),
