@@ -177,7 +177,8 @@ pub enum NoteForm {
 
 /// Where a document is rendered: a page of its own (the website), or one part of a larger
 /// document (the print edition, an EPUB chapter), whose generated and heading ids all start
-/// with `id_prefix` so that they stay unique beside the other parts.
+/// with `id_prefix` so that they stay unique beside the other parts. The part's title must
+/// then carry the id `{id_prefix}chapter_title` (its notes are named after it).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Edition<'a> {
     pub id_prefix: &'a str,
@@ -313,9 +314,16 @@ pub fn render_edition<'a>(
     numbered.sort_by_key(|(_, n)| **n);
     if !numbered.is_empty() {
         let epub = edition.notes == NoteForm::Epub;
+        // Beside other parts' notes, the section is named by its part's title too (an element
+        // `{p}chapter_title` of the edition's page), so each landmark's name is its own.
+        let part_title = if p.is_empty() {
+            String::new()
+        } else {
+            format!(" {p}chapter_title")
+        };
         let _ = write!(
             out,
-            "<section class=\"endnotes\" {role} aria-labelledby=\"{p}notes-title\">\n<h2 id=\"{p}notes-title\">{}</h2>\n{}",
+            "<section class=\"endnotes\" {role} aria-labelledby=\"{p}notes-title{part_title}\">\n<h2 id=\"{p}notes-title\">{}</h2>\n{}",
             escape(labels.heading),
             if epub { "" } else { "<ol>\n" },
             role = if epub {

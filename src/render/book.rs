@@ -7,6 +7,7 @@
 //! Every id in a part starts with the part's prefix (`e3-`, `t12-`, `intro-`), so ids stay
 //! unique when the parts share one page; the part's own anchor is the prefix without its `-`.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ids::{DocId, EssayId, SourceId, Target, TermId};
@@ -119,9 +120,10 @@ impl Builder<'_> {
                 toc: Vec::new(),
             }
         });
+        // Chapters render in parallel (each is one essay's Markdown, as on its web page).
         let chapters = site
             .published
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(n, &i)| {
                 let e = site.essay(i);
@@ -154,7 +156,7 @@ impl Builder<'_> {
         let mut terms: Vec<TermId> = site.term_ids().collect();
         terms.sort_by(|a, b| collation.compare(&site.term(*a).name, &site.term(*b).name));
         let glossary = terms
-            .into_iter()
+            .into_par_iter()
             .map(|i| {
                 let term = site.term(i);
                 let id = term_id(i);

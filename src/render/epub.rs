@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
+
 use super::book::{BIBLIOGRAPHY, Book, Chapter, GLOSSARY, Layout};
 use crate::index::Site;
 use crate::markdown::escape;
@@ -63,7 +65,13 @@ pub fn epub(site: &Site) -> Vec<u8> {
             c.id
         );
         let number = c.number.map(|n| format!("{n} ")).unwrap_or_default();
-        let _ = writeln!(body, "<h1>{}{}</h1>", escape(&number), escape(&c.title));
+        let _ = writeln!(
+            body,
+            "<h1 id=\"{}-chapter_title\">{}{}</h1>",
+            c.id,
+            escape(&number),
+            escape(&c.title)
+        );
         if let Some(sub) = &c.subtitle {
             let _ = writeln!(body, "<p class=\"subtitle\">{}</p>", escape(sub));
         }
@@ -126,10 +134,10 @@ pub fn epub(site: &Site) -> Vec<u8> {
             };
             let _ = writeln!(
                 body,
-                "<dt id=\"{}\" epub:type=\"glossterm\">{}{original}</dt>\n<dd epub:type=\"glossdef\">{}</dd>",
-                e.id,
+                "<dt id=\"{id}\" epub:type=\"glossterm\"><span id=\"{id}-chapter_title\">{}</span>{original}</dt>\n<dd epub:type=\"glossdef\">{}</dd>",
                 escape(&e.name),
-                e.html
+                e.html,
+                id = e.id,
             );
         }
         body.push_str("</dl>\n</section>\n");
@@ -379,14 +387,21 @@ pub fn zip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     let u32le = |v: &mut Vec<u8>, n: u32| v.extend_from_slice(&n.to_le_bytes());
     // Sizes and offsets are 32-bit (no ZIP64): a reader's EPUB stays far below 4 GiB.
     let n32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    for (i, (name, data)) in entries.iter().enumerate() {
+    // Compressed in parallel (the chapters of a large reader are most of the work).
+    let bodies: Vec<(Vec<u8>, u32)> = entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, (_, data))| {
+            let body = if i == 0 {
+                data.clone()
+            } else {
+                miniz_oxide::deflate::compress_to_vec(data, 6)
+            };
+            (body, crc32fast::hash(data))
+        })
+        .collect();
+    for (i, ((name, data), (body, crc))) in entries.iter().zip(bodies).enumerate() {
         let stored = i == 0;
-        let body = if stored {
-            data.clone()
-        } else {
-            miniz_oxide::deflate::compress_to_vec(data, 6)
-        };
-        let crc = crc32fast::hash(data);
         let offset = n32(out.len());
         let method: u16 = if stored { 0 } else { 8 };
         let name_len = u16::try_from(name.len()).unwrap_or(u16::MAX);
