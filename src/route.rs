@@ -64,6 +64,10 @@ pub enum Route {
     Tag(TagId),
     /// The study guide: each essay's questions, the terms it introduces, the sources it reads.
     StudyGuide,
+    /// The print edition: the whole reader as one page (`print/`).
+    Print,
+    /// The EPUB: the whole reader as an e-book (`<title>.epub`).
+    Epub,
     /// The search page; the index files below are made with it.
     Search,
     SearchMeta,
@@ -107,6 +111,7 @@ impl Route {
                 | Route::Tags
                 | Route::Tag(_)
                 | Route::StudyGuide
+                | Route::Print
                 | Route::Search
                 | Route::NotFound
         )
@@ -234,6 +239,8 @@ pub struct Routes {
     sources: Vec<String>,
     tags: Vec<String>,
     texts: Vec<String>,
+    /// The book's file name without extension (the EPUB's), from its title.
+    book: String,
     essay_by_segment: HashMap<String, EssayId>,
     term_by_segment: HashMap<String, TermId>,
     source_by_segment: HashMap<String, SourceId>,
@@ -271,7 +278,14 @@ impl Routes {
             sources,
             tags,
             texts,
+            book: "reader".into(),
         }
+    }
+
+    /// Name the book's files (the EPUB) after its title: its segment, or `reader`.
+    pub fn with_book_title(mut self, title: &str) -> Routes {
+        self.book = segment(title).unwrap_or_else(|| "reader".into());
+        self
     }
 
     /// The URL path the site lives under (`/` or `/reader/`).
@@ -297,6 +311,8 @@ impl Routes {
             Route::Tags => "tags/".into(),
             Route::Tag(i) => format!("tags/{}/", self.tags[i.0]).into(),
             Route::StudyGuide => "guide/".into(),
+            Route::Print => "print/".into(),
+            Route::Epub => format!("{}.epub", self.book).into(),
             Route::Search => "search/".into(),
             Route::SearchMeta => "search/meta.json".into(),
             Route::SearchShard(prefix) => format!("search/shard/{prefix}.json").into(),
@@ -357,6 +373,8 @@ impl Routes {
             ["tags", "index.html"] => Route::Tags,
             ["tags", seg, "index.html"] => Route::Tag(*self.tag_by_segment.get(*seg)?),
             ["guide", "index.html"] => Route::StudyGuide,
+            ["print", "index.html"] => Route::Print,
+            [file] if file.strip_suffix(".epub") == Some(self.book.as_str()) => Route::Epub,
             ["search", "index.html"] => Route::Search,
             ["search", "meta.json"] => Route::SearchMeta,
             ["search", "shard", file] => Route::SearchShard(file.strip_suffix(".json")?.into()),
@@ -449,7 +467,8 @@ mod tests {
             vec!["Müller2020".into(), "Smith-2020".into()],
             vec!["网络".into()],
             vec!["declaration".into()],
-        );
+        )
+        .with_book_title("Cyber Sovereignty: An Annotated Reader");
         let all = [
             Route::Home,
             Route::Essay(EssayId(0)),
@@ -464,6 +483,8 @@ mod tests {
             Route::Tags,
             Route::Tag(TagId(0)),
             Route::StudyGuide,
+            Route::Print,
+            Route::Epub,
             Route::Search,
             Route::SearchMeta,
             Route::SearchShard("mül".into()),
@@ -487,5 +508,9 @@ mod tests {
             "citations/Müller2020/index.html"
         );
         assert_eq!(routes.parse("essays/nope/index.html"), None);
+        assert_eq!(
+            routes.output_path(&Route::Epub),
+            "Cyber-Sovereignty-An-Annotated-Reader.epub"
+        );
     }
 }

@@ -376,6 +376,7 @@ fn content_type(path: &str) -> &'static str {
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "woff2" => "font/woff2",
+        "epub" => "application/epub+zip",
         _ => "application/octet-stream",
     }
 }

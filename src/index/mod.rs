@@ -525,6 +525,7 @@ fn routes(config: &Config, content: &Content, bib: &Bibliography, tags: &[Tag]) 
             "text",
         ),
     )
+    .with_book_title(&config.book.title)
 }
 
 /// Format each distinct citation item once, fed to the formatter in document order (the

@@ -22,7 +22,8 @@ use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use cite::{CiteItem, Cluster, LocatorKind};
 pub use render::{
-    Blocks, Card, CiteStyle, NoteLabels, Rendered, TocEntry, UseLink, render, render_blocks,
+    Blocks, Card, CiteStyle, Edition, NoteForm, NoteLabels, Rendered, TocEntry, UseLink, render,
+    render_blocks, render_edition,
 };
 pub use scan::{Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
 

@@ -113,6 +113,9 @@ struct Renderer<'r> {
     /// The labels of paragraph links, in the book's language.
     paragraph_link: String,
     paragraph_number: String,
+    /// The start of every id (see [`Edition`]).
+    prefix: String,
+    notes: NoteForm,
 }
 
 /// How the top-level blocks of a document (paragraphs, list items, block quotes, tables)
@@ -159,6 +162,29 @@ impl Default for NoteLabels<'_> {
     }
 }
 
+/// How notes are written, by output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NoteForm {
+    /// The website: a sidenote beside the reference and an endnote list (PRODUCT.md §2).
+    #[default]
+    Web,
+    /// The print edition: the reference and the endnote list only.
+    Endnotes,
+    /// EPUB 3: `epub:type="noteref"` references and `<aside epub:type="footnote">` notes,
+    /// which reading systems open as pop-ups.
+    Epub,
+}
+
+/// Where a document is rendered: a page of its own (the website), or one part of a larger
+/// document (the print edition, an EPUB chapter), whose generated and heading ids all start
+/// with `id_prefix` so that they stay unique beside the other parts. The part's title must
+/// then carry the id `{id_prefix}chapter_title` (its notes are named after it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Edition<'a> {
+    pub id_prefix: &'a str,
+    pub notes: NoteForm,
+}
+
 /// Render a document's nodes. `uses` is indexed by use number.
 pub fn render<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
@@ -177,18 +203,33 @@ pub fn render_blocks<'a>(
     blocks: Blocks<'_>,
     labels: &NoteLabels,
 ) -> Rendered {
+    render_edition(nodes, uses, style, blocks, labels, Edition::default())
+}
+
+/// `render_blocks` for an edition other than the website's own page (see [`Edition`]).
+pub fn render_edition<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    uses: &[UseLink<'_>],
+    style: &CiteStyle,
+    blocks: Blocks<'_>,
+    labels: &NoteLabels,
+    edition: Edition<'_>,
+) -> Rendered {
+    let p = edition.id_prefix;
     let headings = heading_ids(&nodes);
     let toc = headings
         .iter()
         .filter(|h| (2..=3).contains(&h.level))
         .map(|h| TocEntry {
             level: h.level,
-            id: h.id.clone(),
+            id: format!("{p}{}", h.id),
             text: h.text.clone(),
         })
         .collect();
-    let heading_ids: HashMap<usize, String> =
-        headings.into_iter().map(|h| (h.offset, h.id)).collect();
+    let heading_ids: HashMap<usize, String> = headings
+        .into_iter()
+        .map(|h| (h.offset, format!("{p}{}", h.id)))
+        .collect();
 
     // Take the footnote definitions out of the flow.
     let mut main: Vec<(Node<'a>, Range<usize>)> = Vec::with_capacity(nodes.len());
@@ -259,6 +300,8 @@ pub fn render_blocks<'a>(
         links: Vec::new(),
         paragraph_link: labels.paragraph_link.to_string(),
         paragraph_number: labels.paragraph_number.to_string(),
+        prefix: p.to_string(),
+        notes: edition.notes,
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -270,34 +313,61 @@ pub fn render_blocks<'a>(
     let mut numbered: Vec<(&String, &usize)> = renderer.note_numbers.iter().collect();
     numbered.sort_by_key(|(_, n)| **n);
     if !numbered.is_empty() {
-        out.push_str("<section class=\"endnotes\" role=\"doc-endnotes\" aria-labelledby=\"notes-title\">\n<h2 id=\"notes-title\">");
-        out.push_str(&escape(labels.heading));
-        out.push_str("</h2>\n<ol>\n");
+        let epub = edition.notes == NoteForm::Epub;
+        // Beside other parts' notes, the section is named by its part's title too (an element
+        // `{p}chapter_title` of the edition's page), so each landmark's name is its own.
+        let part_title = if p.is_empty() {
+            String::new()
+        } else {
+            format!(" {p}chapter_title")
+        };
+        let _ = write!(
+            out,
+            "<section class=\"endnotes\" {role} aria-labelledby=\"{p}notes-title{part_title}\">\n<h2 id=\"{p}notes-title\">{}</h2>\n{}",
+            escape(labels.heading),
+            if epub { "" } else { "<ol>\n" },
+            role = if epub {
+                "epub:type=\"footnotes\""
+            } else {
+                "role=\"doc-endnotes\""
+            },
+        );
         let numbered: Vec<(String, usize)> =
             numbered.into_iter().map(|(l, n)| (l.clone(), *n)).collect();
         for (label, n) in numbered {
-            if let Some(text) = renderer.cite_notes.get(&n) {
+            let back = escape(&labels.back.replace("{n}", &n.to_string()));
+            let inner = match renderer.cite_notes.get(&n) {
+                Some(text) => format!("<p>{text}</p>"),
+                None => {
+                    let body: Vec<(Node<'_>, usize)> = definitions
+                        .get(&label)
+                        .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
+                        .unwrap_or_default();
+                    let events = renderer.events(body, Mode::Endnote, &definitions);
+                    let mut inner = String::new();
+                    html::push_html(&mut inner, events.into_iter());
+                    inner
+                }
+            };
+            if epub {
+                // The number links back to the reference; the note is an aside a reading
+                // system can show as a pop-up.
                 let _ = writeln!(
                     out,
-                    "<li id=\"note_{n}\"><p>{text}</p><a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"{back}\">↩</a></li>",
-                    back = escape(&labels.back.replace("{n}", &n.to_string()))
+                    "<aside epub:type=\"footnote\" id=\"{p}note_{n}\"><p class=\"note-number\"><a href=\"#{p}noteref_{n}\" aria-label=\"{back}\">{n}</a></p>{inner}</aside>",
                 );
-                continue;
+            } else {
+                let _ = writeln!(
+                    out,
+                    "<li id=\"{p}note_{n}\">{inner}<a class=\"note-back\" href=\"#{p}noteref_{n}\" role=\"doc-backlink\" aria-label=\"{back}\">↩</a></li>",
+                );
             }
-            let body: Vec<(Node<'_>, usize)> = definitions
-                .get(&label)
-                .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
-                .unwrap_or_default();
-            let events = renderer.events(body, Mode::Endnote, &definitions);
-            let mut inner = String::new();
-            html::push_html(&mut inner, events.into_iter());
-            let _ = writeln!(
-                out,
-                "<li id=\"note_{n}\">{inner}<a class=\"note-back\" href=\"#noteref_{n}\" role=\"doc-backlink\" aria-label=\"{back}\">↩</a></li>",
-                back = escape(&labels.back.replace("{n}", &n.to_string()))
-            );
         }
-        out.push_str("</ol>\n</section>\n");
+        out.push_str(if epub {
+            "</section>\n"
+        } else {
+            "</ol>\n</section>\n"
+        });
     }
     let _ = &renderer.definitions;
     Rendered {
@@ -346,7 +416,7 @@ impl<'r> Renderer<'r> {
                         }) => {
                             let mut tag = format!("<a class=\"{class}\" href=\"{}\"", escape(href));
                             if mode != Mode::Endnote {
-                                let _ = write!(tag, " id=\"use_{use_index}\"");
+                                let _ = write!(tag, " id=\"{}use_{use_index}\"", self.prefix);
                             }
                             if let Some(card) = card {
                                 let _ = write!(tag, " data-card=\"{}\"", escape(&card.id));
@@ -401,7 +471,7 @@ impl<'r> Renderer<'r> {
                 }) => {
                     let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
                     if ids {
-                        let _ = write!(html, " id=\"use_{}\"", item.use_index);
+                        let _ = write!(html, " id=\"{}use_{}\"", self.prefix, item.use_index);
                     }
                     if let Some(card) = card {
                         let _ = write!(html, " data-card=\"{}\"", escape(&card.id));
@@ -432,12 +502,31 @@ impl<'r> Renderer<'r> {
             end.push('.');
         }
         self.cite_notes.insert(n, end);
-        out.push(Event::InlineHtml(
-            format!(
-                "<sup class=\"note-ref\" id=\"noteref_{n}\"><a href=\"#note_{n}\" role=\"doc-noteref\" aria-describedby=\"sidenote_{n}\">{n}</a></sup><span class=\"sidenote\" id=\"sidenote_{n}\" hidden><span class=\"sidenote-number\">{n}</span> {side}</span>"
-            )
-            .into(),
-        ));
+        let reference = self.note_reference(n, Some(&side));
+        out.push(Event::InlineHtml(reference.into()));
+    }
+
+    /// A note's number in the text, as this edition writes it: with the note beside it as a
+    /// sidenote (`side`, the website), or a plain link to the note.
+    fn note_reference(&self, n: usize, side: Option<&str>) -> String {
+        let p = &self.prefix;
+        match (self.notes, side) {
+            (NoteForm::Web, Some(side)) => format!(
+                "<sup class=\"note-ref\" id=\"{p}noteref_{n}\"><a href=\"#{p}note_{n}\" role=\"doc-noteref\" aria-describedby=\"{p}sidenote_{n}\">{n}</a></sup><span class=\"sidenote\" id=\"{p}sidenote_{n}\" hidden><span class=\"sidenote-number\">{n}</span> {side}</span>"
+            ),
+            (NoteForm::Epub, Some(_)) => format!(
+                "<sup class=\"note-ref\"><a epub:type=\"noteref\" id=\"{p}noteref_{n}\" href=\"#{p}note_{n}\" role=\"doc-noteref\">{n}</a></sup>"
+            ),
+            (_, Some(_)) => format!(
+                "<sup class=\"note-ref\" id=\"{p}noteref_{n}\"><a href=\"#{p}note_{n}\" role=\"doc-noteref\">{n}</a></sup>"
+            ),
+            (NoteForm::Epub, None) => format!(
+                "<sup class=\"note-ref\"><a epub:type=\"noteref\" href=\"#{p}note_{n}\" role=\"doc-noteref\">{n}</a></sup>"
+            ),
+            (_, None) => format!(
+                "<sup class=\"note-ref\"><a href=\"#{p}note_{n}\" role=\"doc-noteref\">{n}</a></sup>"
+            ),
+        }
     }
 
     fn event<'a>(
@@ -467,8 +556,11 @@ impl<'r> Renderer<'r> {
         self.ordinal += 1;
         self.number += 1;
         match self.blocks {
-            Blocks::Numbered { .. } => (format!("p_{}", self.number), self.number),
-            _ => (format!("p_{}_{}", self.section, self.ordinal), self.number),
+            Blocks::Numbered { .. } => (format!("{}p_{}", self.prefix, self.number), self.number),
+            _ => (
+                format!("{}p_{}_{}", self.prefix, self.section, self.ordinal),
+                self.number,
+            ),
         }
     }
 
@@ -495,7 +587,10 @@ impl<'r> Renderer<'r> {
                 if self.depth == 0
                     && let Some(id) = self.heading_ids.get(&self.offset)
                 {
-                    self.section = id.clone();
+                    self.section = id
+                        .strip_prefix(self.prefix.as_str())
+                        .unwrap_or(id)
+                        .to_string();
                     self.ordinal = 0;
                 }
                 return Some(event);
@@ -634,25 +729,24 @@ impl<'r> Renderer<'r> {
                 let seen = self.references_seen.entry(label.to_string()).or_insert(0);
                 *seen += 1;
                 if *seen > 1 || mode == Mode::Endnote {
-                    out.push(Event::InlineHtml(
-                        format!("<sup class=\"note-ref\"><a href=\"#note_{n}\" role=\"doc-noteref\">{n}</a></sup>").into(),
-                    ));
+                    out.push(Event::InlineHtml(self.note_reference(n, None).into()));
                     return;
                 }
-                let body: Vec<(Node<'a>, usize)> = definitions
-                    .get(label.as_ref())
-                    .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
-                    .unwrap_or_default();
-                let events = self.events(body, Mode::Sidenote, definitions);
-                let mut inner = String::new();
-                html::push_html(&mut inner, events.into_iter());
-                out.push(Event::InlineHtml(
-                    format!(
-                        "<sup class=\"note-ref\" id=\"noteref_{n}\"><a href=\"#note_{n}\" role=\"doc-noteref\" aria-describedby=\"sidenote_{n}\">{n}</a></sup><span class=\"sidenote\" id=\"sidenote_{n}\" hidden><span class=\"sidenote-number\">{n}</span> {}</span>",
-                        inner.trim()
-                    )
-                    .into(),
-                ));
+                // The sidenote's copy of the note, on the website only.
+                let inner = if self.notes == NoteForm::Web {
+                    let body: Vec<(Node<'a>, usize)> = definitions
+                        .get(label.as_ref())
+                        .map(|b| b.iter().cloned().map(|n| (n, usize::MAX)).collect())
+                        .unwrap_or_default();
+                    let events = self.events(body, Mode::Sidenote, definitions);
+                    let mut inner = String::new();
+                    html::push_html(&mut inner, events.into_iter());
+                    inner
+                } else {
+                    String::new()
+                };
+                let reference = self.note_reference(n, Some(inner.trim()));
+                out.push(Event::InlineHtml(reference.into()));
             }
             other => out.push(other),
         }

@@ -5,7 +5,9 @@
 //! (print, EPUB, JSON) is another implementation reading the same `Site`. The view structs
 //! below are the only `Serialize` types of the crate.
 
+pub mod book;
 pub mod cite;
+pub mod epub;
 pub mod filters;
 pub mod search;
 pub mod theme;
@@ -68,6 +70,8 @@ struct SiteUrls {
     citations: String,
     tags: String,
     guide: String,
+    print: String,
+    epub: String,
     search: String,
     feed: String,
     style: String,
@@ -379,6 +383,8 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Citations,
             Route::Tags,
             Route::StudyGuide,
+            Route::Print,
+            Route::Epub,
             Route::Search,
             Route::NotFound,
             Route::Feed,
@@ -416,6 +422,11 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Tag(i) => page("tag.html", &self.tag(*i)),
             Route::Tags => page("tags.html", &self.tags()),
             Route::StudyGuide => page("guide.html", &self.study_guide()),
+            Route::Print => page("print.html", &self.print()),
+            Route::Epub => {
+                emit((site.routes.output_path(route), epub::epub(site)));
+                Ok(())
+            }
             Route::Glossary => self.glossary(emit),
             Route::Citations => {
                 page("citations.html", &self.citations())?;
@@ -799,6 +810,20 @@ impl<'a> HtmlRenderer<'a> {
         ctx
     }
 
+    /// The print edition: the whole reader as one page (see `book`).
+    fn print(&self) -> Context {
+        let site = self.site;
+        let mut ctx = self.ctx(&Route::Print);
+        ctx.insert("book", &book::Book::new(site, book::Layout::Print));
+        // The running head: the reader's title as a CSS string (in the page's `<style>`).
+        ctx.insert("running_head", &css_string(&site.config.book.title));
+        ctx.insert(
+            "home_url",
+            &site.routes.absolute(&site.config.site_url(), &Route::Home),
+        );
+        ctx
+    }
+
     fn feed(&self) -> Context {
         let site = self.site;
         let mut essays: Vec<EssayId> = site.published_essays().collect();
@@ -824,7 +849,8 @@ impl<'a> HtmlRenderer<'a> {
         let urls: Vec<String> = self
             .routes()
             .iter()
-            .filter(|r| r.is_page() && !matches!(r, Route::Search | Route::NotFound))
+            // The print edition repeats the essays: search engines should find them.
+            .filter(|r| r.is_page() && !matches!(r, Route::Search | Route::NotFound | Route::Print))
             .map(|r| (sitemap_rank(r), r))
             .collect::<BTreeMap<_, _>>()
             .into_values()
@@ -1474,6 +1500,8 @@ fn site_context(site: &Site) -> Context {
                 citations: site.href(&Route::Citations),
                 tags: site.href(&Route::Tags),
                 guide: site.href(&Route::StudyGuide),
+                print: site.href(&Route::Print),
+                epub: site.href(&Route::Epub),
                 search: site.href(&Route::Search),
                 feed: site.href(&Route::Feed),
                 style: site.href(&Route::Static("style.css".into())),
@@ -1532,6 +1560,26 @@ fn search_strings(site: &Site) -> String {
     serde_json::to_string(&TableView(&owned))
         .unwrap_or_default()
         .replace('<', "\\u003c")
+}
+
+/// Text for the inside of a CSS string in a `<style>` element: every character that could
+/// end the string, the rule or the element (`"`, `\\`, `<`, `>`, `&`, line breaks, controls)
+/// as a CSS escape.
+fn css_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_alphanumeric()
+            || matches!(
+                c,
+                ' ' | ',' | '.' | ':' | ';' | '-' | '!' | '?' | '\'' | '(' | ')'
+            )
+        {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\{:x} ", u32::from(c)));
+        }
+    }
+    out
 }
 
 /// A locator as shown: its abbreviated word, plural when the value is a range or a list

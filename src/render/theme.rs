@@ -27,6 +27,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "templates/tags.html",
     "templates/tag.html",
     "templates/guide.html",
+    "templates/print.html",
     "templates/text.html",
     "templates/search.html",
     "templates/404.html",

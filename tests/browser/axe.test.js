@@ -1,7 +1,7 @@
 // axe-core's default rules: no violations on home, an essay, the glossary, a term, the
 // sources and a source page, in light and in dark: by the system setting
 // (prefers-color-scheme) and by the toggle; plus states that JavaScript creates (an open
-// card, an open note) and the remaining kinds of page.
+// card, an open note) and the remaining kinds of page (the print edition among them).
 "use strict";
 const test = require("node:test");
 const assert = require("node:assert/strict");
@@ -75,9 +75,9 @@ for (const scheme of ["light", "dark"]) {
     } finally { await page.context().close(); }
   });
 
-  test(`axe: search results, topics, a topic and the 404 page (${scheme})`, async () => {
+  test(`axe: search results, topics, the 404 page and the print edition (${scheme})`, async () => {
     const word = P.term.split("-")[0];
-    for (const url of [P.url(`search/?q=${word}`), P.url("tags/"), P.url("404.html")]) {
+    for (const url of [P.url(`search/?q=${word}`), P.url("tags/"), P.url("404.html"), P.url("print/")]) {
       const page = await open(browser, url, { colorScheme: scheme });
       try {
         if (url.includes("search/")) await page.locator(".search-results li").first().waitFor();

@@ -114,8 +114,9 @@ function allowedPieces(lang) {
       res.push(new RegExp("^" + escapeRe(piece).replace(/\\\{n\\\}/g, "[\\d.,  ]+").replace(/\\\{query\\\}/g, ".+") + "$"));
     }
   }
-  // Names of file formats are the same in every language (the citation downloads, #22).
-  for (const name of ["BibTeX", "RIS", "CSL-JSON"]) res.push(new RegExp("^" + escapeRe(name) + "$"));
+  // Names of file formats are the same in every language (the citation downloads and the
+  // e-book, #22).
+  for (const name of ["BibTeX", "RIS", "CSL-JSON", "EPUB"]) res.push(new RegExp("^" + escapeRe(name) + "$"));
   res.push(new RegExp("^" + escapeRe(dateFormat).replace("\\{day\\}", "\\d{1,2}").replace("\\{m\\}", "\\d{1,2}")
     .replace("\\{month\\}", "(" + months.map(escapeRe).join("|") + ")").replace("\\{year\\}", "\\d{4}") + "$"));
   return res;

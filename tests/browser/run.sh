@@ -32,6 +32,10 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "== installing chromium (Debian)"
   apt_install chromium fonts-liberation
 fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "== installing poppler-utils (Debian) for the print edition's PDF test"
+  apt_install poppler-utils
+fi
 if ! command -v java >/dev/null 2>&1; then
   echo "== installing a Java runtime (Debian) for the Nu checker"
   apt_install default-jre-headless

@@ -5,6 +5,7 @@ mod architecture;
 mod citations;
 mod cite;
 mod companion;
+mod edition;
 mod escaping;
 mod first_hour;
 mod foundation;

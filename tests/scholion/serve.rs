@@ -51,6 +51,12 @@ impl Server {
 
 /// A plain HTTP GET: (status, body). `None` if nothing answers.
 pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let (status, body) = get_bytes(port, path)?;
+    Some((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// `get`, with the body as bytes (a binary file, such as the EPUB, compared byte for byte).
+pub fn get_bytes(port: u16, path: &str) -> Option<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -62,13 +68,10 @@ pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
     .ok()?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1)?.parse().ok()?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Some((status, body))
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, raw[end + 4..].to_vec()))
 }
 
 /// Poll until `pred` holds for the page, or panic after `secs`.
@@ -238,11 +241,17 @@ fn served_pages_are_byte_identical_to_a_full_build() {
             continue;
         }
         let url = format!("/{rel}");
-        let (status, body) = get(server.port, &url).unwrap();
+        let (status, body) = get_bytes(server.port, &url).unwrap();
         assert_eq!(status, 200, "{url}");
-        let body = body.replace("<script src=\"/__scholion/live.js\"></script>", "");
+        // Text files without the live-reload script; binary files (the EPUB) as they are.
+        let body = match String::from_utf8(body) {
+            Ok(text) => text
+                .replace("<script src=\"/__scholion/live.js\"></script>", "")
+                .into_bytes(),
+            Err(e) => e.into_bytes(),
+        };
         assert_eq!(
-            body.as_bytes(),
+            body.as_slice(),
             bytes.as_slice(),
             "{url} differs from the full build"
         );

@@ -1,0 +1,454 @@
+//! The EPUB 3 edition: the [`Book`] laid out as XHTML files (a title page, the introduction,
+//! one file per essay with its notes as EPUB footnotes, the glossary, the bibliography), a
+//! navigation document, a generated SVG cover, and the package document, zipped. Pure: it
+//! returns the bytes, which the write stage writes like any other file.
+//!
+//! Deterministic: files in a fixed order, every zip entry dated 1980-01-01 00:00 (the zip
+//! format's first date), `dcterms:modified` the newest essay's date (not the clock), the
+//! identifier a hash of the reader's title, authors and URL.
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+
+use super::book::{BIBLIOGRAPHY, Book, Chapter, GLOSSARY, Layout};
+use crate::index::Site;
+use crate::markdown::escape;
+
+/// The EPUB of the site's reader.
+pub fn epub(site: &Site) -> Vec<u8> {
+    let book = Book::new(site, Layout::Epub);
+    let t = &site.translations;
+    let lang = escape(&t.language);
+    let dir = t.dir();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let page = |title: &str, body: &str, kind: &str| -> Vec<u8> {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>\n</head>\n<body epub:type=\"{kind}\">\n{body}</body>\n</html>\n",
+            escape(title)
+        )
+        .into_bytes()
+    };
+
+    // The title page.
+    let mut title_page = String::from("<section class=\"title-page\" epub:type=\"titlepage\">\n");
+    let _ = writeln!(title_page, "<h1>{}</h1>", escape(&book.title));
+    if !book.description.is_empty() {
+        let _ = writeln!(
+            title_page,
+            "<p class=\"description\">{}</p>",
+            escape(&book.description)
+        );
+    }
+    if !book.authors.is_empty() {
+        let _ = writeln!(
+            title_page,
+            "<p class=\"authors\">{}</p>",
+            escape(&book.authors.join(", "))
+        );
+    }
+    for line in [&book.publisher, &book.long_date, &book.license]
+        .into_iter()
+        .flatten()
+    {
+        let _ = writeln!(title_page, "<p>{}</p>", escape(line));
+    }
+    title_page.push_str("</section>\n");
+    files.push((
+        "title.xhtml".into(),
+        page(&book.title, &title_page, "frontmatter"),
+    ));
+
+    let chapter_page = |c: &Chapter| -> Vec<u8> {
+        let mut body = format!(
+            "<section epub:type=\"chapter\" id=\"{}\">\n<header>\n",
+            c.id
+        );
+        let number = c.number.map(|n| format!("{n} ")).unwrap_or_default();
+        let _ = writeln!(
+            body,
+            "<h1 id=\"{}-chapter_title\">{}{}</h1>",
+            c.id,
+            escape(&number),
+            escape(&c.title)
+        );
+        if let Some(sub) = &c.subtitle {
+            let _ = writeln!(body, "<p class=\"subtitle\">{}</p>", escape(sub));
+        }
+        let byline: Vec<String> = c
+            .authors
+            .iter()
+            .map(|a| escape(a))
+            .chain(c.date.iter().map(|d| escape(d)))
+            .collect();
+        if !byline.is_empty() {
+            let _ = writeln!(body, "<p class=\"byline\">{}</p>", byline.join(" · "));
+        }
+        body.push_str("</header>\n");
+        body.push_str(&c.html);
+        body.push_str("</section>\n");
+        page(&c.title, &body, "bodymatter")
+    };
+    if let Some(intro) = &book.intro {
+        files.push((intro.file.clone(), chapter_page(intro)));
+    }
+    for c in &book.chapters {
+        files.push((c.file.clone(), chapter_page(c)));
+    }
+
+    let bibliography_title = t.str("bibliography");
+    if !book.bibliography.is_empty() {
+        let mut body = format!(
+            "<section epub:type=\"bibliography\" id=\"{BIBLIOGRAPHY}\">\n<h1>{}</h1>\n<ul>\n",
+            escape(bibliography_title)
+        );
+        for e in &book.bibliography {
+            let _ = writeln!(
+                body,
+                "<li id=\"{}\" epub:type=\"biblioentry\">{}</li>",
+                e.id, e.html
+            );
+        }
+        body.push_str("</ul>\n</section>\n");
+        files.push((
+            format!("{BIBLIOGRAPHY}.xhtml"),
+            page(bibliography_title, &body, "backmatter"),
+        ));
+    }
+
+    let glossary_title = t.str("glossary");
+    if !book.glossary.is_empty() {
+        let mut body = format!(
+            "<section epub:type=\"glossary\" id=\"{GLOSSARY}\">\n<h1>{}</h1>\n<dl>\n",
+            escape(glossary_title)
+        );
+        for e in &book.glossary {
+            let original = match (&e.original, &e.original_lang) {
+                (Some(o), Some(l)) => format!(
+                    " <span lang=\"{l}\" xml:lang=\"{l}\">{}</span>",
+                    escape(o),
+                    l = escape(l)
+                ),
+                (Some(o), None) => format!(" <span>{}</span>", escape(o)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                body,
+                "<dt id=\"{id}\" epub:type=\"glossterm\"><span id=\"{id}-chapter_title\">{}</span>{original}</dt>\n<dd epub:type=\"glossdef\">{}</dd>",
+                escape(&e.name),
+                e.html,
+                id = e.id,
+            );
+        }
+        body.push_str("</dl>\n</section>\n");
+        files.push((
+            format!("{GLOSSARY}.xhtml"),
+            page(glossary_title, &body, "backmatter"),
+        ));
+    }
+    // The navigation document: every part, and each essay's sections.
+    let mut nav = format!(
+        "<nav epub:type=\"toc\" id=\"toc\">\n<h1>{}</h1>\n<ol>\n",
+        escape(t.str("contents"))
+    );
+    let _ = writeln!(
+        nav,
+        "<li><a href=\"title.xhtml\">{}</a></li>",
+        escape(&book.title)
+    );
+    for c in book.intro.iter().chain(&book.chapters) {
+        let number = c.number.map(|n| format!("{n} ")).unwrap_or_default();
+        let _ = write!(
+            nav,
+            "<li><a href=\"{}\">{}{}</a>",
+            c.file,
+            escape(&number),
+            escape(&c.title)
+        );
+        if !c.toc.is_empty() {
+            nav.push_str("\n<ol>\n");
+            for h in &c.toc {
+                let _ = writeln!(
+                    nav,
+                    "<li><a href=\"{}#{}\">{} {}</a></li>",
+                    c.file,
+                    h.id,
+                    escape(&h.number),
+                    escape(&h.text)
+                );
+            }
+            nav.push_str("</ol>\n");
+        }
+        nav.push_str("</li>\n");
+    }
+    if !book.bibliography.is_empty() {
+        let _ = writeln!(
+            nav,
+            "<li><a href=\"{BIBLIOGRAPHY}.xhtml\">{}</a></li>",
+            escape(bibliography_title)
+        );
+    }
+    if !book.glossary.is_empty() {
+        let _ = writeln!(
+            nav,
+            "<li><a href=\"{GLOSSARY}.xhtml\">{}</a></li>",
+            escape(glossary_title)
+        );
+    }
+    nav.push_str("</ol>\n</nav>\n<nav epub:type=\"landmarks\" hidden=\"hidden\">\n<ol>\n");
+    let first = book.intro.iter().chain(&book.chapters).next();
+    if let Some(c) = first {
+        let _ = writeln!(
+            nav,
+            "<li><a epub:type=\"bodymatter\" href=\"{}\">{}</a></li>",
+            c.file,
+            escape(&c.title)
+        );
+    }
+    let _ = writeln!(
+        nav,
+        "<li><a epub:type=\"toc\" href=\"nav.xhtml\">{}</a></li>",
+        escape(t.str("contents"))
+    );
+    nav.push_str("</ol>\n</nav>\n");
+    let nav = page(t.str("contents"), &nav, "frontmatter");
+
+    let cover_svg = cover(&book);
+    let cover_page = page(
+        &book.title,
+        &format!(
+            "<section class=\"cover\" epub:type=\"cover\">\n<img src=\"cover.svg\" alt=\"{}\"/>\n</section>\n",
+            escape(&book.title)
+        ),
+        "cover",
+    );
+
+    // The package document: metadata, every file, the reading order.
+    let modified = format!("{}T00:00:00Z", book.date.as_deref().unwrap_or("2000-01-01"));
+    let identifier = identifier(site, &book);
+    let mut opf = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" unique-identifier=\"book-id\" xml:lang=\"{lang}\">\n<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<dc:identifier id=\"book-id\">{}</dc:identifier>\n<dc:title>{}</dc:title>\n<dc:language>{lang}</dc:language>\n<meta property=\"dcterms:modified\">{modified}</meta>\n",
+        escape(&identifier),
+        escape(&book.title)
+    );
+    for a in &book.authors {
+        let _ = writeln!(opf, "<dc:creator>{}</dc:creator>", escape(a));
+    }
+    if !book.description.is_empty() {
+        let _ = writeln!(
+            opf,
+            "<dc:description>{}</dc:description>",
+            escape(&book.description)
+        );
+    }
+    if let Some(p) = &book.publisher {
+        let _ = writeln!(opf, "<dc:publisher>{}</dc:publisher>", escape(p));
+    }
+    if let Some(l) = &book.license {
+        let _ = writeln!(opf, "<dc:rights>{}</dc:rights>", escape(l));
+    }
+    if let Some(d) = &book.date {
+        let _ = writeln!(opf, "<dc:date>{d}</dc:date>");
+    }
+    opf.push_str("<meta name=\"cover\" content=\"cover-image\"/>\n</metadata>\n<manifest>\n");
+    opf.push_str("<item id=\"nav\" href=\"nav.xhtml\" media-type=\"application/xhtml+xml\" properties=\"nav\"/>\n");
+    opf.push_str("<item id=\"cover-image\" href=\"cover.svg\" media-type=\"image/svg+xml\" properties=\"cover-image\"/>\n");
+    opf.push_str(
+        "<item id=\"cover\" href=\"cover.xhtml\" media-type=\"application/xhtml+xml\"/>\n",
+    );
+    opf.push_str("<item id=\"style\" href=\"style.css\" media-type=\"text/css\"/>\n");
+    // The reading order: the title page, the contents, the chapters, glossary, bibliography
+    // (the cover is shown by reading systems on their own, outside the linear order).
+    let mut spine = String::from(
+        "<spine>\n<itemref idref=\"cover\" linear=\"no\"/>\n<itemref idref=\"x-title\"/>\n<itemref idref=\"nav\"/>\n",
+    );
+    for (file, _) in &files {
+        let id = file.trim_end_matches(".xhtml");
+        let _ = writeln!(
+            opf,
+            "<item id=\"x-{id}\" href=\"{file}\" media-type=\"application/xhtml+xml\"/>"
+        );
+        if id != "title" {
+            let _ = writeln!(spine, "<itemref idref=\"x-{id}\"/>");
+        }
+    }
+    opf.push_str("</manifest>\n");
+    opf.push_str(&spine);
+    opf.push_str("</spine>\n</package>\n");
+
+    let mut entries: Vec<(String, Vec<u8>)> = vec![
+        ("mimetype".into(), b"application/epub+zip".to_vec()),
+        (
+            "META-INF/container.xml".into(),
+            CONTAINER.as_bytes().to_vec(),
+        ),
+        ("EPUB/package.opf".into(), opf.into_bytes()),
+        ("EPUB/nav.xhtml".into(), nav),
+        ("EPUB/cover.xhtml".into(), cover_page),
+        ("EPUB/cover.svg".into(), cover_svg.into_bytes()),
+        ("EPUB/style.css".into(), STYLE.as_bytes().to_vec()),
+    ];
+    entries.extend(files.into_iter().map(|(f, b)| (format!("EPUB/{f}"), b)));
+    zip(&entries)
+}
+
+/// A stable identifier: the reader's DOI, else a UUID-shaped hash of its title, authors and
+/// URL (the same reader gets the same identifier in every build).
+fn identifier(site: &Site, book: &Book) -> String {
+    if let Some(doi) = &site.config.book.doi {
+        return format!("urn:doi:{doi}");
+    }
+    let seed = format!(
+        "{}\n{}\n{}",
+        book.title,
+        book.authors.join("\n"),
+        site.config.site_url()
+    );
+    let h = xxhash_rust::xxh3::xxh3_128(seed.as_bytes()).to_be_bytes();
+    let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-8{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+/// The generated cover: the title in large type over a plain field, the authors below, as
+/// SVG (text wrapped at word boundaries by a character count; no font metrics needed).
+fn cover(book: &Book) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in book.title.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > 18 {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    let mut svg = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" viewBox=\"0 0 600 900\" width=\"600\" height=\"900\">\n<rect width=\"600\" height=\"900\" fill=\"#1f2a44\"/>\n<rect x=\"40\" y=\"40\" width=\"520\" height=\"820\" fill=\"none\" stroke=\"#d9c48c\" stroke-width=\"3\"/>\n",
+    );
+    for (n, l) in lines.iter().enumerate() {
+        let _ = writeln!(
+            svg,
+            "<text x=\"300\" y=\"{}\" text-anchor=\"middle\" font-family=\"Georgia, serif\" font-size=\"44\" fill=\"#ffffff\">{}</text>",
+            260 + n * 58,
+            escape(l)
+        );
+    }
+    if !book.authors.is_empty() {
+        let _ = writeln!(
+            svg,
+            "<text x=\"300\" y=\"780\" text-anchor=\"middle\" font-family=\"Georgia, serif\" font-size=\"26\" fill=\"#d9c48c\">{}</text>",
+            escape(&book.authors.join(", "))
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+const CONTAINER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container version=\"1.0\" xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">\n<rootfiles>\n<rootfile full-path=\"EPUB/package.opf\" media-type=\"application/oebps-package+xml\"/>\n</rootfiles>\n</container>\n";
+
+const STYLE: &str = "body { font-family: serif; line-height: 1.5; }
+h1 { font-size: 1.6em; line-height: 1.2; page-break-after: avoid; }
+h2, h3 { page-break-after: avoid; }
+.subtitle { font-style: italic; margin-top: 0; }
+.byline { color: #555; }
+.title-page { text-align: center; margin-top: 20%; }
+.cover { text-align: center; }
+.cover img { max-width: 100%; max-height: 100%; }
+sup.note-ref { line-height: 0; }
+aside { font-size: 0.9em; margin: 0.5em 0; }
+.note-number { float: left; margin: 0 0.5em 0 0; }
+dt { font-weight: bold; margin-top: 1em; }
+dd { margin-left: 1.5em; }
+ul { padding-left: 1.5em; }
+li { margin-bottom: 0.4em; }
+.table-wrap { overflow-x: auto; }
+";
+
+/// A zip archive of `entries`, in order: the first (`mimetype`) stored, the rest deflated;
+/// every entry dated 1980-01-01 00:00, no extra fields, so the bytes depend on the content
+/// alone.
+pub fn zip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    const DOS_TIME: u16 = 0;
+    const DOS_DATE: u16 = (1 << 5) | 1; // 1980-01-01
+    let mut out: Vec<u8> = Vec::new();
+    let mut central: Vec<u8> = Vec::new();
+    let u16le = |v: &mut Vec<u8>, n: u16| v.extend_from_slice(&n.to_le_bytes());
+    let u32le = |v: &mut Vec<u8>, n: u32| v.extend_from_slice(&n.to_le_bytes());
+    // Sizes and offsets are 32-bit (no ZIP64): a reader's EPUB stays far below 4 GiB.
+    let n32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    // Compressed in parallel (the chapters of a large reader are most of the work).
+    let bodies: Vec<(Vec<u8>, u32)> = entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, (_, data))| {
+            let body = if i == 0 {
+                data.clone()
+            } else {
+                miniz_oxide::deflate::compress_to_vec(data, 6)
+            };
+            (body, crc32fast::hash(data))
+        })
+        .collect();
+    for (i, ((name, data), (body, crc))) in entries.iter().zip(bodies).enumerate() {
+        let stored = i == 0;
+        let offset = n32(out.len());
+        let method: u16 = if stored { 0 } else { 8 };
+        let name_len = u16::try_from(name.len()).unwrap_or(u16::MAX);
+        // Local file header.
+        u32le(&mut out, 0x0403_4b50);
+        u16le(&mut out, 20);
+        u16le(&mut out, 0); // flags: none (the names are ASCII)
+        u16le(&mut out, method);
+        u16le(&mut out, DOS_TIME);
+        u16le(&mut out, DOS_DATE);
+        u32le(&mut out, crc);
+        u32le(&mut out, n32(body.len()));
+        u32le(&mut out, n32(data.len()));
+        u16le(&mut out, name_len);
+        u16le(&mut out, 0);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&body);
+        // Its central directory record.
+        u32le(&mut central, 0x0201_4b50);
+        u16le(&mut central, 20);
+        u16le(&mut central, 20);
+        u16le(&mut central, 0);
+        u16le(&mut central, method);
+        u16le(&mut central, DOS_TIME);
+        u16le(&mut central, DOS_DATE);
+        u32le(&mut central, crc);
+        u32le(&mut central, n32(body.len()));
+        u32le(&mut central, n32(data.len()));
+        u16le(&mut central, name_len);
+        u16le(&mut central, 0); // extra
+        u16le(&mut central, 0); // comment
+        u16le(&mut central, 0); // disk
+        u16le(&mut central, 0); // internal attributes
+        u32le(&mut central, 0); // external attributes
+        u32le(&mut central, offset);
+        central.extend_from_slice(name.as_bytes());
+    }
+    let central_offset = n32(out.len());
+    let count = u16::try_from(entries.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&central);
+    u32le(&mut out, 0x0605_4b50);
+    u16le(&mut out, 0);
+    u16le(&mut out, 0);
+    u16le(&mut out, count);
+    u16le(&mut out, count);
+    u32le(&mut out, n32(central.len()));
+    u32le(&mut out, central_offset);
+    u16le(&mut out, 0);
+    out
+}

@@ -1,0 +1,352 @@
+//! The print edition and the EPUB (#22): the whole bundled reader in reading order, every
+//! cross-reference, citation and note resolving inside the edition, and the EPUB a valid zip
+//! that `epubcheck` passes with no errors and no warnings.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use scraper::Html;
+
+use crate::support::*;
+
+/// The essays' titles in reading order, as the home page lists them.
+fn reading_order(p: &Project) -> Vec<String> {
+    let titles = p.page("/").texts(".essay-card h3 a");
+    assert!(titles.len() >= 6, "{titles:?}");
+    titles
+}
+
+/// The number of endnotes of each essay's web page, in reading order.
+fn web_notes(p: &Project) -> Vec<usize> {
+    p.page("/")
+        .attrs(".essay-card h3 a", "href")
+        .iter()
+        .map(|url| p.page(url).select(".endnotes li").len())
+        .collect()
+}
+
+#[test]
+fn print_edition_is_the_whole_reader_in_order_with_links_inside_the_page() {
+    let p = Project::bundled();
+    p.build().assert_ok();
+    let titles = reading_order(&p);
+    let page = p.page("/print/");
+
+    // The essays in reading order, each numbered, after the introduction.
+    let chapters = page.texts(
+        ".print-chapter:not(.print-intro, .print-bibliography, .print-glossary) .chapter-title",
+    );
+    let expected: Vec<String> = titles
+        .iter()
+        .enumerate()
+        .map(|(n, t)| format!("{} {t}", n + 1))
+        .collect();
+    assert_eq!(chapters, expected);
+    assert_eq!(page.select(".print-intro").len(), 1, "the home page's text");
+    let entries = page.select(".print-bibliography li").len();
+    assert!(entries >= 40, "{entries} bibliography entries");
+    let terms = page.select(".print-glossary dt").len();
+    assert!(terms >= 30, "{terms} glossary terms");
+
+    // Ids are unique on the page, and every fragment link lands on one.
+    let ids: Vec<String> = page.attrs("[id]", "id");
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicate ids on /print/");
+    let links = page.attrs(".print-edition a[href]", "href");
+    let mut fragments = 0;
+    for href in &links {
+        if let Some(id) = href.strip_prefix('#') {
+            assert!(unique.contains(&id.to_string()), "#{id} is not on the page");
+            fragments += 1;
+        } else {
+            // Nothing inside the edition leads to the website's pages: only external links
+            // (printed with their URL) and the EPUB download.
+            assert!(
+                href.starts_with("http") || href.ends_with(".epub"),
+                "{href} leaves the print edition"
+            );
+        }
+    }
+    assert!(fragments > 500, "{fragments} in-page links");
+    // Cross-references and citations of the essays all lead into the page.
+    let xrefs = page.attrs(".print-chapter a.xref, .print-chapter a.cite", "href");
+    assert!(xrefs.len() > 300, "{}", xrefs.len());
+    assert!(xrefs.iter().all(|h| h.starts_with('#')));
+
+    // Each essay's notes, as endnotes after it: as many as on its web page, no sidenotes.
+    let notes: Vec<usize> = page
+        .select(".print-chapter:not(.print-intro, .print-bibliography, .print-glossary)")
+        .iter()
+        .map(|c| {
+            let sel = scraper::Selector::parse(".endnotes li").unwrap();
+            c.select(&sel).count()
+        })
+        .collect();
+    assert_eq!(notes, web_notes(&p));
+    assert!(page.select(".print-edition .sidenote").is_empty());
+    // Not in the sitemap (it repeats the essays), but linked from every page's footer.
+    let sitemap = std::fs::read_to_string(p.out().join("sitemap.xml")).unwrap();
+    assert!(!sitemap.contains("/print/"));
+    assert_eq!(p.page("/").attrs("a.footer-print", "href"), ["/print/"]);
+}
+
+/// The files of a zip archive, by name, in archive order, read from its central directory
+/// (a reader of our own: the test does not read the EPUB with the code that wrote it).
+struct Zip {
+    names: Vec<String>,
+    files: BTreeMap<String, Vec<u8>>,
+    /// The first entry's local header: name, method, extra field length.
+    first: (String, u16, u16),
+}
+
+fn u16_at(b: &[u8], i: usize) -> u16 {
+    u16::from_le_bytes([b[i], b[i + 1]])
+}
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+fn read_zip(bytes: &[u8]) -> Zip {
+    let eocd = bytes.len() - 22;
+    assert_eq!(u32_at(bytes, eocd), 0x0605_4b50, "end of central directory");
+    let count = u16_at(bytes, eocd + 10) as usize;
+    let mut at = u32_at(bytes, eocd + 16) as usize;
+    let mut names = Vec::new();
+    let mut files = BTreeMap::new();
+    let mut first = None;
+    for _ in 0..count {
+        assert_eq!(u32_at(bytes, at), 0x0201_4b50, "central directory entry");
+        let method = u16_at(bytes, at + 10);
+        let crc = u32_at(bytes, at + 16);
+        let size = u32_at(bytes, at + 20) as usize;
+        let name_len = u16_at(bytes, at + 28) as usize;
+        let extra = u16_at(bytes, at + 30) as usize;
+        let comment = u16_at(bytes, at + 32) as usize;
+        let offset = u32_at(bytes, at + 42) as usize;
+        let name = String::from_utf8(bytes[at + 46..at + 46 + name_len].to_vec()).unwrap();
+        at += 46 + name_len + extra + comment;
+        assert_eq!(u32_at(bytes, offset), 0x0403_4b50, "local header of {name}");
+        let local_name = u16_at(bytes, offset + 26) as usize;
+        let local_extra = u16_at(bytes, offset + 28);
+        first.get_or_insert((name.clone(), u16_at(bytes, offset + 8), local_extra));
+        let start = offset + 30 + local_name + local_extra as usize;
+        let data = &bytes[start..start + size];
+        let data = match method {
+            0 => data.to_vec(),
+            8 => miniz_oxide::inflate::decompress_to_vec(data).expect("inflate"),
+            m => panic!("{name}: compression method {m}"),
+        };
+        assert_eq!(crc32fast::hash(&data), crc, "{name}: CRC");
+        names.push(name.clone());
+        files.insert(name, data);
+    }
+    Zip {
+        names,
+        files,
+        first: first.expect("an empty zip"),
+    }
+}
+
+/// The EPUB of a built project (the one `.epub` at the top of the output).
+fn epub_of(out: &Path) -> (String, Vec<u8>) {
+    let mut found: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "epub"))
+        .collect();
+    assert_eq!(found.len(), 1, "one EPUB in the output");
+    let entry = found.remove(0);
+    (
+        entry.file_name().to_string_lossy().into_owned(),
+        std::fs::read(entry.path()).unwrap(),
+    )
+}
+
+/// An attribute of every element of a document that has it.
+fn all_attrs<'a>(doc: &'a Html, attr: &str) -> Vec<(&'a scraper::node::Element, String)> {
+    doc.tree
+        .nodes()
+        .filter_map(|n| n.value().as_element())
+        .filter_map(|e| e.attr(attr).map(|v| (e, v.to_string())))
+        .collect()
+}
+
+#[test]
+fn epub_has_the_reading_order_and_every_note_and_link_resolves_inside_it() {
+    let p = Project::bundled();
+    p.build().assert_ok();
+    let titles = reading_order(&p);
+    let (name, bytes) = epub_of(&p.out());
+    assert_eq!(name, "Cyber-Sovereignty-An-Annotated-Reader.epub");
+    assert_eq!(
+        p.page("/").attrs("a.footer-epub", "href"),
+        [format!("/{name}")]
+    );
+    let zip = read_zip(&bytes);
+
+    // OCF: `mimetype` first, stored, no extra field.
+    assert_eq!(zip.first, ("mimetype".to_string(), 0, 0));
+    assert_eq!(zip.files["mimetype"], b"application/epub+zip");
+    assert!(zip.names.contains(&"META-INF/container.xml".to_string()));
+
+    // Every XML file is well-formed.
+    for (name, data) in &zip.files {
+        if name.ends_with(".xhtml")
+            || name.ends_with(".opf")
+            || name.ends_with(".xml")
+            || name.ends_with(".svg")
+        {
+            let mut reader = quick_xml::Reader::from_reader(data.as_slice());
+            let mut buf = Vec::new();
+            let mut depth = 0i32;
+            loop {
+                match reader.read_event_into(&mut buf) {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+                    Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+                    Ok(_) => {}
+                    Err(e) => panic!("{name} is not well-formed XML: {e}"),
+                }
+                buf.clear();
+            }
+            assert_eq!(depth, 0, "{name}: unbalanced");
+        }
+    }
+
+    // The spine: cover (not in the linear order), title page, contents, introduction, the
+    // essays in reading order, the bibliography, the glossary.
+    let opf = String::from_utf8(zip.files["EPUB/package.opf"].clone()).unwrap();
+    let opf_doc = Html::parse_document(&opf);
+    let manifest: BTreeMap<String, String> = all_attrs(&opf_doc, "href")
+        .into_iter()
+        .filter_map(|(e, href)| Some((e.attr("id")?.to_string(), href)))
+        .collect();
+    let spine: Vec<String> = all_attrs(&opf_doc, "idref")
+        .into_iter()
+        .map(|(_, id)| manifest[&id].clone())
+        .collect();
+    let mut expected = vec!["cover.xhtml", "title.xhtml", "nav.xhtml", "intro.xhtml"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    expected.extend((1..=titles.len()).map(|n| format!("e{n}.xhtml")));
+    expected.extend(["bibliography.xhtml".into(), "glossary.xhtml".into()]);
+    assert_eq!(spine, expected);
+    assert!(opf.contains("<itemref idref=\"cover\" linear=\"no\"/>"));
+    assert!(opf.contains("properties=\"cover-image\""));
+    assert!(
+        opf.contains("<meta property=\"dcterms:modified\">2026-11-21T00:00:00Z</meta>"),
+        "dated by the newest essay, not the clock"
+    );
+    let docs: BTreeMap<String, Html> = zip
+        .files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".xhtml"))
+        .map(|(n, d)| {
+            (
+                n.trim_start_matches("EPUB/").to_string(),
+                Html::parse_document(&String::from_utf8_lossy(d)),
+            )
+        })
+        .collect();
+    for (n, title) in titles.iter().enumerate() {
+        let doc = &docs[&format!("e{}.xhtml", n + 1)];
+        let h1: String = doc
+            .select(&scraper::Selector::parse("h1").unwrap())
+            .next()
+            .map(|h| h.text().collect())
+            .unwrap_or_default();
+        assert_eq!(h1, format!("{} {title}", n + 1));
+    }
+
+    // Every link inside the book lands on a file of it, and on an id in that file.
+    let ids: BTreeMap<&String, HashSet<String>> = docs
+        .iter()
+        .map(|(n, d)| (n, all_attrs(d, "id").into_iter().map(|(_, v)| v).collect()))
+        .collect();
+    let mut internal = 0;
+    for (file, doc) in &docs {
+        for attr in ["href", "src"] {
+            for (_, link) in all_attrs(doc, attr) {
+                if link.starts_with("http:")
+                    || link.starts_with("https:")
+                    || link.starts_with("mailto:")
+                {
+                    continue;
+                }
+                let (target, fragment) = match link.split_once('#') {
+                    Some((t, f)) => (if t.is_empty() { file.as_str() } else { t }, Some(f)),
+                    None => (link.as_str(), None),
+                };
+                assert!(
+                    zip.files.contains_key(&format!("EPUB/{target}")),
+                    "{file}: {link} names no file of the EPUB"
+                );
+                if let Some(f) = fragment {
+                    assert!(
+                        ids.get(&target.to_string())
+                            .is_some_and(|set| set.contains(f)),
+                        "{file}: {link} names no id"
+                    );
+                }
+                internal += 1;
+            }
+        }
+    }
+    assert!(internal > 800, "{internal} links inside the EPUB");
+
+    // Notes: each reference an `epub:type="noteref"` to an `epub:type="footnote"` aside in
+    // its chapter; as many as the essay's web page has.
+    let mut counts = Vec::new();
+    for n in 1..=titles.len() {
+        let file = format!("e{n}.xhtml");
+        let doc = &docs[&file];
+        let footnotes: HashSet<String> = all_attrs(doc, "epub:type")
+            .into_iter()
+            .filter(|(e, t)| t == "footnote" && e.name() == "aside")
+            .filter_map(|(e, _)| e.attr("id").map(String::from))
+            .collect();
+        for (e, _) in all_attrs(doc, "epub:type")
+            .into_iter()
+            .filter(|(_, t)| t == "noteref")
+        {
+            let href = e.attr("href").unwrap_or_default();
+            let id = href.trim_start_matches('#');
+            assert!(
+                footnotes.contains(id),
+                "{file}: noteref {href} has no footnote"
+            );
+        }
+        counts.push(footnotes.len());
+    }
+    assert_eq!(counts, web_notes(&p));
+}
+
+#[test]
+fn epubcheck_finds_no_errors_or_warnings_in_the_bundled_readers_epub() {
+    let jar = Path::new("/usr/bin/epubcheck");
+    assert!(
+        jar.exists(),
+        "epubcheck is not installed: `apt-get install epubcheck` (scripts/test.sh installs it)"
+    );
+    let p = Project::bundled();
+    p.build().assert_ok();
+    let (name, _) = epub_of(&p.out());
+    // The Debian package's /usr/bin/epubcheck is the jar itself.
+    let output = std::process::Command::new("java")
+        .arg("-jar")
+        .arg(jar)
+        .arg(p.out().join(&name))
+        .output()
+        .expect("run java");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "epubcheck failed:\n{text}");
+    assert!(
+        text.contains("0 fatals / 0 errors / 0 warnings"),
+        "epubcheck:\n{text}"
+    );
+}
