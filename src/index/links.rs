@@ -35,6 +35,9 @@ pub struct Files {
     docs: HashMap<String, DocId>,
     /// File name without `.md`, compared as names are → documents.
     doc_names: HashMap<String, Vec<DocId>>,
+    /// Zettlr's ids: a run of 14 digits in a file name (`20200318120000 Slip box.md`, its
+    /// default `%Y%M%D%h%m%s`) → documents.
+    doc_ids: HashMap<String, Vec<DocId>>,
     /// Every ending of each document's path without `.md` (`Latex`, `plugins/Latex`,
     /// `essays/plugins/Latex`), compared as names are → documents.
     doc_paths: HashMap<String, Vec<DocId>>,
@@ -50,6 +53,7 @@ impl Files {
         let mut docs = HashMap::new();
         let mut doc_names: HashMap<String, Vec<DocId>> = HashMap::new();
         let mut doc_paths: HashMap<String, Vec<DocId>> = HashMap::new();
+        let mut doc_ids: HashMap<String, Vec<DocId>> = HashMap::new();
         let mut add = |rel: &str, doc: DocId| {
             if rel.is_empty() {
                 return;
@@ -58,6 +62,9 @@ impl Files {
             let name = file_name(rel);
             let stem = name.strip_suffix(".md").unwrap_or(name);
             doc_names.entry(name_key(stem)).or_default().push(doc);
+            if let Some(id) = zettel_id(stem) {
+                doc_ids.entry(id.to_string()).or_default().push(doc);
+            }
             let path = name_key(rel.strip_suffix(".md").unwrap_or(rel));
             let mut start = 0;
             while let Some(i) = path[start..].find('/') {
@@ -98,6 +105,7 @@ impl Files {
         Files {
             docs,
             doc_names,
+            doc_ids,
             doc_paths,
             assets,
             asset_names,
@@ -148,6 +156,27 @@ impl Files {
         }
         found
     }
+}
+
+/// The first run of exactly 14 ASCII digits in a name (a Zettlr id).
+fn zettel_id(name: &str) -> Option<&str> {
+    let bytes = name.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        if bytes[start].is_ascii_digit() {
+            let end = bytes[start..]
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .map_or(bytes.len(), |n| start + n);
+            if end - start == 14 {
+                return Some(&name[start..end]);
+            }
+            start = end;
+        } else {
+            start += 1;
+        }
+    }
+    None
 }
 
 fn file_name(rel: &str) -> &str {
@@ -392,7 +421,7 @@ fn url(
             }
         });
         if let Some(target) = target {
-            return page_link(site, target, fragment, location);
+            return page_link(site, doc, target, fragment, location);
         }
         return Err(missing_file(site, files, &path, location));
     }
@@ -407,7 +436,7 @@ fn url(
     };
     if let Some(route) = url_path.as_deref().and_then(|p| route_at(site, p)) {
         if let (Some(f), Some(target)) = (fragment, route_doc(&route)) {
-            return page_link(site, target, Some(f), location).map(|t| match t {
+            return page_link(site, doc, target, Some(f), location).map(|t| match t {
                 Some(LinkTarget::Route(_, anchor)) => Some(LinkTarget::Route(route, anchor)),
                 other => other,
             });
@@ -450,12 +479,16 @@ fn route_doc(route: &Route) -> Option<DocId> {
 /// A link to a document's page, with its anchor checked.
 fn page_link(
     site: &Site,
+    from: DocId,
     target: DocId,
     fragment: Option<&str>,
     location: &dyn Fn() -> Location,
 ) -> Found {
+    // A draft may link to a draft (neither is built); a published page may not.
+    let from_published = !matches!(from, DocId::Essay(e) if !site.is_published(e));
     if let DocId::Essay(i) = target
         && !site.is_published(i)
+        && from_published
     {
         return Err(Diagnostic::error(format!(
             "this links to the draft essay `{}`, which is not built",
@@ -564,7 +597,12 @@ pub fn by_file(files: &Files, target: &str) -> Vec<Target> {
     let docs = if target.contains('/') {
         files.docs_at_path(target)
     } else {
-        files.docs_named(target)
+        match files.docs_named(target) {
+            [] if target.len() == 14 && target.bytes().all(|b| b.is_ascii_digit()) => {
+                files.doc_ids.get(target).map_or(&[][..], Vec::as_slice)
+            }
+            found => found,
+        }
     };
     docs.iter()
         .copied()
@@ -596,5 +634,7 @@ mod tests {
         assert!(names_file("paper.pdf"));
         assert!(!names_file("Note"));
         assert!(!names_file("Dr. Who"));
+        assert_eq!(zettel_id("20200318120000 Slip box"), Some("20200318120000"));
+        assert_eq!(zettel_id("2020 notes 123456789012345"), None);
     }
 }

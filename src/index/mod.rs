@@ -325,8 +325,9 @@ fn path_display(
     headings: &[markdown::Heading],
 ) -> Option<String> {
     let mut name = written.rsplit('/').next().unwrap_or(written);
-    // `[[lecture 2/index]]`: the folder's note, by its title.
-    if name.eq_ignore_ascii_case("index") || name.eq_ignore_ascii_case("readme") {
+    // `[[lecture 2/index]]`: the folder's note, and Zettlr's `[[20200318120000]]`, by title.
+    let zettel_id = name.len() == 14 && name.bytes().all(|b| b.is_ascii_digit());
+    if name.eq_ignore_ascii_case("index") || name.eq_ignore_ascii_case("readme") || zettel_id {
         name = title;
     }
     let heading = anchor.and_then(|a| headings.iter().find(|h| h.id == a));
@@ -767,7 +768,13 @@ fn resolve_doc(
                     let display = if *piped {
                         None
                     } else if by_slug {
-                        display_name(target, title)
+                        // `[[two#Part]]` written as the name: `Two › Part`, not the raw text.
+                        display_name(target, title).or_else(|| {
+                            let d = t.doc()?;
+                            anchor.as_deref().and_then(|_| {
+                                path_display(title, title, anchor.as_deref(), &site.scan(d).headings)
+                            })
+                        })
                     } else {
                         t.doc().and_then(|d| {
                             path_display(target, title, anchor.as_deref(), &site.scan(d).headings)

@@ -47,8 +47,14 @@ enum Open {
         wiki: bool,
         alt: String,
     },
-    /// `![[paper.pdf]]` or a note embedded where only a link fits: a link with the label.
-    Link { href: String, label: String },
+    /// `![[paper.pdf]]` or a note embedded where only a link fits: a link with the label
+    /// (`![[x|label]]`), else `title` (for a note: its title).
+    Link {
+        href: String,
+        label: String,
+        dest: String,
+        title: String,
+    },
 }
 
 /// One use (by index) as this HTML sink shows it: made by the render stage from the index's
@@ -790,8 +796,19 @@ impl<'r> Renderer<'r> {
                     Some(LinkOut::Href(href)) if wiki => Open::Link {
                         href,
                         label: String::new(),
+                        title: dest_url.to_string(),
+                        dest: dest_url.to_string(),
                     },
-                    Some(LinkOut::Embed { href, title, .. }) => Open::Link { href, label: title },
+                    Some(LinkOut::Embed {
+                        href,
+                        title: note_title,
+                        ..
+                    }) => Open::Link {
+                        href,
+                        label: String::new(),
+                        title: note_title,
+                        dest: dest_url.to_string(),
+                    },
                     Some(LinkOut::Href(href)) => Open::Image {
                         src: href,
                         size: None,
@@ -929,11 +946,22 @@ impl<'r> Renderer<'r> {
 /// height kept in proportion), loaded lazily; a file embed as a link.
 fn image_html(open: Open) -> String {
     match open {
-        Open::Link { href, label } => {
+        Open::Link {
+            href,
+            label,
+            dest,
+            title,
+        } => {
+            let label = label.trim();
+            let text = if label.is_empty() || label == dest.trim() {
+                title.as_str()
+            } else {
+                label
+            };
             format!(
                 "<a class=\"file\" href=\"{}\">{}</a>",
                 escape(&href),
-                escape(&label)
+                escape(text)
             )
         }
         Open::Image {

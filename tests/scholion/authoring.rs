@@ -153,6 +153,23 @@ fn zettlr_and_pandoc_notes_build_with_every_link_resolved() {
             || hrefs.contains(&"/essays/thesis/#outline".to_string()),
         "{hrefs:?}"
     );
+    // Zettlr's id links: `[[20200318121500]]` finds the note with that id in its name.
+    let permanent = z.page("/essays/20200318120000-permanent-notes/");
+    let links: Vec<(String, String)> = permanent
+        .select(".essay-body a.xref-essay")
+        .iter()
+        .map(|a| {
+            let text: String = a.text().collect();
+            (a.value().attr("href").unwrap().to_string(), text)
+        })
+        .collect();
+    assert!(
+        links.contains(&(
+            "/essays/20200318121500-fleeting-notes/".into(),
+            "Fleeting notes".into()
+        )),
+        "{links:?}"
+    );
     let p = Project::fixture("pandoc");
     p.build().assert_ok();
     assert_clean(&p.out(), "/notes/");
