@@ -295,6 +295,8 @@ pub struct Inputs {
     pub bibliography: Vec<PathBuf>,
     /// A `.csl` style file, when `style` names one.
     pub style: Option<PathBuf>,
+    /// `static/`: files copied to the output as they are (favicon, `CNAME`, `robots.txt`).
+    pub statics: PathBuf,
 }
 
 impl Inputs {
@@ -304,6 +306,7 @@ impl Inputs {
             (&self.config_file, "book.toml"),
             (&self.content, "the content folder"),
             (&self.themes, "the themes folder"),
+            (&self.statics, "the static folder"),
         ];
         if let Some(theme) = &self.theme {
             all.push((theme, "the theme folder"));
@@ -335,6 +338,7 @@ impl Config {
         Inputs {
             config_file: root.join(CONFIG_FILE),
             themes: root.join("themes"),
+            statics: root.join("static"),
             theme: theme_dir(root, &self.build.theme).ok(),
             style: self
                 .citations

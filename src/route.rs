@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use crate::ids::{EssayId, SourceId, TagId, TermId, TextId};
+use crate::ids::{AssetId, EssayId, SourceId, TagId, TermId, TextId};
 
 /// A format reference managers import: a file for the reader and for the whole
 /// bibliography; an essay's or a source's record is a `data:` URL in its page.
@@ -77,6 +77,9 @@ pub enum Route {
     SearchDocs(usize),
     /// A static file of the theme, by its path under `static/`.
     Static(String),
+    /// A file of the project published as it is: from the content folder at its path there
+    /// (`essays/fig.png`), from the project's `static/` at the site's root (`CNAME`).
+    Asset(AssetId),
     Feed,
     Sitemap,
     NotFound,
@@ -241,6 +244,9 @@ pub struct Routes {
     texts: Vec<String>,
     /// The book's file name without extension (the EPUB's), from its title.
     book: String,
+    /// Each asset's path under the base path (decoded).
+    assets: Vec<String>,
+    asset_by_path: HashMap<String, AssetId>,
     essay_by_segment: HashMap<String, EssayId>,
     term_by_segment: HashMap<String, TermId>,
     source_by_segment: HashMap<String, SourceId>,
@@ -272,6 +278,8 @@ impl Routes {
             source_by_segment: reverse(&sources, SourceId),
             tag_by_segment: reverse(&tags, TagId),
             text_by_segment: reverse(&texts, TextId),
+            assets: Vec::new(),
+            asset_by_path: HashMap::new(),
             base,
             essays,
             terms,
@@ -286,6 +294,27 @@ impl Routes {
     pub fn with_book_title(mut self, title: &str) -> Routes {
         self.book = segment(title).unwrap_or_else(|| "reader".into());
         self
+    }
+
+    /// Publish the assets, by their paths (decoded, relative to the base path): asset `i`
+    /// is `AssetId(i)`. Returns the indexes of those that cannot be published because a page
+    /// or an earlier asset has that path (they get no route).
+    pub fn set_assets(&mut self, paths: Vec<String>) -> Vec<usize> {
+        let mut taken = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            if self.parse(path).is_some() {
+                taken.push(i);
+                continue;
+            }
+            self.asset_by_path.insert(path.clone(), AssetId(i));
+        }
+        self.assets = paths;
+        taken
+    }
+
+    /// The asset at output path `path`, if any.
+    pub fn asset(&self, path: &str) -> Option<AssetId> {
+        self.asset_by_path.get(path).copied()
     }
 
     /// The URL path the site lives under (`/` or `/reader/`).
@@ -318,6 +347,7 @@ impl Routes {
             Route::SearchShard(prefix) => format!("search/shard/{prefix}.json").into(),
             Route::SearchDocs(n) => format!("search/docs/{n}.json").into(),
             Route::Static(path) => format!("static/{path}").into(),
+            Route::Asset(i) => self.assets[i.0].clone().into(),
             Route::Feed => "atom.xml".into(),
             Route::Sitemap => "sitemap.xml".into(),
             Route::NotFound => "404.html".into(),
@@ -355,6 +385,9 @@ impl Routes {
     /// if the site has one. Files the route table cannot check (search shards, statics) are
     /// parsed by shape; the renderer says whether they exist.
     pub fn parse(&self, rel: &str) -> Option<Route> {
+        if let Some(&id) = self.asset_by_path.get(rel) {
+            return Some(Route::Asset(id));
+        }
         let parts: Vec<&str> = rel.split('/').collect();
         Some(match parts.as_slice() {
             ["index.html"] => Route::Home,
