@@ -423,6 +423,11 @@ fn url(
         if let Some(target) = target {
             return page_link(site, doc, target, fragment, location);
         }
+        // A file left out for errors (already reported): no second error for the link.
+        let stem = file_name(&md).trim_end_matches(".md");
+        if site.content.broken.contains(&slug::slugify(stem)) {
+            return Ok(None);
+        }
         return Err(missing_file(site, files, &path, location));
     }
     if let Some(&asset) = files.assets.get(rel.as_str()) {

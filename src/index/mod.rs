@@ -1265,6 +1265,19 @@ impl Namespace {
         }
     }
 
+    /// Whether `target` names an essay or term left out for errors (`Content::broken`), by
+    /// its slug or file name as a link may write it: any case, with or without a folder
+    /// (`[[notes/My Essay]]`) or `.md`. Such a link is not reported again.
+    fn names_broken(&self, target: &str) -> bool {
+        let name = target.rsplit('/').next().unwrap_or(target);
+        let name = name.strip_suffix(".md").unwrap_or(name);
+        [target, name].iter().any(|t| {
+            self.broken.contains(*t)
+                || self.broken.contains(&t.to_lowercase())
+                || self.broken.contains(&slug::slugify(t))
+        })
+    }
+
     /// The one target `target` names, with whether it matched by slug; an unknown or
     /// ambiguous target is reported.
     fn resolve(
@@ -1276,12 +1289,7 @@ impl Namespace {
         diagnostics: &Diagnostics,
     ) -> Option<(Target, bool)> {
         match self.lookup(files, target).as_slice() {
-            [] if self.broken.contains(target)
-                || self.broken.contains(&target.to_lowercase())
-                || self.broken.contains(&slug::slugify(target)) =>
-            {
-                None
-            }
+            [] if self.names_broken(target) => None,
             [] => {
                 diagnostics.push(
                     Diagnostic::error(format!("unknown cross-reference target `{target}`"))
