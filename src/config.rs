@@ -14,6 +14,7 @@
 //! output-dir = "public"
 //! base-url = "https://example.github.io/reader/"
 //! theme = "default"
+//! editions = true
 //!
 //! [citations]
 //! bibliography = ["references.bib"]
@@ -83,6 +84,10 @@ pub struct BuildConfig {
     pub output_dir: PathBuf,
     pub base_url: String,
     pub theme: String,
+    /// Write the print edition (`/print/`) and the EPUB. On by default; a very large reader
+    /// may turn them off (at 1,000 essays they add about a quarter to a build's CPU time
+    /// and double its peak memory: see PRODUCT.md).
+    pub editions: bool,
 }
 
 impl Default for BuildConfig {
@@ -92,6 +97,7 @@ impl Default for BuildConfig {
             output_dir: "public".into(),
             base_url: DEFAULT_BASE_URL.into(),
             theme: "default".into(),
+            editions: true,
         }
     }
 }
@@ -131,6 +137,7 @@ output-dir = "public"         # where `scholion build` writes the site
 base-url = "http://127.0.0.1:3000/"  # where the site is published, e.g.
                               # "https://user.github.io/reader/" or "/"; its path is the base path
 theme = "default"             # a folder under themes/, or a relative path inside the project
+editions = true               # the print edition (/print/) and the EPUB; false for a very large reader
 
 [citations]
 # bibliography = ["references.bib"]   # .bib (BibLaTeX/BibTeX) or hayagriva .yaml files;
@@ -155,6 +162,7 @@ const KNOWN_KEYS: &[&str] = &[
     "output-dir",
     "base-url",
     "theme",
+    "editions",
     "bibliography",
     "style",
 ];
@@ -444,6 +452,7 @@ mod tests {
         assert_eq!(config.build.output_dir, default.build.output_dir);
         assert_eq!(config.build.base_url, default.build.base_url);
         assert_eq!(config.build.theme, default.build.theme);
+        assert_eq!(config.build.editions, default.build.editions);
         assert_eq!(config.citations.style, default.citations.style);
         for key in KNOWN_KEYS {
             let named = BOOK_TOML_HELP.lines().any(|l| {

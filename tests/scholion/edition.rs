@@ -350,3 +350,27 @@ fn epubcheck_finds_no_errors_or_warnings_in_the_bundled_readers_epub() {
         "epubcheck:\n{text}"
     );
 }
+
+#[test]
+fn editions_false_writes_neither_edition_nor_links_to_them() {
+    let p = Project::new();
+    p.write(
+        "book.toml",
+        "[book]\ntitle = \"Small\"\n[build]\nbase-url = \"/\"\neditions = false\n",
+    );
+    p.essay("one", "title: One", "Text.\n");
+    p.build().assert_ok();
+    assert!(!p.out().join("print").exists());
+    assert!(!p.out().join("Small.epub").exists());
+    let home = p.page("/");
+    assert!(home.select("a.footer-print, a.footer-epub").is_empty());
+
+    // On (the default): both, named after the title.
+    p.write(
+        "book.toml",
+        "[book]\ntitle = \"Small\"\n[build]\nbase-url = \"/\"\n",
+    );
+    p.build().assert_ok();
+    assert!(p.out().join("print/index.html").exists());
+    assert!(p.out().join("Small.epub").exists());
+}
