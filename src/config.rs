@@ -61,6 +61,9 @@ pub struct BookConfig {
     pub license: Option<String>,
     /// The reader's DOI, e.g. `10.5281/zenodo.123` (its "Cite this" entry).
     pub doi: Option<String>,
+    /// The EPUB's cover image (PNG or JPEG), relative to the folder holding book.toml;
+    /// without one the EPUB gets a generated cover.
+    pub cover: Option<PathBuf>,
 }
 
 impl Default for BookConfig {
@@ -73,6 +76,7 @@ impl Default for BookConfig {
             publisher: None,
             license: None,
             doi: None,
+            cover: None,
         }
     }
 }
@@ -130,6 +134,7 @@ title = "An Annotated Reader" # the site's title
 description = ""              # shown on the home page and in link previews
 authors = []                  # e.g. ["Ada Lovelace", "Alan Turing"]
 language = "en"               # the pages' lang attribute (BCP 47)
+# cover = "cover.png"         # the EPUB's cover (PNG or JPEG); unset: a generated one
 
 [build]
 content-dir = "content"       # essays/, glossary/, index.md, the bibliography
@@ -158,6 +163,7 @@ const KNOWN_KEYS: &[&str] = &[
     "description",
     "authors",
     "language",
+    "cover",
     "content-dir",
     "output-dir",
     "base-url",
@@ -303,6 +309,8 @@ pub struct Inputs {
     pub bibliography: Vec<PathBuf>,
     /// A `.csl` style file, when `style` names one.
     pub style: Option<PathBuf>,
+    /// The EPUB's cover image, when `cover` names one.
+    pub cover: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -323,6 +331,9 @@ impl Inputs {
         );
         if let Some(style) = &self.style {
             all.push((style, "the CSL style"));
+        }
+        if let Some(cover) = &self.cover {
+            all.push((cover, "the cover image"));
         }
         all
     }
@@ -351,6 +362,7 @@ impl Config {
                 .then(|| root.join(&self.citations.style)),
             bibliography,
             content,
+            cover: self.book.cover.as_ref().map(|c| root.join(c)),
         }
     }
 }
