@@ -14,6 +14,7 @@
 //! output-dir = "public"
 //! base-url = "https://example.github.io/reader/"
 //! theme = "default"
+//! editions = true
 //!
 //! [citations]
 //! bibliography = ["references.bib"]
@@ -60,6 +61,9 @@ pub struct BookConfig {
     pub license: Option<String>,
     /// The reader's DOI, e.g. `10.5281/zenodo.123` (its "Cite this" entry).
     pub doi: Option<String>,
+    /// The EPUB's cover image (PNG or JPEG), relative to the folder holding book.toml;
+    /// without one the EPUB gets a generated cover.
+    pub cover: Option<PathBuf>,
 }
 
 impl Default for BookConfig {
@@ -72,6 +76,7 @@ impl Default for BookConfig {
             publisher: None,
             license: None,
             doi: None,
+            cover: None,
         }
     }
 }
@@ -83,6 +88,10 @@ pub struct BuildConfig {
     pub output_dir: PathBuf,
     pub base_url: String,
     pub theme: String,
+    /// Write the print edition (`/print/`) and the EPUB. On by default; a very large reader
+    /// may turn them off (at 1,000 essays they add about a quarter to a build's CPU time
+    /// and double its peak memory: see PRODUCT.md).
+    pub editions: bool,
 }
 
 impl Default for BuildConfig {
@@ -92,6 +101,7 @@ impl Default for BuildConfig {
             output_dir: "public".into(),
             base_url: DEFAULT_BASE_URL.into(),
             theme: "default".into(),
+            editions: true,
         }
     }
 }
@@ -124,6 +134,7 @@ title = "An Annotated Reader" # the site's title
 description = ""              # shown on the home page and in link previews
 authors = []                  # e.g. ["Ada Lovelace", "Alan Turing"]
 language = "en"               # the pages' lang attribute (BCP 47)
+# cover = "cover.png"         # the EPUB's cover (PNG or JPEG); unset: a generated one
 
 [build]
 content-dir = "content"       # essays/, glossary/, index.md, the bibliography
@@ -131,6 +142,7 @@ output-dir = "public"         # where `scholion build` writes the site
 base-url = "http://127.0.0.1:3000/"  # where the site is published, e.g.
                               # "https://user.github.io/reader/" or "/"; its path is the base path
 theme = "default"             # a folder under themes/, or a relative path inside the project
+editions = true               # the print edition (/print/) and the EPUB; false for a very large reader
 
 [citations]
 # bibliography = ["references.bib"]   # .bib (BibLaTeX/BibTeX) or hayagriva .yaml files;
@@ -151,10 +163,12 @@ const KNOWN_KEYS: &[&str] = &[
     "description",
     "authors",
     "language",
+    "cover",
     "content-dir",
     "output-dir",
     "base-url",
     "theme",
+    "editions",
     "bibliography",
     "style",
 ];
@@ -297,6 +311,8 @@ pub struct Inputs {
     pub style: Option<PathBuf>,
     /// `static/`: files copied to the output as they are (favicon, `CNAME`, `robots.txt`).
     pub statics: PathBuf,
+    /// The EPUB's cover image, when `cover` names one.
+    pub cover: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -318,6 +334,9 @@ impl Inputs {
         );
         if let Some(style) = &self.style {
             all.push((style, "the CSL style"));
+        }
+        if let Some(cover) = &self.cover {
+            all.push((cover, "the cover image"));
         }
         all
     }
@@ -347,6 +366,7 @@ impl Config {
                 .then(|| root.join(&self.citations.style)),
             bibliography,
             content,
+            cover: self.book.cover.as_ref().map(|c| root.join(c)),
         }
     }
 }
@@ -448,6 +468,7 @@ mod tests {
         assert_eq!(config.build.output_dir, default.build.output_dir);
         assert_eq!(config.build.base_url, default.build.base_url);
         assert_eq!(config.build.theme, default.build.theme);
+        assert_eq!(config.build.editions, default.build.editions);
         assert_eq!(config.citations.style, default.citations.style);
         for key in KNOWN_KEYS {
             let named = BOOK_TOML_HELP.lines().any(|l| {

@@ -40,6 +40,10 @@ pub const TEMPLATE: Limit = Limit {
     bytes: 4 * MIB,
     what: "a template",
 };
+pub const COVER: Limit = Limit {
+    bytes: 16 * MIB,
+    what: "a cover image",
+};
 pub const THEME_FILE: Limit = Limit {
     bytes: 64 * MIB,
     what: "a theme's static file",

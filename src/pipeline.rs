@@ -139,7 +139,8 @@ pub fn load_with(
     let scans = caches.map(|c| &c.scans);
     let (translations, problems) = crate::i18n::Translations::load(&config, &config_text);
     diagnostics.extend(problems);
-    let site = index::index(
+    let cover = load_cover(root, &config, diagnostics);
+    let mut site = index::index(
         config,
         translations,
         content,
@@ -148,8 +149,44 @@ pub fn load_with(
         diagnostics,
         scans,
     );
+    site.cover = cover;
     timing("load + index", started);
     Some((site, theme?))
+}
+
+/// The cover image book.toml names (`[book] cover`): a PNG or JPEG, read through `input`.
+/// A file that is missing, unreadable or not an image is an error at the setting.
+fn load_cover(root: &Path, config: &Config, diagnostics: &Diagnostics) -> Option<index::Cover> {
+    let rel = config.book.cover.as_ref()?;
+    let path = root.join(rel);
+    let at = |d: Diagnostic| match crate::config::setting_location(root, "book", "cover") {
+        Some(location) => d.at(location),
+        None => d,
+    };
+    match crate::input::read_capped(&path, crate::input::COVER) {
+        Ok(bytes) => match index::Cover::sniff(bytes) {
+            Some(cover) => Some(cover),
+            None => {
+                diagnostics.push(at(Diagnostic::error(format!(
+                    "the cover `{}` is not a PNG or JPEG image",
+                    rel.display()
+                ))
+                .hint(
+                    "an EPUB cover is a PNG or JPEG file; remove `cover` for a generated one",
+                )));
+                None
+            }
+        },
+        Err(err) => {
+            let hint = err.hint();
+            diagnostics.push(at(Diagnostic::error(format!(
+                "cannot read the cover `{}`: {err}",
+                rel.display()
+            ))
+            .hint(hint)));
+            None
+        }
+    }
 }
 
 fn finish(diagnostics: Diagnostics, request: &Request, pages: usize) -> Outcome {

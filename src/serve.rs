@@ -566,7 +566,12 @@ impl WatchSet {
                 folders.push((theme.clone(), RecursiveMode::Recursive));
             }
         }
-        for file in inputs.bibliography.iter().chain(&inputs.style) {
+        for file in inputs
+            .bibliography
+            .iter()
+            .chain(&inputs.style)
+            .chain(&inputs.cover)
+        {
             let file = crate::output::normalise(file);
             watched_inputs.push(file.clone());
             if let Some(parent) = file.parent()

@@ -64,6 +64,33 @@ impl Resolved {
     }
 }
 
+/// A cover image: its bytes and kind (checked by its first bytes, not its name).
+#[derive(Debug, Clone)]
+pub struct Cover {
+    pub bytes: Vec<u8>,
+    /// `png` or `jpg`: its file extension in the EPUB.
+    pub extension: &'static str,
+    pub media_type: &'static str,
+}
+
+impl Cover {
+    /// The image in `bytes`, if it is a PNG or a JPEG.
+    pub fn sniff(bytes: Vec<u8>) -> Option<Cover> {
+        let (extension, media_type) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            ("png", "image/png")
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            ("jpg", "image/jpeg")
+        } else {
+            return None;
+        };
+        Some(Cover {
+            bytes,
+            extension,
+            media_type,
+        })
+    }
+}
+
 /// One entry of the use-map: document `doc`'s use number `index` (anchor `use_{index}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UseRef {
@@ -118,6 +145,8 @@ pub struct Site {
     pub published_pos: Vec<Option<usize>>,
     /// Source → built essays whose `annotates` names it.
     pub annotated_by: HashMap<SourceId, Vec<EssayId>>,
+    /// The EPUB's cover image from book.toml (read in the load stage), if any.
+    pub cover: Option<Cover>,
 }
 
 impl Site {
@@ -439,6 +468,7 @@ pub fn index(
         published,
         published_pos,
         annotated_by: HashMap::new(),
+        cover: None,
     };
 
     // Every document is checked (drafts too), but only built ones enter the use-map.

@@ -213,11 +213,23 @@ pub fn epub(site: &Site) -> Vec<u8> {
     nav.push_str("</ol>\n</nav>\n");
     let nav = page(t.str("contents"), &nav, "frontmatter");
 
-    let cover_svg = cover(&book);
+    // The cover from book.toml, else a generated one.
+    let (cover_file, cover_type, cover_bytes) = match &site.cover {
+        Some(c) => (
+            format!("cover.{}", c.extension),
+            c.media_type,
+            c.bytes.clone(),
+        ),
+        None => (
+            "cover.svg".into(),
+            "image/svg+xml",
+            cover(&book).into_bytes(),
+        ),
+    };
     let cover_page = page(
         &book.title,
         &format!(
-            "<section class=\"cover\" epub:type=\"cover\">\n<img src=\"cover.svg\" alt=\"{}\"/>\n</section>\n",
+            "<section class=\"cover\" epub:type=\"cover\">\n<img src=\"{cover_file}\" alt=\"{}\"/>\n</section>\n",
             escape(&book.title)
         ),
         "cover",
@@ -252,7 +264,10 @@ pub fn epub(site: &Site) -> Vec<u8> {
     }
     opf.push_str("<meta name=\"cover\" content=\"cover-image\"/>\n</metadata>\n<manifest>\n");
     opf.push_str("<item id=\"nav\" href=\"nav.xhtml\" media-type=\"application/xhtml+xml\" properties=\"nav\"/>\n");
-    opf.push_str("<item id=\"cover-image\" href=\"cover.svg\" media-type=\"image/svg+xml\" properties=\"cover-image\"/>\n");
+    let _ = writeln!(
+        opf,
+        "<item id=\"cover-image\" href=\"{cover_file}\" media-type=\"{cover_type}\" properties=\"cover-image\"/>"
+    );
     opf.push_str(
         "<item id=\"cover\" href=\"cover.xhtml\" media-type=\"application/xhtml+xml\"/>\n",
     );
@@ -285,7 +300,7 @@ pub fn epub(site: &Site) -> Vec<u8> {
         ("EPUB/package.opf".into(), opf.into_bytes()),
         ("EPUB/nav.xhtml".into(), nav),
         ("EPUB/cover.xhtml".into(), cover_page),
-        ("EPUB/cover.svg".into(), cover_svg.into_bytes()),
+        (format!("EPUB/{cover_file}"), cover_bytes),
         ("EPUB/style.css".into(), STYLE.as_bytes().to_vec()),
     ];
     entries.extend(files.into_iter().map(|(f, b)| (format!("EPUB/{f}"), b)));

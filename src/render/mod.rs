@@ -58,6 +58,8 @@ struct SiteView<'a> {
     has_sources: bool,
     has_tags: bool,
     has_guide: bool,
+    /// The print edition and the EPUB are written (`[build] editions`).
+    has_editions: bool,
     /// The hrefs of the site's fixed pages and files, from the route table.
     urls: SiteUrls,
 }
@@ -383,13 +385,14 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Citations,
             Route::Tags,
             Route::StudyGuide,
-            Route::Print,
-            Route::Epub,
             Route::Search,
             Route::NotFound,
             Route::Feed,
             Route::Sitemap,
         ];
+        if site.config.build.editions {
+            routes.extend([Route::Print, Route::Epub]);
+        }
         routes.extend(self.theme.statics.keys().cloned().map(Route::Static));
         routes.extend(site.published_essays().map(Route::Essay));
         routes.extend(site.term_ids().map(Route::Term));
@@ -1617,6 +1620,7 @@ fn site_context(site: &Site) -> Context {
             has_guide: site
                 .published_essays()
                 .any(|i| !site.essay(i).questions.is_empty()),
+            has_editions: site.config.build.editions,
             urls: SiteUrls {
                 home: site.href(&Route::Home),
                 glossary: site.href(&Route::Glossary),

@@ -350,3 +350,86 @@ fn epubcheck_finds_no_errors_or_warnings_in_the_bundled_readers_epub() {
         "epubcheck:\n{text}"
     );
 }
+
+#[test]
+fn editions_false_writes_neither_edition_nor_links_to_them() {
+    let p = Project::new();
+    p.write(
+        "book.toml",
+        "[book]\ntitle = \"Small\"\n[build]\nbase-url = \"/\"\neditions = false\n",
+    );
+    p.essay("one", "title: One", "Text.\n");
+    p.build().assert_ok();
+    assert!(!p.out().join("print").exists());
+    assert!(!p.out().join("Small.epub").exists());
+    let home = p.page("/");
+    assert!(home.select("a.footer-print, a.footer-epub").is_empty());
+
+    // On (the default): both, named after the title.
+    p.write(
+        "book.toml",
+        "[book]\ntitle = \"Small\"\n[build]\nbase-url = \"/\"\n",
+    );
+    p.build().assert_ok();
+    assert!(p.out().join("print/index.html").exists());
+    assert!(p.out().join("Small.epub").exists());
+}
+
+/// A valid 1×1 PNG (one red pixel).
+fn tiny_png() -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut typed = kind.to_vec();
+        typed.extend_from_slice(data);
+        out.extend_from_slice(&typed);
+        out.extend_from_slice(&crc32fast::hash(&typed).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+    let pixels = miniz_oxide::deflate::compress_to_vec_zlib(&[0, 255, 0, 0], 6);
+    chunk(&mut out, b"IDAT", &pixels);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+#[test]
+fn cover_from_book_toml_goes_into_the_epub_and_a_bad_one_is_an_error_at_its_line() {
+    let p = Project::new();
+    let book =
+        "[book]\ntitle = \"Covered\"\ncover = \"art/cover.png\"\n[build]\nbase-url = \"/\"\n";
+    p.write("book.toml", book);
+    p.essay("one", "title: One", "Text.\n");
+    let png = tiny_png();
+    std::fs::create_dir_all(p.path().join("art")).unwrap();
+    std::fs::write(p.path().join("art/cover.png"), &png).unwrap();
+    p.build().assert_ok();
+    let (_, bytes) = epub_of(&p.out());
+    let zip = read_zip(&bytes);
+    assert_eq!(zip.files["EPUB/cover.png"], png);
+    assert!(!zip.files.contains_key("EPUB/cover.svg"));
+    let opf = String::from_utf8(zip.files["EPUB/package.opf"].clone()).unwrap();
+    assert!(
+        opf.contains("href=\"cover.png\" media-type=\"image/png\" properties=\"cover-image\""),
+        "{opf}"
+    );
+
+    // Not an image, and missing: errors at the `cover` line of book.toml.
+    std::fs::write(p.path().join("art/cover.png"), "not a picture").unwrap();
+    p.build().assert_fails_with(&[
+        "the cover `art/cover.png` is not a PNG or JPEG image",
+        "book.toml:3:",
+    ]);
+    std::fs::remove_file(p.path().join("art/cover.png")).unwrap();
+    p.build()
+        .assert_fails_with(&["cannot read the cover `art/cover.png`", "book.toml:3:"]);
+
+    // Without `cover`, a generated one.
+    p.write(
+        "book.toml",
+        "[book]\ntitle = \"Covered\"\n[build]\nbase-url = \"/\"\n",
+    );
+    p.build().assert_ok();
+    let zip = read_zip(&epub_of(&p.out()).1);
+    let svg = String::from_utf8(zip.files["EPUB/cover.svg"].clone()).unwrap();
+    assert!(svg.contains(">Covered</text>"), "{svg}");
+}
