@@ -493,7 +493,7 @@ mod tests {
 
     #[test]
     fn every_route_parses_back_from_its_output_path() {
-        let routes = Routes::new(
+        let mut routes = Routes::new(
             "/reader/".into(),
             vec!["first".into()],
             vec!["cyber-sovereignty".into()],
@@ -502,6 +502,18 @@ mod tests {
             vec!["declaration".into()],
         )
         .with_book_title("Cyber Sovereignty: An Annotated Reader");
+        // A page's path (and a second file at one path) cannot be an asset's.
+        let taken = routes.set_assets(vec![
+            "essays/week 1/map.png".into(),
+            "CNAME".into(),
+            "404.html".into(),
+            "CNAME".into(),
+        ]);
+        assert_eq!(taken, [2, 3]);
+        assert_eq!(
+            routes.href(&Route::Asset(AssetId(0))),
+            "/reader/essays/week%201/map.png"
+        );
         let all = [
             Route::Home,
             Route::Essay(EssayId(0)),
@@ -523,6 +535,8 @@ mod tests {
             Route::SearchShard("mül".into()),
             Route::SearchDocs(3),
             Route::Static("style.css".into()),
+            Route::Asset(AssetId(0)),
+            Route::Asset(AssetId(1)),
             Route::Feed,
             Route::Sitemap,
             Route::NotFound,
