@@ -107,6 +107,10 @@ pub struct Scan {
     /// Links and images whose URL the URL policy refuses (`javascript:` …): byte offset and
     /// length in the body, and the URL. They are rendered as text.
     pub unsafe_links: Vec<(usize, usize, String)>,
+    /// Formulas whose TeX is invalid: where the mistake is in the body, and what it is.
+    pub math_errors: Vec<super::math::MathError>,
+    /// Inline `#tags` in running text: the name (without `#`) and its byte offset in the body.
+    pub tags: Vec<(String, usize)>,
 }
 
 /// A document's search tokens (see `markdown::tokenize`) and
@@ -218,9 +222,13 @@ struct Scanner<'s> {
     footnote_uses: Vec<(String, usize)>,
     footnote_sections: HashMap<String, Option<usize>>,
     open_xref: Option<(usize, usize)>,
+    body: &'s str,
+    math_errors: Vec<super::math::MathError>,
+    tags: Vec<(String, usize)>,
 }
 
-pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
+/// Scan a document's annotated nodes; `body` is the Markdown they were parsed from.
+pub fn scan(annotated: &Annotated<'_>, body: &str, want_text: bool) -> Scan {
     let headings = heading_ids(&annotated.nodes);
     let mut scanner = Scanner {
         want_text,
@@ -239,12 +247,17 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         footnote_sections: HashMap::new(),
         open_xref: None,
         unsafe_links: Vec::new(),
+        body,
+        math_errors: Vec::new(),
+        tags: Vec::new(),
     };
     for (node, range) in &annotated.nodes {
         scanner.node(node, range);
     }
     scanner.flush();
     let unsafe_links = std::mem::take(&mut scanner.unsafe_links);
+    let math_errors = std::mem::take(&mut scanner.math_errors);
+    let tags = std::mem::take(&mut scanner.tags);
     let (uses, text, first_paragraph, words) = scanner.finish();
     let tokens = WordCounts::of(&text);
     Scan {
@@ -254,6 +267,8 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         words,
         tokens,
         unsafe_links,
+        math_errors,
+        tags,
     }
 }
 
@@ -279,6 +294,13 @@ impl Scanner<'_> {
                 if let Some((index, start)) = self.open_xref.take() {
                     self.block.marks.push((index, start, self.block.text.len()));
                 }
+            }
+            Node::CalloutStart { .. } | Node::CalloutTitleEnd | Node::CalloutEnd => self.flush(),
+            Node::Tag(name) => {
+                self.tags.push((name.clone(), range.start));
+                self.words += 1;
+                self.block.text.push('#');
+                self.block.text.push_str(name);
             }
             Node::Cite(cluster) => {
                 // A bracketed citation leaves no text behind: drop the space before it so
@@ -347,6 +369,23 @@ impl Scanner<'_> {
                 self.block.text.push_str(t);
             }
             Event::SoftBreak | Event::HardBreak => self.block.text.push(' '),
+            Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                let display = matches!(event, Event::DisplayMath(_));
+                if let Err((at, message)) = super::math::to_mathml(tex, display) {
+                    let start = super::math::tex_offset(self.body, range, tex);
+                    self.math_errors.push(super::math::MathError {
+                        range: (start + at.start).min(self.body.len())
+                            ..(start + at.end.max(at.start + 1)).min(self.body.len()),
+                        message,
+                    });
+                }
+                // The TeX stands for the formula in contexts and search.
+                self.words += 1;
+                self.block.text.push_str(tex.trim());
+            }
+            Event::End(TagEnd::DefinitionListTitle | TagEnd::DefinitionListDefinition) => {
+                self.flush()
+            }
             _ => {}
         }
     }
@@ -577,7 +616,7 @@ mod tests {
     fn uses_have_sections_and_context() {
         let body = "Intro.\n\n## First part\n\nOne thing. The [[cyber-sovereignty|sovereignty]] idea spread [@wang2012, p. 3]. Next.\n\n## Second\n\nSee[^a].\n\n[^a]: A note on [[norm-diffusion]].\n";
         let a = annotate(body, &|_| false);
-        let s = scan(&a, true);
+        let s = scan(&a, body, true);
         assert_eq!(s.headings.len(), 2);
         assert_eq!(s.uses.len(), 3);
         assert_eq!(s.uses[0].section, Some(0));
