@@ -13,6 +13,7 @@
 
 mod callout;
 pub mod cite;
+mod highlight;
 mod inline;
 pub mod locator;
 pub mod math;

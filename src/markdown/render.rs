@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, Tag, TagEnd, html};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd, html};
 
 use super::{Fold, Node, callout_key, escape, heading_ids};
 use crate::ids::Target;
@@ -119,6 +119,8 @@ struct Renderer<'r> {
     tag_hrefs: HashMap<String, String>,
     /// Open callouts: whether each folds (`<details>`) or not (`<div>`).
     callouts: Vec<bool>,
+    /// The fenced code block being read (its language and text), highlighted at its end.
+    code: Option<(String, String)>,
 }
 
 /// How the top-level blocks of a document (paragraphs, list items, block quotes, tables)
@@ -285,6 +287,7 @@ pub fn render_blocks<'a>(
             .filter_map(|name| Some((name.clone(), (labels.tag_href?)(name)?)))
             .collect(),
         callouts: Vec::new(),
+        code: None,
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -726,6 +729,37 @@ impl<'r> Renderer<'r> {
             _ => {}
         }
         match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if !super::highlight::language(&info).is_empty() =>
+            {
+                self.code = Some((super::highlight::language(&info).to_string(), String::new()));
+            }
+            Event::Text(text) if self.code.is_some() => {
+                if let Some((_, code)) = &mut self.code {
+                    code.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) if self.code.is_some() => {
+                let Some((lang, code)) = self.code.take() else {
+                    return;
+                };
+                match super::highlight::highlight(&lang, &code) {
+                    Some(html) => out.push(Event::Html(
+                        format!(
+                            "<pre class=\"highlight\"><code class=\"language-{}\">{html}</code></pre>\n",
+                            escape(&lang)
+                        )
+                        .into(),
+                    )),
+                    None => {
+                        out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(
+                            lang.into(),
+                        ))));
+                        out.push(Event::Text(code.into()));
+                        out.push(Event::End(TagEnd::CodeBlock));
+                    }
+                }
+            }
             Event::Start(Tag::Heading {
                 level,
                 classes,
