@@ -10,7 +10,9 @@ the ratio to Scholion. Runs alternate between tools so machine noise hits all of
 each starts after a `sync`. The `first` row is one build with no previous output and an
 empty cache (a single run, not a median): what the very first build of a reader costs.
 
-usage: benches/bench.py [--sizes 100,1000,10000] [--runs 5] [--scholion target/release/scholion]
+With --math, a tenth of the essays also has formulas, a callout and highlighted code
+(corpus.py --math): compare with a run without it for the cost of math and highlighting.
+usage: benches/bench.py [--sizes 100,1000,10000] [--runs 5] [--scholion target/release/scholion] [--math]
 """
 import argparse
 import os
@@ -73,6 +75,7 @@ def main():
     ap.add_argument("--sizes", default="100,1000,10000")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--scholion", default=os.path.join(ROOT, "target/release/scholion"))
+    ap.add_argument("--math", action="store_true", help="a tenth of the essays with math and code")
     args = ap.parse_args()
     hugo = shutil.which("hugo")
     mdbook = shutil.which("mdbook")
@@ -80,7 +83,8 @@ def main():
     rows = []
     for n in [int(s) for s in args.sizes.split(",")]:
         corpus, plain = f"{work}/c{n}", f"{work}/p{n}"
-        subprocess.run([sys.executable, f"{HERE}/corpus.py", str(n), corpus, "--plain", plain], check=True)
+        subprocess.run([sys.executable, f"{HERE}/corpus.py", str(n), corpus, "--plain", plain]
+                       + (["--math"] if args.math else []), check=True)
         md_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(f"{corpus}/content") for f in fs if f.endswith(".md"))
         # Scholion keeps formatted citations in a cache between builds (README: "What a build
         # leaves on disk"); the second row builds with it turned off, as a first build would.

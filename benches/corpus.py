@@ -5,8 +5,11 @@ Each essay: ~1,200 words of varied Markdown (headings, lists, a blockquote, a ta
 3 footnotes), on average 8 cross-references and 4 citations; a glossary of N/20 terms
 and a bibliography of N/5 BibTeX entries. With --plain, also writes the same essays as
 plain Markdown (annotations turned into ordinary links/text) for Hugo and mdBook.
+With --math, a tenth of the essays (every tenth) also has what lecture notes have: 6 inline
+and 2 display formulas (fractions, sums, matrices, `aligned`), a callout and two
+highlighted code blocks (Python, Rust) — the cost of math and highlighting (#17).
 
-usage: corpus.py N OUT_DIR [--plain PLAIN_DIR]
+usage: corpus.py N OUT_DIR [--plain PLAIN_DIR] [--math]
 """
 import os
 import random
@@ -25,6 +28,30 @@ def sentence(rng, n=None):
     return " ".join(words) + "."
 
 
+FORMULAS = [
+    r"x_{{{i}}}^2 + y_{{{i}}}^2 = r^2",
+    r"\frac{{n(n+{i})}}{{2}}",
+    r"\sum_{{k=1}}^{{{i}}} k^2",
+    r"\mathbb{{E}}[X_{{{i}}}] = \mu",
+    r"\{{ W_t \}}_{{t \ge {i}}}",
+    r"\hat{{\theta}}_{{{i}}} = \bar{{x}}",
+    r"\int_0^{{{i}}} e^{{-x^2}}\,dx",
+    r"\sqrt{{{i} + \alpha^2}}",
+]
+
+
+def lecture_notes(rng):
+    """Math, a callout and code, as lecture notes have them."""
+    inline = " ".join(f"Then ${rng.choice(FORMULAS).format(i=rng.randint(1, 99))}$ holds." for _ in range(6))
+    matrix = (r"$$" "\n" r"A = \begin{pmatrix} 1 & %d \\ %d & 4 \end{pmatrix}" "\n" r"$$") % (rng.randint(1, 9), rng.randint(1, 9))
+    aligned = (r"$$" "\n" r"\begin{aligned} f(x) &= (x+%d)^2 \\ &= x^2 + %dx + %d \end{aligned}" "\n" r"$$") % (
+        rng.randint(1, 9), rng.randint(1, 9), rng.randint(1, 9))
+    callout = "> [!note] A remark\n> " + sentence(rng)
+    python = "```python\ndef mean(xs: list[float]) -> float:\n    # the average\n    return sum(xs) / len(xs)\n```"
+    rust = "```rust\nfn main() {\n    let total: u32 = (1..=%d).sum();\n    println!(\"{total}\");\n}\n```" % rng.randint(2, 99)
+    return [inline, matrix, aligned, callout, python, rust]
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -35,6 +62,7 @@ def main():
     n = int(sys.argv[1])
     out = sys.argv[2]
     plain = sys.argv[sys.argv.index("--plain") + 1] if "--plain" in sys.argv else None
+    math = "--math" in sys.argv
     rng = random.Random(42)
     n_terms = max(5, n // 20)
     n_bib = max(5, n // 5)
@@ -106,6 +134,9 @@ def main():
         tail_r.append(f"Next: [[{nxt}]].[^a] Also[^b] and[^c].")
         tail_p.append(f"Next: [{nxt}](/essays/{nxt}/).[^a] Also[^b] and[^c].")
         notes = "\n".join(f"[^{x}]: {sentence(rng)}" for x in "abc")
+        if math and e % 10 == 0:
+            # Its own random source: the rest of the corpus is the same with or without --math.
+            parts_rich += lecture_notes(random.Random(e))
         parts_rich += [" ".join(tail_r), notes]
         parts_plain += [" ".join(tail_p), notes]
         tags = f"[topic-{e % 7}, theme-{e % 11}]"

@@ -63,7 +63,7 @@ pub fn to_mathml(tex: &str, display: bool) -> Result<String, (Range<usize>, Stri
     // A panic in the converter must not take the build down: it becomes an error here.
     let result = std::panic::catch_unwind(|| converter().convert_with_local_state(tex, mode));
     match result {
-        Ok(Ok(converted)) => Ok(converted.mathml),
+        Ok(Ok(converted)) => Ok(valid_html(converted.mathml)),
         Ok(Err(e)) => {
             let start = e.0.start.min(tex.len());
             let end = e.0.end.clamp(start, tex.len());
@@ -71,6 +71,50 @@ pub fn to_mathml(tex: &str, display: bool) -> Result<String, (Range<usize>, Stri
         }
         Err(_) => Err((0..tex.len(), "this formula could not be converted".into())),
     }
+}
+
+/// math-core writes `scriptlevel` on `<mtable>` (MathML Core allows it on every element);
+/// HTML's MathML (the W3C Nu checker) allows it on `<mstyle>` only. The same reset, valid in
+/// both: `<mstyle scriptlevel="0"><mtable …>…</mtable></mstyle>`. One pass over the output.
+fn valid_html(mathml: String) -> String {
+    const ATTR: &str = " scriptlevel=\"0\"";
+    if !mathml.contains("<mtable") {
+        return mathml;
+    }
+    let mut out = String::with_capacity(mathml.len() + 64);
+    // For each open table: whether it was wrapped.
+    let mut wrapped: Vec<bool> = Vec::new();
+    let mut rest = mathml.as_str();
+    while let Some(i) = rest
+        .find("<mtable")
+        .into_iter()
+        .chain(rest.find("</mtable>"))
+        .min()
+    {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if let Some(after) = rest.strip_prefix("</mtable>") {
+            out.push_str("</mtable>");
+            if wrapped.pop() == Some(true) {
+                out.push_str("</mstyle>");
+            }
+            rest = after;
+            continue;
+        }
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        if tag.contains(ATTR) {
+            out.push_str("<mstyle scriptlevel=\"0\">");
+            out.push_str(&tag.replacen(ATTR, "", 1));
+            wrapped.push(true);
+        } else {
+            out.push_str(tag);
+            wrapped.push(false);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Where a formula first nests deeper than `MAX_MATH_DEPTH` (a linear scan): groups `{`,
@@ -293,6 +337,25 @@ mod tests {
         assert_eq!(range, 14..26);
         assert!(message.contains("notacommand"), "{message}");
         assert!(to_mathml(r"\begin{cases} 1 & x \\ 0 & y \end{cases}", true).is_ok());
+    }
+
+    #[test]
+    fn tables_keep_their_script_level_in_markup_html_allows() {
+        let html = to_mathml(
+            r"x_{\begin{matrix} a \end{matrix}} + \begin{cases} 1 \end{cases}",
+            false,
+        )
+        .unwrap();
+        assert!(
+            !html.contains("<mtable displaystyle=\"false\" scriptlevel"),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches("<mstyle scriptlevel=\"0\">").count(),
+            2,
+            "{html}"
+        );
+        assert_eq!(html.matches("</mtable></mstyle>").count(), 2, "{html}");
     }
 
     #[test]

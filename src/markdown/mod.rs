@@ -255,7 +255,9 @@ pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
             while j < nodes.len() {
                 match &nodes[j].0 {
                     Node::Event(Event::End(TagEnd::Heading(_))) => break,
-                    Node::Event(Event::Text(t) | Event::Code(t)) => text.push_str(t),
+                    Node::Event(Event::Text(t) | Event::Code(t) | Event::InlineMath(t)) => {
+                        text.push_str(t)
+                    }
                     _ => {}
                 }
                 j += 1;
@@ -317,6 +319,11 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A formula in a short text (a reading question) as MathML, or its TeX as code.
+fn math_inline(tex: &str, display: bool) -> String {
+    math::to_mathml(tex, display).unwrap_or_else(|_| format!("<code>{}</code>", escape(tex)))
+}
+
 /// A short Markdown text (a reading question) as inline HTML: one paragraph's content,
 /// without the `<p>` around it. Raw HTML in it is escaped, as in front matter everywhere.
 /// A `[[cross-reference]]` in it shows as its label (it is not a use of the document).
@@ -324,6 +331,8 @@ pub fn inline_html(text: &str) -> String {
     let mut links: Vec<bool> = Vec::new(); // true = a wikilink, shown as its label
     let events = Parser::new_ext(text, options()).filter_map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+        Event::InlineMath(tex) => Some(Event::InlineHtml(math_inline(&tex, false).into())),
+        Event::DisplayMath(tex) => Some(Event::InlineHtml(math_inline(&tex, true).into())),
         Event::Start(Tag::Link {
             link_type: LinkType::WikiLink { .. },
             ..
@@ -374,5 +383,6 @@ mod tests {
             "Is sovereignty <em>new</em>? See <a href=\"https://e.org\">x</a>."
         );
         assert_eq!(inline_html("<b>x</b>"), "&lt;b&gt;x&lt;/b&gt;");
+        assert!(inline_html("Why is $x^2$ convex?").contains("<msup>"));
     }
 }
