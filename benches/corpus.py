@@ -6,10 +6,12 @@ Each essay: ~1,200 words of varied Markdown (headings, lists, a blockquote, a ta
 and a bibliography of N/5 BibTeX entries. With --plain, also writes the same essays as
 plain Markdown (annotations turned into ordinary links/text) for Hugo and mdBook.
 
-With --features, the essays also use what authors add (issue #25's "everything on"): a
-tenth embed an image beside them (a real PNG in content/essays/img/, copied to the plain
-corpus's img/), a tenth have inline and display math, a fifth a highlighted code block, a
-tenth cite in their footnotes, a twentieth are partly in Chinese. The plain corpus gets the
+With --features (or its old name --math), the essays also use what authors add (issue
+#25's "everything on"): a tenth embed an image beside them (a real PNG in
+content/essays/img/, copied to the plain corpus's img/); a tenth have what lecture notes
+have (8 inline and 3 display formulas: fractions, sums, matrices, `aligned`; a callout; a
+Python and a Rust code block); a fifth a highlighted code block; a tenth cite in their
+footnotes; a twentieth are partly in Chinese. The plain corpus gets the
 same Markdown (math and images as written), so each tool does its own version of the work.
 
 usage: corpus.py N OUT_DIR [--plain PLAIN_DIR] [--features]
@@ -69,6 +71,30 @@ def write_bytes(path, data):
         f.write(data)
 
 
+FORMULAS = [
+    r"x_{{{i}}}^2 + y_{{{i}}}^2 = r^2",
+    r"\frac{{n(n+{i})}}{{2}}",
+    r"\sum_{{k=1}}^{{{i}}} k^2",
+    r"\mathbb{{E}}[X_{{{i}}}] = \mu",
+    r"\{{ W_t \}}_{{t \ge {i}}}",
+    r"\hat{{\theta}}_{{{i}}} = \bar{{x}}",
+    r"\int_0^{{{i}}} e^{{-x^2}}\,dx",
+    r"\sqrt{{{i} + \alpha^2}}",
+]
+
+
+def lecture_notes(rng):
+    """Math, a callout and code, as lecture notes have them."""
+    inline = " ".join(f"Then ${rng.choice(FORMULAS).format(i=rng.randint(1, 99))}$ holds." for _ in range(6))
+    matrix = (r"$$" "\n" r"A = \begin{pmatrix} 1 & %d \\ %d & 4 \end{pmatrix}" "\n" r"$$") % (rng.randint(1, 9), rng.randint(1, 9))
+    aligned = (r"$$" "\n" r"\begin{aligned} f(x) &= (x+%d)^2 \\ &= x^2 + %dx + %d \end{aligned}" "\n" r"$$") % (
+        rng.randint(1, 9), rng.randint(1, 9), rng.randint(1, 9))
+    callout = "> [!note] A remark\n> " + sentence(rng)
+    python = "```python\ndef mean(xs: list[float]) -> float:\n    # the average\n    return sum(xs) / len(xs)\n```"
+    rust = "```rust\nfn main() {\n    let total: u32 = (1..=%d).sum();\n    println!(\"{total}\");\n}\n```" % rng.randint(2, 99)
+    return [inline, matrix, aligned, callout, python, rust]
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -79,7 +105,7 @@ def main():
     n = int(sys.argv[1])
     out = sys.argv[2]
     plain = sys.argv[sys.argv.index("--plain") + 1] if "--plain" in sys.argv else None
-    features = "--features" in sys.argv
+    features = "--features" in sys.argv or "--math" in sys.argv
     rng = random.Random(42)
     n_terms = max(5, n // 20)
     n_bib = max(5, n // 5)
@@ -164,7 +190,8 @@ def main():
                 write_bytes(f"{plain}/img/{name}", png(64, 40, e))
             extra.append(f"![Figure {e}: a flat colour](img/{name})")
         if features and e % 10 == 2:  # math
-            extra += [f"Take {MATH_INLINE}.", MATH_BLOCK]
+            # Its own random source: the rest of the corpus is the same with or without it.
+            extra += [f"Take {MATH_INLINE}.", MATH_BLOCK] + lecture_notes(random.Random(e))
         if features and e % 5 == 3:  # a code block
             extra.append(CODE)
         if features and e % 20 == 5:  # Chinese text

@@ -388,7 +388,9 @@ fn scan_all(content: &Content, bib: &Bibliography, cache: Option<&ScanCache>) ->
     let is_key = |k: &str| bib.contains(k);
     let keys_hash = hash_of(&bib.keys().collect::<Vec<_>>());
     let scan_doc = |file: &SourceFile| -> Arc<Scan> {
-        let scan = |annotated: &markdown::Annotated<'_>| Arc::new(markdown::scan(annotated, true));
+        let scan = |annotated: &markdown::Annotated<'_>| {
+            Arc::new(markdown::scan(annotated, file.body(), true))
+        };
         // Without a cache (a one-off build), hashing every body would be wasted work.
         let Some(cache) = cache else {
             return scan(&markdown::annotate(file.body(), &is_key));
@@ -444,7 +446,7 @@ pub fn index(
     for (pos, i) in published.iter().enumerate() {
         published_pos[i.0] = Some(pos);
     }
-    let (tags, essay_tags) = topics(&content, &published, diagnostics);
+    let (tags, essay_tags) = topics(&content, &essay_scans, &published, diagnostics);
     let mut routes = routes(&config, &content, &bib, &tags);
     let routable = publish_assets(&mut routes, &content, diagnostics);
     let mut site = Site {
@@ -532,7 +534,29 @@ pub fn index(
         warn_unused(&site, diagnostics);
     }
     warn_refused_urls(&site, diagnostics);
+    report_math_errors(&site, diagnostics);
     site
+}
+
+/// Invalid TeX in a formula: an error where the mistake is.
+fn report_math_errors(site: &Site, diagnostics: &Diagnostics) {
+    let mut docs: Vec<DocId> = Vec::new();
+    if site.content.home.is_some() {
+        docs.push(DocId::Home);
+    }
+    docs.extend((0..site.content.essays.len()).map(|i| DocId::Essay(EssayId(i))));
+    docs.extend(site.term_ids().map(DocId::Term));
+    docs.extend(site.text_ids().map(DocId::Text));
+    for doc in docs {
+        let file = site.file(doc);
+        for error in &site.scan(doc).math_errors {
+            diagnostics.push(
+                Diagnostic::error(format!("invalid math: {}", error.message))
+                    .at(file.location(file.body_offset + error.range.start, error.range.len()))
+                    .hint("formulas are TeX between `$…$`, `$$…$$`, `\\(…\\)` or `\\[…\\]`; write a literal dollar sign as `\\$`"),
+            );
+        }
+    }
 }
 
 /// Each source's text; a text must name a source, and a source has at most one text.
@@ -984,6 +1008,7 @@ pub type EssayTags = HashMap<EssayId, Vec<(TagId, String)>>;
 /// Topics of the built essays, by slug; a tag with no letter or digit is an error.
 fn topics(
     content: &Content,
+    scans: &[Arc<Scan>],
     published: &[EssayId],
     diagnostics: &Diagnostics,
 ) -> (Vec<Tag>, EssayTags) {
@@ -991,7 +1016,7 @@ fn topics(
     let mut written: Vec<(EssayId, Vec<(String, String)>)> = Vec::new();
     for &i in published {
         let essay = &content.essays[i.0];
-        let mut slugs = Vec::new();
+        let mut slugs: Vec<(String, String)> = Vec::new();
         for tag in &essay.tags {
             let Some(slug) = tag_slug(tag) else {
                 let file = &essay.file;
@@ -1008,6 +1033,23 @@ fn topics(
                 );
                 continue;
             };
+            let entry = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
+                name: tag.clone(),
+                essays: Vec::new(),
+            });
+            if !entry.essays.contains(&i) {
+                entry.essays.push(i);
+            }
+            slugs.push((slug, tag.clone()));
+        }
+        // Inline `#tags` in the text join the front matter's, after them (a tag has letters or digits,
+        // so it always has a slug).
+        let inline = scans.get(i.0).map_or(&[][..], |s| s.tags.as_slice());
+        for (tag, _) in inline {
+            let Some(slug) = tag_slug(tag) else { continue };
+            if slugs.iter().any(|(s, _)| *s == slug) {
+                continue;
+            }
             let entry = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
                 name: tag.clone(),
                 essays: Vec::new(),

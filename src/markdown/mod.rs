@@ -7,11 +7,16 @@
 //!   section and sentence of context, the first paragraph and plain text;
 //! - `render` (render stage) turns the same nodes into HTML, given how each use resolved.
 //!
-//! The adapters, in order: parse with offsets → merge text → annotate (wikilinks to
-//! cross-references, pandoc citations in text) → heading ids → render (notes, uses, tables).
+//! The adapters, in order: parse with offsets → pandoc math delimiters → callouts →
+//! highlights and inline tags → merge text → annotate (wikilinks to cross-references,
+//! pandoc citations in text) → heading ids → render (notes, uses, tables, math).
 
+mod callout;
 pub mod cite;
+mod highlight;
+mod inline;
 pub mod locator;
+pub mod math;
 mod render;
 mod scan;
 pub mod tokenize;
@@ -20,6 +25,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
+pub use callout::{Fold, kind_key as callout_key};
 pub use cite::{CiteItem, Cluster, LocatorKind};
 pub use render::{
     Blocks, Card, CiteStyle, Edition, LinkOut, NoteForm, NoteLabels, Rendered, ResolveLink,
@@ -30,7 +36,9 @@ pub use scan::{
 };
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading
-/// attributes, smart punctuation and wikilinks (our cross-references).
+/// attributes, smart punctuation, wikilinks (our cross-references), math (`$…$`, `$$…$$`),
+/// task lists and definition lists. `annotate` adds pandoc's `\(…\)`/`\[…\]` math,
+/// callouts, `==highlights==` and inline `#tags`.
 pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
@@ -38,6 +46,9 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_WIKILINKS
+        | Options::ENABLE_MATH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_DEFINITION_LIST
 }
 
 /// A Markdown event, or one of our annotations. `use_index` numbers the uses of a document
@@ -55,6 +66,17 @@ pub enum Node<'a> {
     XrefEnd,
     /// A whole citation: `[see @a, p. 3; @b]` or narrative `@a`.
     Cite(Cluster),
+    /// A callout (`> [!kind]- Title`) starts; its title's events follow (none: the theme's
+    /// word for the kind), then `CalloutTitleEnd`, its body, and `CalloutEnd`.
+    CalloutStart {
+        kind: String,
+        fold: Fold,
+        titled: bool,
+    },
+    CalloutTitleEnd,
+    CalloutEnd,
+    /// An inline `#tag` in running text (the name, without `#`).
+    Tag(String),
 }
 
 /// A document's annotated node stream; ranges are byte ranges of the Markdown body.
@@ -66,7 +88,11 @@ pub struct Annotated<'a> {
 /// Parse `body` and recognise annotations. `is_key` says whether a citation key exists in
 /// the bibliography (narrative `@key` is a citation only then).
 pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'a> {
-    let parser = Parser::new_ext(body, options()).into_offset_iter();
+    let events: Vec<(Event<'a>, Range<usize>)> = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect();
+    let events = math::pandoc_delimiters(body, events);
+    let parser = inline::marks_and_tags(body, callout::callouts(body, events));
     let mut nodes: Vec<(Node<'a>, Range<usize>)> = Vec::new();
     let mut use_count = 0usize;
     let mut link_stack: Vec<bool> = Vec::new(); // true = a wikilink
@@ -98,7 +124,20 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
         }
     };
 
-    for (event, range) in parser {
+    for (node, range) in parser {
+        let event = match node {
+            Node::Event(event) => event,
+            other => {
+                flush(
+                    &mut pending_text,
+                    &mut nodes,
+                    &mut use_count,
+                    code_depth > 0,
+                );
+                nodes.push((other, range));
+                continue;
+            }
+        };
         match event {
             Event::Text(text) => {
                 match &mut pending_text {
@@ -219,7 +258,9 @@ pub fn heading_ids(nodes: &[(Node<'_>, Range<usize>)]) -> Vec<Heading> {
             while j < nodes.len() {
                 match &nodes[j].0 {
                     Node::Event(Event::End(TagEnd::Heading(_))) => break,
-                    Node::Event(Event::Text(t) | Event::Code(t)) => text.push_str(t),
+                    Node::Event(Event::Text(t) | Event::Code(t) | Event::InlineMath(t)) => {
+                        text.push_str(t)
+                    }
                     _ => {}
                 }
                 j += 1;
@@ -281,6 +322,11 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A formula in a short text (a reading question) as MathML, or its TeX as code.
+fn math_inline(tex: &str, display: bool) -> String {
+    math::to_mathml(tex, display).unwrap_or_else(|_| format!("<code>{}</code>", escape(tex)))
+}
+
 /// A short Markdown text (a reading question) as inline HTML: one paragraph's content,
 /// without the `<p>` around it. Raw HTML in it is escaped, as in front matter everywhere.
 /// A `[[cross-reference]]` in it shows as its label (it is not a use of the document).
@@ -288,6 +334,8 @@ pub fn inline_html(text: &str) -> String {
     let mut links: Vec<bool> = Vec::new(); // true = a wikilink, shown as its label
     let events = Parser::new_ext(text, options()).filter_map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+        Event::InlineMath(tex) => Some(Event::InlineHtml(math_inline(&tex, false).into())),
+        Event::DisplayMath(tex) => Some(Event::InlineHtml(math_inline(&tex, true).into())),
         Event::Start(Tag::Link {
             link_type: LinkType::WikiLink { .. },
             ..
@@ -338,5 +386,6 @@ mod tests {
             "Is sovereignty <em>new</em>? See <a href=\"https://e.org\">x</a>."
         );
         assert_eq!(inline_html("<b>x</b>"), "&lt;b&gt;x&lt;/b&gt;");
+        assert!(inline_html("Why is $x^2$ convex?").contains("<msup>"));
     }
 }

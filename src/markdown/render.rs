@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, Tag, TagEnd, html};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd, html};
 
-use super::{LinkKind, Node, escape, heading_ids};
+use super::{Fold, LinkKind, Node, callout_key, escape, heading_ids};
 use crate::ids::Target;
 
 /// Where a link, image or embed of the document leads, as this HTML sink shows it (made by
@@ -166,6 +166,14 @@ struct Renderer<'r> {
     /// Another note's text shown inside a page: no ids (they would repeat the page's) and
     /// no cards or notes.
     bare: bool,
+    /// The theme's words (callout titles, task states) by key, and topic hrefs for the
+    /// document's inline tags by name.
+    words: HashMap<&'static str, String>,
+    tag_hrefs: HashMap<String, String>,
+    /// Open callouts: whether each folds (`<details>`) or not (`<div>`).
+    callouts: Vec<bool>,
+    /// The fenced code block being read (its language and text), highlighted at its end.
+    code: Option<(String, String)>,
 }
 
 /// How the top-level blocks of a document (paragraphs, list items, block quotes, tables)
@@ -190,6 +198,9 @@ fn cite_note_label(use_index: usize) -> String {
     format!("\0cite{use_index}")
 }
 
+/// The href of a tag's topic page, by the tag's name.
+pub type TagHref<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
 /// The theme's words in the rendered Markdown, in the book's language: the endnotes'
 /// heading and the back link's label (`{n}` is the note's number).
 pub struct NoteLabels<'a> {
@@ -198,6 +209,11 @@ pub struct NoteLabels<'a> {
     /// The `¶` link's label, and a numbered paragraph's (`{n}` is its number).
     pub paragraph_link: &'a str,
     pub paragraph_number: &'a str,
+    /// The theme's word for a key (`callout_note`, `task_done` …); `None`: English.
+    pub words: Option<&'a dyn Fn(&str) -> &'a str>,
+    /// The href of the topic page of an inline `#tag` (by its name); `None`, or a tag with
+    /// no page: the tag is shown as text.
+    pub tag_href: Option<&'a TagHref<'a>>,
 }
 
 impl Default for NoteLabels<'_> {
@@ -208,6 +224,8 @@ impl Default for NoteLabels<'_> {
             back: "Back to note {n} in the text",
             paragraph_link: "Link to this paragraph",
             paragraph_number: "Paragraph {n}",
+            words: None,
+            tag_href: None,
         }
     }
 }
@@ -243,7 +261,7 @@ pub fn render<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
     uses: &[UseLink<'_>],
     style: &CiteStyle,
-    labels: &NoteLabels,
+    labels: &NoteLabels<'_>,
 ) -> Rendered {
     render_blocks(nodes, uses, style, Blocks::None, labels, &|_, _| None)
 }
@@ -278,7 +296,7 @@ pub fn render_blocks<'a>(
     uses: &[UseLink<'_>],
     style: &CiteStyle,
     blocks: Blocks<'_>,
-    labels: &NoteLabels,
+    labels: &NoteLabels<'_>,
     links: ResolveLink<'_>,
 ) -> Rendered {
     render_edition(
@@ -298,7 +316,7 @@ pub fn render_edition<'a>(
     uses: &[UseLink<'_>],
     style: &CiteStyle,
     blocks: Blocks<'_>,
-    labels: &NoteLabels,
+    labels: &NoteLabels<'_>,
     links: ResolveLink<'_>,
     edition: Edition<'_>,
 ) -> Rendered {
@@ -384,7 +402,7 @@ fn render_inner<'a>(
     uses: &[UseLink<'_>],
     style: &CiteStyle,
     blocks: Blocks<'_>,
-    labels: &NoteLabels,
+    labels: &NoteLabels<'_>,
     links: ResolveLink<'_>,
     edition: Edition<'_>,
 ) -> Rendered {
@@ -480,6 +498,17 @@ fn render_inner<'a>(
         resolve: links,
         open: Vec::new(),
         bare,
+        words: words(labels),
+        tag_hrefs: main
+            .iter()
+            .filter_map(|(n, _)| match n {
+                Node::Tag(name) => Some(name),
+                _ => None,
+            })
+            .filter_map(|name| Some((name.clone(), (labels.tag_href?)(name)?)))
+            .collect(),
+        callouts: Vec::new(),
+        code: None,
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -614,6 +643,36 @@ impl<'r> Renderer<'r> {
                     link_depth = link_depth.saturating_sub(1);
                     out.push(Event::InlineHtml("</a>".into()));
                 }
+                Node::CalloutStart { kind, fold, titled } => {
+                    self.callout_start(&kind, fold, titled, mode, &mut out);
+                }
+                Node::CalloutTitleEnd => {
+                    let html = match (mode, self.callouts.last()) {
+                        (Mode::Sidenote, _) => "</strong> ",
+                        (_, Some(true)) => "</summary>\n",
+                        _ => "</p>\n",
+                    };
+                    out.push(Event::Html(html.into()));
+                }
+                Node::CalloutEnd => {
+                    let html = match (mode, self.callouts.pop()) {
+                        (Mode::Sidenote, _) => "",
+                        (_, Some(true)) => "</details>\n",
+                        _ => "</div>\n",
+                    };
+                    out.push(Event::Html(html.into()));
+                }
+                Node::Tag(name) => {
+                    let html = match self.tag_hrefs.get(&name) {
+                        Some(href) => format!(
+                            "<a class=\"tag\" rel=\"tag\" href=\"{}\">#{}</a>",
+                            escape(href),
+                            escape(&name)
+                        ),
+                        None => format!("<span class=\"tag\">#{}</span>", escape(&name)),
+                    };
+                    out.push(Event::InlineHtml(html.into()));
+                }
                 Node::Cite(cluster) if self.style.note && mode == Mode::Body && !self.bare => {
                     self.cite_note(&cluster, &mut out);
                 }
@@ -664,6 +723,62 @@ impl<'r> Renderer<'r> {
             }
         }
         html
+    }
+
+    /// The theme's word for `key`, or `english` without a table.
+    fn word<'w>(&'w self, key: &str, english: &'w str) -> &'w str {
+        match self.words.get(key) {
+            Some(w) if !w.is_empty() => w,
+            _ => english,
+        }
+    }
+
+    /// The opening of a callout and of its title (its default title when it has none).
+    fn callout_start<'a>(
+        &mut self,
+        kind: &str,
+        fold: Fold,
+        titled: bool,
+        mode: Mode,
+        out: &mut Vec<Event<'a>>,
+    ) {
+        let key = callout_key(kind);
+        let default_title = if titled {
+            String::new()
+        } else if key.is_empty() {
+            // An unknown kind: shown as written, first letter in capitals.
+            let mut chars = kind.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        } else {
+            let english = ENGLISH_CALLOUTS
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("Note", |(_, w)| *w);
+            self.word(&format!("callout_{key}"), english).to_string()
+        };
+        let title = escape(&default_title);
+        let class_kind = if key.is_empty() { "note" } else { key };
+        let html = if mode == Mode::Sidenote {
+            format!("<strong class=\"callout-title\">{title}")
+        } else {
+            let foldable = fold != Fold::No;
+            self.callouts.push(foldable);
+            let kind = escape(kind);
+            if foldable {
+                let open = if fold == Fold::Open { " open" } else { "" };
+                format!(
+                    "<details class=\"callout callout-{class_kind}\" data-callout=\"{kind}\"{open}>\n<summary class=\"callout-title\">{title}"
+                )
+            } else {
+                format!(
+                    "<div class=\"callout callout-{class_kind}\" data-callout=\"{kind}\" role=\"note\">\n<p class=\"callout-title\">{title}"
+                )
+            }
+        };
+        out.push(Event::Html(html.into()));
     }
 
     /// A citation in a note style: a numbered sidenote (and endnote) holding the note text.
@@ -718,7 +833,15 @@ impl<'r> Renderer<'r> {
     ) {
         self.offset = offset;
         if mode == Mode::Sidenote {
-            out.push(phrasing(self.relink(event)));
+            match event {
+                Event::InlineMath(tex) => {
+                    out.push(Event::InlineHtml(math_html(&tex, false).into()))
+                }
+                Event::DisplayMath(tex) => {
+                    out.push(Event::InlineHtml(math_html(&tex, true).into()))
+                }
+                event => out.push(phrasing(self.relink(event))),
+            }
             return;
         }
         if mode == Mode::Body && !matches!(self.blocks, Blocks::None) {
@@ -785,7 +908,8 @@ impl<'r> Renderer<'r> {
                 | Tag::Table(_)
                 | Tag::List(_)
                 | Tag::CodeBlock(_)
-                | Tag::HtmlBlock,
+                | Tag::HtmlBlock
+                | Tag::DefinitionList,
             ) => {
                 if self.depth == 0 && matches!(event, Event::Start(Tag::List(_))) {
                     self.top_list = true;
@@ -801,7 +925,8 @@ impl<'r> Renderer<'r> {
                 | TagEnd::Table
                 | TagEnd::List(_)
                 | TagEnd::CodeBlock
-                | TagEnd::HtmlBlock,
+                | TagEnd::HtmlBlock
+                | TagEnd::DefinitionList,
             ) => {
                 self.depth = self.depth.saturating_sub(1);
                 if self.depth == 0 {
@@ -992,6 +1117,37 @@ impl<'r> Renderer<'r> {
         };
         let event = self.relink(event);
         match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if !super::highlight::language(&info).is_empty() =>
+            {
+                self.code = Some((super::highlight::language(&info).to_string(), String::new()));
+            }
+            Event::Text(text) if self.code.is_some() => {
+                if let Some((_, code)) = &mut self.code {
+                    code.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) if self.code.is_some() => {
+                let Some((lang, code)) = self.code.take() else {
+                    return;
+                };
+                match super::highlight::highlight(&lang, &code) {
+                    Some(html) => out.push(Event::Html(
+                        format!(
+                            "<pre class=\"highlight\"><code class=\"language-{}\">{html}</code></pre>\n",
+                            escape(&lang)
+                        )
+                        .into(),
+                    )),
+                    None => {
+                        out.push(Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(
+                            lang.into(),
+                        ))));
+                        out.push(Event::Text(code.into()));
+                        out.push(Event::End(TagEnd::CodeBlock));
+                    }
+                }
+            }
             Event::Start(Tag::Heading {
                 level,
                 classes,
@@ -1019,6 +1175,22 @@ impl<'r> Renderer<'r> {
                 out.push(Event::Html("</div>\n".into()));
             }
             Event::FootnoteReference(_) if self.bare => {}
+            Event::InlineMath(tex) => out.push(Event::InlineHtml(math_html(&tex, false).into())),
+            Event::DisplayMath(tex) => out.push(Event::InlineHtml(math_html(&tex, true).into())),
+            Event::TaskListMarker(done) => {
+                let (key, english, checked) = if done {
+                    ("task_done", "Done", " checked")
+                } else {
+                    ("task_open", "To do", "")
+                };
+                let label = escape(self.word(key, english));
+                out.push(Event::InlineHtml(
+                    format!(
+                        "<input type=\"checkbox\" class=\"task\" disabled{checked} aria-label=\"{label}\"> "
+                    )
+                    .into(),
+                ));
+            }
             Event::FootnoteReference(label) => {
                 let Some(&n) = self.note_numbers.get(label.as_ref()) else {
                     out.push(Event::Text(format!("[^{label}]").into()));
@@ -1120,6 +1292,67 @@ fn image_html(open: Open) -> String {
     }
 }
 
+/// The theme's words the Markdown needs (callout titles, task states), by key.
+fn words(labels: &NoteLabels<'_>) -> HashMap<&'static str, String> {
+    let Some(lookup) = labels.words else {
+        return HashMap::new();
+    };
+    let mut words: HashMap<&'static str, String> = CALLOUT_KEYS
+        .iter()
+        .map(|k| (*k, lookup(k).to_string()))
+        .collect();
+    for key in ["task_done", "task_open"] {
+        words.insert(key, lookup(key).to_string());
+    }
+    words
+}
+
+/// The theme's keys of callout titles (`callout_` and a kind of `ENGLISH_CALLOUTS`).
+const CALLOUT_KEYS: &[&str] = &[
+    "callout_note",
+    "callout_abstract",
+    "callout_info",
+    "callout_todo",
+    "callout_tip",
+    "callout_important",
+    "callout_success",
+    "callout_question",
+    "callout_warning",
+    "callout_caution",
+    "callout_failure",
+    "callout_danger",
+    "callout_bug",
+    "callout_example",
+    "callout_quote",
+];
+
+/// The English callout titles (the theme's `callout_<kind>` keys translate them).
+const ENGLISH_CALLOUTS: &[(&str, &str)] = &[
+    ("note", "Note"),
+    ("abstract", "Abstract"),
+    ("info", "Info"),
+    ("todo", "To do"),
+    ("tip", "Tip"),
+    ("important", "Important"),
+    ("success", "Success"),
+    ("question", "Question"),
+    ("warning", "Warning"),
+    ("caution", "Caution"),
+    ("failure", "Failure"),
+    ("danger", "Danger"),
+    ("bug", "Bug"),
+    ("example", "Example"),
+    ("quote", "Quote"),
+];
+
+/// A formula as MathML; invalid TeX (reported by the scan) as its source in code.
+fn math_html(tex: &str, display: bool) -> String {
+    match super::math::to_mathml(tex, display) {
+        Ok(mathml) => mathml,
+        Err(_) => format!("<code class=\"math-error\">{}</code>", escape(tex)),
+    }
+}
+
 /// Map block events to phrasing content for a sidenote (it sits inside a paragraph).
 fn phrasing(event: Event<'_>) -> Event<'_> {
     let html = |s: &'static str| Event::InlineHtml(CowStr::Borrowed(s));
@@ -1149,6 +1382,11 @@ fn phrasing(event: Event<'_>) -> Event<'_> {
         Event::Rule => html(" "),
         Event::Start(Tag::Image { .. }) => html(""),
         Event::End(TagEnd::Image) => html(""),
+        Event::Start(Tag::DefinitionList) | Event::End(TagEnd::DefinitionList) => html(""),
+        Event::Start(Tag::DefinitionListTitle) => html("<strong>"),
+        Event::End(TagEnd::DefinitionListTitle) => html("</strong> "),
+        Event::Start(Tag::DefinitionListDefinition) => html("<span class=\"sidenote-p\">"),
+        Event::End(TagEnd::DefinitionListDefinition) => html("</span> "),
         other => other,
     }
 }

@@ -107,6 +107,10 @@ pub struct Scan {
     /// Links and images whose URL the URL policy refuses (`javascript:` …): byte offset and
     /// length in the body, and the URL. They are rendered as text.
     pub unsafe_links: Vec<(usize, usize, String)>,
+    /// Formulas whose TeX is invalid: where the mistake is in the body, and what it is.
+    pub math_errors: Vec<super::math::MathError>,
+    /// Inline `#tags` in running text: the name (without `#`) and its byte offset in the body.
+    pub tags: Vec<(String, usize)>,
     /// Every Markdown link and image and every wikilink embed (`![[…]]`), in source order:
     /// the index resolves those that point inside the site.
     pub links: Vec<LinkUse>,
@@ -243,9 +247,13 @@ struct Scanner<'s> {
     footnote_uses: Vec<(String, usize)>,
     footnote_sections: HashMap<String, Option<usize>>,
     open_xref: Option<(usize, usize)>,
+    body: &'s str,
+    math_errors: Vec<super::math::MathError>,
+    tags: Vec<(String, usize)>,
 }
 
-pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
+/// Scan a document's annotated nodes; `body` is the Markdown they were parsed from.
+pub fn scan(annotated: &Annotated<'_>, body: &str, want_text: bool) -> Scan {
     let headings = heading_ids(&annotated.nodes);
     let mut scanner = Scanner {
         want_text,
@@ -265,6 +273,9 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         open_xref: None,
         unsafe_links: Vec::new(),
         links: Vec::new(),
+        body,
+        math_errors: Vec::new(),
+        tags: Vec::new(),
     };
     for (node, range) in &annotated.nodes {
         scanner.node(node, range);
@@ -272,6 +283,8 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
     scanner.flush();
     let unsafe_links = std::mem::take(&mut scanner.unsafe_links);
     let links = std::mem::take(&mut scanner.links);
+    let math_errors = std::mem::take(&mut scanner.math_errors);
+    let tags = std::mem::take(&mut scanner.tags);
     let (uses, text, first_paragraph, words) = scanner.finish();
     let tokens = WordCounts::of(&text);
     Scan {
@@ -282,6 +295,8 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         tokens,
         unsafe_links,
         links,
+        math_errors,
+        tags,
     }
 }
 
@@ -307,6 +322,13 @@ impl Scanner<'_> {
                 if let Some((index, start)) = self.open_xref.take() {
                     self.block.marks.push((index, start, self.block.text.len()));
                 }
+            }
+            Node::CalloutStart { .. } | Node::CalloutTitleEnd | Node::CalloutEnd => self.flush(),
+            Node::Tag(name) => {
+                self.tags.push((name.clone(), range.start));
+                self.words += 1;
+                self.block.text.push('#');
+                self.block.text.push_str(name);
             }
             Node::Cite(cluster) => {
                 // A bracketed citation leaves no text behind: drop the space before it so
@@ -391,6 +413,23 @@ impl Scanner<'_> {
                 self.block.text.push_str(t);
             }
             Event::SoftBreak | Event::HardBreak => self.block.text.push(' '),
+            Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                let display = matches!(event, Event::DisplayMath(_));
+                if let Err((at, message)) = super::math::to_mathml(tex, display) {
+                    let start = super::math::tex_offset(self.body, range, tex);
+                    self.math_errors.push(super::math::MathError {
+                        range: (start + at.start).min(self.body.len())
+                            ..(start + at.end.max(at.start + 1)).min(self.body.len()),
+                        message,
+                    });
+                }
+                // The TeX stands for the formula in contexts and search.
+                self.words += 1;
+                self.block.text.push_str(tex.trim());
+            }
+            Event::End(TagEnd::DefinitionListTitle | TagEnd::DefinitionListDefinition) => {
+                self.flush()
+            }
             _ => {}
         }
     }
@@ -621,7 +660,7 @@ mod tests {
     fn uses_have_sections_and_context() {
         let body = "Intro.\n\n## First part\n\nOne thing. The [[cyber-sovereignty|sovereignty]] idea spread [@wang2012, p. 3]. Next.\n\n## Second\n\nSee[^a].\n\n[^a]: A note on [[norm-diffusion]].\n";
         let a = annotate(body, &|_| false);
-        let s = scan(&a, true);
+        let s = scan(&a, body, true);
         assert_eq!(s.headings.len(), 2);
         assert_eq!(s.uses.len(), 3);
         assert_eq!(s.uses[0].section, Some(0));

@@ -273,11 +273,15 @@ impl Builder<'_> {
             })
             .collect();
         let t = &site.translations;
+        let words = |key: &str| t.str(key);
+        // (Inline `#tags` show as text in the book: topics are pages of the site.)
         let labels = markdown::NoteLabels {
             heading: t.str("notes"),
             back: t.str("back_to_note"),
             paragraph_link: t.str("paragraph_link"),
             paragraph_number: t.str("paragraph_number"),
+            words: Some(&words),
+            tag_href: None,
         };
         let edition = Edition {
             id_prefix: prefix,

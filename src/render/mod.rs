@@ -886,11 +886,24 @@ impl<'a> HtmlRenderer<'a> {
             _ => markdown::Blocks::None,
         };
         let t = &site.translations;
+        let words = |key: &str| t.str(key);
+        // An essay's inline `#tags` link to their topic pages (it is in each of them).
+        let tag_href = |name: &str| {
+            let DocId::Essay(i) = doc else { return None };
+            let slug = crate::index::tag_slug(name)?;
+            let tags = site.essay_tags.get(&i)?;
+            let (id, _) = tags
+                .iter()
+                .find(|(_, n)| crate::index::tag_slug(n).as_deref() == Some(slug.as_str()))?;
+            Some(self.href(&Route::Tag(*id)))
+        };
         let labels = markdown::NoteLabels {
             heading: t.str("notes"),
             back: t.str("back_to_note"),
             paragraph_link: t.str("paragraph_link"),
             paragraph_number: t.str("paragraph_number"),
+            words: Some(&words),
+            tag_href: Some(&tag_href),
         };
         let resolve = |kind, dest: &str| self.link_out(doc, kind, dest, true);
         markdown::render_blocks(

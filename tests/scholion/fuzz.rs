@@ -362,10 +362,19 @@ fn run_markdown(text: &str) {
     };
     let is_key = |key: &str| key.len() % 2 == 0;
     let annotated = markdown::annotate(body, &is_key);
-    let scan = markdown::scan(&annotated, true);
+    let scan = markdown::scan(&annotated, body, true);
     for u in &scan.uses {
         assert!(u.offset <= body.len(), "a use's offset is past the body");
         let _ = (u.context.before(), u.context.label(), u.context.after());
+    }
+    for e in &scan.math_errors {
+        assert!(
+            e.range.start <= e.range.end && e.range.start <= body.len(),
+            "a math error's range is outside the body"
+        );
+    }
+    for (_, offset) in &scan.tags {
+        assert!(*offset < body.len(), "a tag's offset is past the body");
     }
     let uses: Vec<UseLink> = (0..annotated.use_count)
         .map(|i| match i % 3 {

@@ -15,6 +15,7 @@ mod glossary;
 mod guide;
 mod hostile;
 mod hostile_input;
+mod markdown_syntax;
 mod publish;
 mod reader;
 mod release;
