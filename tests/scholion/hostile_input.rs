@@ -4,9 +4,12 @@
 //! located error, or succeed: never a signal (a stack overflow aborts), a panic, a hang or
 //! a memory blow-up. Each test is named after the bug it guards against.
 //!
-//! The limit is 2 s for a release build; a debug build (the normal test command) is
-//! several times slower, so it gets 10 s, still far below the quadratic times the bugs took
-//! (54 s and 17 s in release builds) and above a loaded 2-core machine's noise.
+//! The limit is 3 s for a release build; a debug build (the normal test command) is
+//! several times slower, so it gets 20 s, still far below the quadratic times the bugs took
+//! (54 s and 17 s in release builds) and above a loaded 2-core machine's noise. (A build
+//! renders each document three times since the print edition and the EPUB: 40,000
+//! cross-references in one paragraph took 7.8 s in a debug build, 19 s on this machine while
+//! four other builds ran.)
 
 use std::io::Read as _;
 use std::os::unix::process::ExitStatusExt as _;
@@ -17,9 +20,9 @@ use crate::serve::{Server, get, wait_for};
 use crate::support::*;
 
 const LIMIT: Duration = if cfg!(debug_assertions) {
-    Duration::from_secs(10)
+    Duration::from_secs(20)
 } else {
-    Duration::from_secs(2)
+    Duration::from_secs(3)
 };
 
 struct Outcome {
