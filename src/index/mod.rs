@@ -1045,9 +1045,10 @@ fn topics(
         // Inline `#tags` in the text join the front matter's, after them (a tag has letters or digits,
         // so it always has a slug).
         let inline = scans.get(i.0).map_or(&[][..], |s| s.tags.as_slice());
+        let mut seen: HashSet<String> = slugs.iter().map(|(s, _)| s.clone()).collect();
         for (tag, _) in inline {
             let Some(slug) = tag_slug(tag) else { continue };
-            if slugs.iter().any(|(s, _)| *s == slug) {
+            if !seen.insert(slug.clone()) {
                 continue;
             }
             let entry = by_slug.entry(slug.clone()).or_insert_with(|| Tag {

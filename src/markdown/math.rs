@@ -190,6 +190,26 @@ pub fn pandoc_delimiters<'a>(
     if !body.contains("\\(") && !body.contains("\\[") {
         return events;
     }
+    // For each event, the next text event of the same block holding `\)` (and `\]`): one
+    // pass from the end, so an opener never scans ahead (20,000 unclosed `\(` stay linear).
+    let mut next_paren: Vec<Option<usize>> = vec![None; events.len() + 1];
+    let mut next_bracket: Vec<Option<usize>> = vec![None; events.len() + 1];
+    for (j, (e, r)) in events.iter().enumerate().rev() {
+        if !is_inline(e) {
+            continue; // both stay None: a block boundary
+        }
+        let text = matches!(e, Event::Text(_));
+        next_paren[j] = if text && find_escaped(body, r.clone(), b')').is_some() {
+            Some(j)
+        } else {
+            next_paren[j + 1]
+        };
+        next_bracket[j] = if text && find_escaped(body, r.clone(), b']').is_some() {
+            Some(j)
+        } else {
+            next_bracket[j + 1]
+        };
+    }
     let mut out: Vec<(Event<'a>, Range<usize>)> = Vec::with_capacity(events.len());
     let mut i = 0;
     while i < events.len() {
@@ -205,22 +225,16 @@ pub fn pandoc_delimiters<'a>(
             continue;
         };
         // The closing delimiter: in a later inline event of the same block, or in this one.
-        let mut found = None;
-        if let Some(at) = find_escaped(body, range.start + 1..range.end, close) {
-            found = Some((i, at));
+        let next = if close == b')' {
+            &next_paren
         } else {
-            for (j, (e, r)) in events.iter().enumerate().skip(i + 1) {
-                if !is_inline(e) {
-                    break;
-                }
-                if let Event::Text(_) = e
-                    && let Some(at) = find_escaped(body, r.clone(), close)
-                {
-                    found = Some((j, at));
-                    break;
-                }
-            }
-        }
+            &next_bracket
+        };
+        let found = match find_escaped(body, range.start + 1..range.end, close) {
+            Some(at) => Some((i, at)),
+            None => next[i + 1]
+                .and_then(|j| find_escaped(body, events[j].1.clone(), close).map(|at| (j, at))),
+        };
         let Some((j, at)) = found else {
             out.push(events[i].clone());
             i += 1;
@@ -329,6 +343,14 @@ mod tests {
         assert!(maths("a \\[sic and more.\n\nb \\] c").is_empty());
         assert!(maths("`\\(x\\)` is code").is_empty());
         assert_eq!(maths("\\(a\\) and \\(b\\)").len(), 2);
+        assert_eq!(maths("\\(a *b* \\) and \\[x\\]\n\n\\)").len(), 2);
+        let unclosed = "\\(a ".repeat(20_000);
+        let started = std::time::Instant::now();
+        assert!(maths(&unclosed).is_empty());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "linear"
+        );
     }
 
     #[test]

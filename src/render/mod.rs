@@ -888,13 +888,16 @@ impl<'a> HtmlRenderer<'a> {
         let t = &site.translations;
         let words = |key: &str| t.str(key);
         // An essay's inline `#tags` link to their topic pages (it is in each of them).
+        let topics: HashMap<String, crate::ids::TagId> = match doc {
+            DocId::Essay(i) => site.essay_tags.get(&i).map_or_else(HashMap::new, |tags| {
+                tags.iter()
+                    .filter_map(|(id, name)| Some((crate::index::tag_slug(name)?, *id)))
+                    .collect()
+            }),
+            _ => HashMap::new(),
+        };
         let tag_href = |name: &str| {
-            let DocId::Essay(i) = doc else { return None };
-            let slug = crate::index::tag_slug(name)?;
-            let tags = site.essay_tags.get(&i)?;
-            let (id, _) = tags
-                .iter()
-                .find(|(_, n)| crate::index::tag_slug(n).as_deref() == Some(slug.as_str()))?;
+            let id = topics.get(&crate::index::tag_slug(name)?)?;
             Some(self.href(&Route::Tag(*id)))
         };
         let labels = markdown::NoteLabels {

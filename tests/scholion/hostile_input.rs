@@ -398,3 +398,28 @@ fn serve_survives_saving_a_crossref_loop() {
         s == 200 && b.contains("Fixed Again")
     });
 }
+
+/// math-core's parser recurses on nesting: 1,000 nested `\frac{` overflowed a 2 MiB stack.
+#[test]
+fn math_nested_5000_deep_is_a_located_error_not_a_stack_overflow() {
+    let p = with_bib("", TITLE_YEAR, "");
+    let deep = format!("$${}x{}$$\n", "\\frac{".repeat(5_000), "}{y}".repeat(5_000));
+    p.essay("two", "title: Two", &format!("Intro.\n\n{deep}"));
+    hostile_build(&p).located_error("two.md:6:", "nests more than 128 levels");
+}
+
+/// Each unclosed `\(` looked ahead to the end of its paragraph for a `\)` (quadratic).
+#[test]
+fn twenty_thousand_unclosed_pandoc_math_openers_tags_and_highlights_build_in_linear_time() {
+    let p = with_bib("", TITLE_YEAR, "");
+    let mut body = "a \\( b ".repeat(20_000);
+    for i in 0..20_000 {
+        body.push_str(&format!("#tag{} ==x== $y_{{{i}}}$ ", i % 100));
+    }
+    p.essay("two", "title: Two", &body);
+    hostile_build(&p).success();
+    let page = p.page("/essays/two/");
+    assert_eq!(page.select(".essay-body a.tag").len(), 20_000);
+    assert_eq!(page.select("mark").len(), 20_000);
+    assert_eq!(page.select("math").len(), 20_000);
+}
