@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use serde::Deserialize;
 
 /// Bump when the cached HTML's meaning changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Deserialize)]
 struct File {

@@ -24,7 +24,7 @@ pub use crate::ids::{DocId, EssayId, SourceId, TagId, Target, TermId, TextId};
 use crate::markdown::{self, Scan, UseKind};
 use crate::route::{Route, Routes, Segments};
 use crate::timing::timing;
-pub use bibliography::{Bibliography, Source};
+pub use bibliography::{Bibliography, DocCitations, Order, Source};
 use format_cache::hash_of;
 
 /// How one use of a document resolved: the index's fact, rendered by the render stage.
@@ -93,6 +93,8 @@ pub struct Site {
     pub text_of: HashMap<SourceId, TextId>,
     /// How each use resolved, by document and use number.
     pub resolved: HashMap<DocId, Vec<Resolved>>,
+    /// Each document's citations and references as the style formatted them.
+    pub citations: HashMap<DocId, Arc<DocCitations>>,
     /// The use-map, inverted: target → uses, in document then source order.
     pub uses_of: HashMap<Target, Vec<UseRef>>,
     /// Topics, by slug.
@@ -378,6 +380,7 @@ pub fn index(
         text_scans,
         text_of: HashMap::new(),
         resolved: HashMap::new(),
+        citations: HashMap::new(),
         uses_of: HashMap::new(),
         tags,
         essay_tags,
@@ -398,13 +401,13 @@ pub fn index(
     site.text_of = texts_of_sources(&site, diagnostics);
 
     let t = std::time::Instant::now();
-    let formatted = format_citations(&site, &all_docs);
+    site.citations = format_citations(&site, &all_docs);
     timing("format citations", t);
 
     let resolved: Vec<(DocId, Vec<Resolved>)> = all_docs
         .par_iter()
         .map(|&doc| {
-            let uses = resolve_doc(&site, &namespace, &formatted, doc, diagnostics);
+            let uses = resolve_doc(&site, &namespace, doc, diagnostics);
             (doc, uses)
         })
         .collect();
@@ -527,27 +530,28 @@ fn routes(config: &Config, content: &Content, bib: &Bibliography, tags: &[Tag]) 
     )
 }
 
-/// Format each distinct citation item once, fed to the formatter in document order (the
-/// formatter is stateful: the same input order gives the same output).
-fn format_citations(site: &Site, docs: &[DocId]) -> HashMap<(markdown::CiteItem, bool), String> {
-    let mut seen: HashSet<(markdown::CiteItem, bool)> = HashSet::new();
-    let mut distinct: Vec<(markdown::CiteItem, bool)> = Vec::new();
-    for &doc in docs {
-        for u in &site.scan(doc).uses {
-            if let UseKind::Cite(item) = &u.kind
-                && site.bib.contains(&item.key)
-            {
-                let mut item = item.clone();
-                item.offset = 0;
-                item.use_index = 0;
-                let narrative = item.narrative;
-                if seen.insert((item.clone(), narrative)) {
-                    distinct.push((item, narrative));
-                }
-            }
-        }
-    }
-    site.bib.formatted(distinct)
+/// Format each document's citations, documents in parallel: each document's go through
+/// one driver in reading order (see `Bibliography::format_document`).
+fn format_citations(site: &Site, docs: &[DocId]) -> HashMap<DocId, Arc<DocCitations>> {
+    docs.par_iter()
+        .map(|&doc| {
+            let scan = site.scan(doc);
+            let citations: Vec<(markdown::CitationAt, Vec<markdown::CiteItem>)> = scan
+                .citations
+                .iter()
+                .map(|c| {
+                    let items = (c.first_use..c.first_use + c.len)
+                        .filter_map(|i| match scan.uses.get(i).map(|u| &u.kind) {
+                            Some(UseKind::Cite(item)) => Some(item.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    (c.clone(), items)
+                })
+                .collect();
+            (doc, site.bib.format_document(&citations))
+        })
+        .collect()
 }
 
 /// The use-map: target → every use of it, from built documents, in document then source
@@ -572,7 +576,6 @@ fn invert(site: &Site) -> HashMap<Target, Vec<UseRef>> {
 fn resolve_doc(
     site: &Site,
     namespace: &Namespace,
-    formatted: &HashMap<(markdown::CiteItem, bool), String>,
     doc: DocId,
     diagnostics: &Diagnostics,
 ) -> Vec<Resolved> {
@@ -631,11 +634,10 @@ fn resolve_doc(
                 }
                 UseKind::Cite(item) => match site.bib.index_of(&item.key) {
                     Some(i) => {
-                        let mut key = item.clone();
-                        key.offset = 0;
-                        key.use_index = 0;
-                        let text = formatted
-                            .get(&(key, item.narrative))
+                        let text = site
+                            .citations
+                            .get(&doc)
+                            .and_then(|c| c.items.get(&item.use_index))
                             .cloned()
                             .unwrap_or_else(|| markdown::escape(&item.key));
                         Resolved::Cite {

@@ -26,6 +26,24 @@ pub struct CiteItem {
     pub use_index: usize,
 }
 
+/// A piece of a formatted citation: the style's text (HTML: brackets, delimiters), or one
+/// cited item (HTML), which the render pass links to its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CitePart {
+    Text(String),
+    Item { use_index: usize, html: String },
+}
+
+/// A citation as the style formatted it in its document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormattedCitation {
+    /// What stands in the text: "(Lieberthal 1992, 33)", "[1]", "Lieberthal (1992)"; in a
+    /// note style, a narrative citation's author (else nothing: the note mark).
+    pub text: Vec<CitePart>,
+    /// In a note style, a citation in the body becomes a note with this text.
+    pub note: Option<Vec<CitePart>>,
+}
+
 /// A whole citation: bracketed (`[…]`) or narrative (`@key`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {

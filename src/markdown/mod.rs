@@ -20,11 +20,12 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
-pub use cite::{CiteItem, Cluster, LocatorKind};
+pub use cite::{CiteItem, CitePart, Cluster, FormattedCitation, LocatorKind};
 pub use render::{
     Blocks, Card, CiteStyle, NoteLabels, Rendered, TocEntry, UseLink, render, render_blocks,
+    render_document,
 };
-pub use scan::{Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
+pub use scan::{CitationAt, Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading
 /// attributes, smart punctuation and wikilinks (our cross-references).
@@ -71,6 +72,8 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
     // Adjacent text events merged into one (the parser splits text at `[`, quotes, entities):
     // a single piece stays as the parser gave it (usually borrowed from the body).
     let mut pending_text: Option<(Pending<'a>, Range<usize>)> = None;
+    // Whether the pending text has a `[` after its last `]`.
+    let mut open_bracket = false;
 
     let flush = |pending: &mut Option<(Pending<'a>, Range<usize>)>,
                  nodes: &mut Vec<(Node<'a>, Range<usize>)>,
@@ -96,8 +99,20 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
     };
 
     for (event, range) in parser {
+        // A line break inside an open `[` joins the text on both sides, so a citation may
+        // span lines (`[see⏎@key, p. 4]`), as in pandoc. Elsewhere the break stays an event.
+        let event = match event {
+            Event::SoftBreak if pending_text.is_some() && open_bracket => {
+                Event::Text(CowStr::Borrowed("\n"))
+            }
+            other => other,
+        };
         match event {
             Event::Text(text) => {
+                // Each piece is looked at once: the scan stays linear.
+                if let Some(i) = text.rfind(['[', ']']) {
+                    open_bracket = text.as_bytes()[i] == b'[';
+                }
                 match &mut pending_text {
                     Some((pending, r)) => {
                         let first_end = r.end;
@@ -132,12 +147,15 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
                 }
                 continue;
             }
-            _ => flush(
-                &mut pending_text,
-                &mut nodes,
-                &mut use_count,
-                code_depth > 0,
-            ),
+            _ => {
+                open_bracket = false;
+                flush(
+                    &mut pending_text,
+                    &mut nodes,
+                    &mut use_count,
+                    code_depth > 0,
+                )
+            }
         }
         match event {
             Event::Start(Tag::CodeBlock(_)) => {

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd, html};
 
-use super::{Node, escape, heading_ids};
+use super::{CitePart, FormattedCitation, Node, escape, heading_ids};
 use crate::ids::Target;
 
 /// One use (by index) as this HTML sink shows it: made by the render stage from the index's
@@ -95,6 +95,8 @@ struct Renderer<'r> {
     heading_ids: HashMap<usize, String>,
     /// Endnote text of note-style citations, by note number.
     cite_notes: HashMap<usize, String>,
+    /// The document's citations as the style formatted them, by first use number.
+    citations: &'r HashMap<usize, FormattedCitation>,
     blocks: Blocks<'r>,
     /// Where the body is: nesting depth of block elements, the section (heading id), the
     /// ordinal of the last top-level block in it, and the document-wide block number.
@@ -177,6 +179,19 @@ pub fn render_blocks<'a>(
     blocks: Blocks<'_>,
     labels: &NoteLabels,
 ) -> Rendered {
+    render_document(nodes, uses, style, blocks, labels, &HashMap::new())
+}
+
+/// `render_blocks`, with the document's citations as the style formatted them (by the
+/// use number of their first item); a citation not among them is its items joined.
+pub fn render_document<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    uses: &[UseLink<'_>],
+    style: &CiteStyle,
+    blocks: Blocks<'_>,
+    labels: &NoteLabels,
+    citations: &HashMap<usize, FormattedCitation>,
+) -> Rendered {
     let headings = heading_ids(&nodes);
     let toc = headings
         .iter()
@@ -248,6 +263,7 @@ pub fn render_blocks<'a>(
         references_seen: HashMap::new(),
         heading_ids,
         cite_notes: HashMap::new(),
+        citations,
         blocks,
         depth: 0,
         section: "top".into(),
@@ -319,7 +335,25 @@ impl<'r> Renderer<'r> {
         let mut out: Vec<Event<'a>> = Vec::with_capacity(nodes.len() + 8);
         let mut skip_label_depth: Option<usize> = None;
         let mut link_depth = 0usize;
+        // A note mark waiting for the punctuation after it (pandoc puts the mark after it).
+        let mut mark: Option<Event<'a>> = None;
         for (node, offset) in nodes {
+            if let Some(m) = mark.take() {
+                if let Node::Event(Event::Text(t)) = &node {
+                    let punct =
+                        t.len() - t.trim_start_matches(['.', ',', ';', ':', '!', '?']).len();
+                    if punct > 0 {
+                        out.push(Event::Text(CowStr::from(t[..punct].to_string())));
+                        out.push(m);
+                        let rest = t[punct..].to_string();
+                        if !rest.is_empty() {
+                            out.push(Event::Text(CowStr::from(rest)));
+                        }
+                        continue;
+                    }
+                }
+                out.push(m);
+            }
             if let Some(depth) = skip_label_depth {
                 match node {
                     Node::XrefEnd if link_depth == depth => {
@@ -367,7 +401,40 @@ impl<'r> Renderer<'r> {
                     out.push(Event::InlineHtml("</a>".into()));
                 }
                 Node::Cite(cluster) if self.style.note && mode == Mode::Body => {
-                    self.cite_note(&cluster, &mut out);
+                    let narrative = cluster.narrative;
+                    if !narrative {
+                        // The mark follows the word: no space before it.
+                        if let Some(Event::Text(t)) = out.last_mut()
+                            && t.ends_with(char::is_whitespace)
+                        {
+                            *t = CowStr::from(t.trim_end().to_string());
+                        }
+                    }
+                    let mut events = Vec::new();
+                    self.cite_note(&cluster, &mut events);
+                    if narrative {
+                        out.extend(events);
+                    } else {
+                        mark = events.pop();
+                        out.extend(events);
+                    }
+                }
+                Node::Cite(cluster)
+                    if cluster
+                        .items
+                        .first()
+                        .is_some_and(|f| self.citations.contains_key(&f.use_index)) =>
+                {
+                    let first = cluster.items.first().map_or(0, |f| f.use_index);
+                    let formatted = self.citations.get(&first).cloned().unwrap_or_default();
+                    let ids = mode != Mode::Endnote;
+                    let mut html = String::from("<span class=\"citation\">");
+                    html.push_str(&self.cite_parts(&formatted.text, ids, &[]));
+                    if ids {
+                        self.hidden_anchors(&cluster.items, &formatted.text, &[], &mut html);
+                    }
+                    html.push_str("</span>");
+                    out.push(Event::InlineHtml(html.into()));
                 }
                 Node::Cite(cluster) => {
                     let (open, close) = if cluster.narrative {
@@ -382,7 +449,58 @@ impl<'r> Renderer<'r> {
                 }
             }
         }
+        if let Some(m) = mark {
+            out.push(m);
+        }
         out
+    }
+
+    /// A formatted citation's parts as HTML: text as it is, each item a link to its source
+    /// (with its use anchor when `ids`, unless it is in `anchored`).
+    fn cite_parts(&mut self, parts: &[CitePart], ids: bool, anchored: &[usize]) -> String {
+        let mut html = String::new();
+        for part in parts {
+            match part {
+                CitePart::Text(t) => html.push_str(t),
+                CitePart::Item {
+                    use_index,
+                    html: text,
+                } => match self.uses.get(*use_index) {
+                    Some(UseLink::Cite { href, card, .. }) => {
+                        let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
+                        if ids && !anchored.contains(use_index) {
+                            let _ = write!(html, " id=\"use_{use_index}\"");
+                        }
+                        if let Some(card) = card {
+                            let _ = write!(html, " data-card=\"{}\"", escape(&card.id));
+                            self.cards.insert(card.id.clone(), card.target);
+                        }
+                        let _ = write!(html, ">{text}</a>");
+                    }
+                    _ => html.push_str(text),
+                },
+            }
+        }
+        html
+    }
+
+    /// Anchors for the items a style left out of a citation (collapsed: `[1]–[3]` hides
+    /// `[2]`), so every use keeps its `use_N`.
+    fn hidden_anchors(
+        &self,
+        items: &[super::CiteItem],
+        a: &[CitePart],
+        b: &[CitePart],
+        html: &mut String,
+    ) {
+        for item in items {
+            let shown = a.iter().chain(b).any(
+                |p| matches!(p, CitePart::Item { use_index, .. } if *use_index == item.use_index),
+            );
+            if !shown && matches!(self.uses.get(item.use_index), Some(UseLink::Cite { .. })) {
+                let _ = write!(html, "<span id=\"use_{}\"></span>", item.use_index);
+            }
+        }
     }
 
     /// The links of a citation's items, joined by `delimiter`; `ids` gives each its use
@@ -425,12 +543,41 @@ impl<'r> Renderer<'r> {
         let Some(&n) = self.note_numbers.get(&cite_note_label(first.use_index)) else {
             return;
         };
-        let mut side = self.cite_links(&cluster.items, "; ", true);
-        let mut end = self.cite_links(&cluster.items, "; ", false);
-        if !side.ends_with('.') {
-            side.push('.');
-            end.push('.');
-        }
+        let formatted = self.citations.get(&first.use_index).cloned();
+        let (side, end) = match formatted {
+            Some(FormattedCitation {
+                text,
+                note: Some(note),
+            }) => {
+                // A narrative citation's author stays in the sentence (with the anchor).
+                if !text.is_empty() {
+                    let html = self.cite_parts(&text, true, &[]);
+                    out.push(Event::InlineHtml(
+                        format!("<span class=\"citation\">{html}</span>").into(),
+                    ));
+                }
+                let anchored: Vec<usize> = text
+                    .iter()
+                    .filter_map(|p| match p {
+                        CitePart::Item { use_index, .. } => Some(*use_index),
+                        CitePart::Text(_) => None,
+                    })
+                    .collect();
+                let mut side = self.cite_parts(&note, true, &anchored);
+                self.hidden_anchors(&cluster.items, &text, &note, &mut side);
+                let end = self.cite_parts(&note, false, &[]);
+                (side, end)
+            }
+            _ => {
+                let mut side = self.cite_links(&cluster.items, "; ", true);
+                let mut end = self.cite_links(&cluster.items, "; ", false);
+                if !side.ends_with('.') {
+                    side.push('.');
+                    end.push('.');
+                }
+                (side, end)
+            }
+        };
         self.cite_notes.insert(n, end);
         out.push(Event::InlineHtml(
             format!(

@@ -107,6 +107,32 @@ pub struct Scan {
     /// Links and images whose URL the URL policy refuses (`javascript:` …): byte offset and
     /// length in the body, and the URL. They are rendered as text.
     pub unsafe_links: Vec<(usize, usize, String)>,
+    /// The document's citations in the order a citation processor reads them (pandoc's):
+    /// the body in order, a footnote's citations where the footnote is first referenced.
+    pub citations: Vec<CitationAt>,
+}
+
+/// One citation (a bracketed cluster or a narrative `@key`) of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CitationAt {
+    /// Its items are the uses `first_use..first_use + len`.
+    pub first_use: usize,
+    pub len: usize,
+    pub narrative: bool,
+    /// Written inside a footnote.
+    pub in_footnote: bool,
+    /// The number of the note it is (in the body) or is in (in a footnote) when citations
+    /// are notes (a note style): notes count footnotes by first reference and citations in
+    /// the body, in order, as the render pass numbers them. `None` for a footnote that is
+    /// never referenced.
+    pub note: Option<usize>,
+}
+
+/// The body's order of citations and footnote references.
+#[derive(Debug, Clone)]
+enum Mark {
+    Citation(CitationAt),
+    Footnote(String),
 }
 
 /// A document's search tokens (see `markdown::tokenize`) and
@@ -218,6 +244,8 @@ struct Scanner<'s> {
     footnote_uses: Vec<(String, usize)>,
     footnote_sections: HashMap<String, Option<usize>>,
     open_xref: Option<(usize, usize)>,
+    marks: Vec<Mark>,
+    footnote_citations: HashMap<String, Vec<CitationAt>>,
 }
 
 pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
@@ -239,12 +267,18 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         footnote_sections: HashMap::new(),
         open_xref: None,
         unsafe_links: Vec::new(),
+        marks: Vec::new(),
+        footnote_citations: HashMap::new(),
     };
     for (node, range) in &annotated.nodes {
         scanner.node(node, range);
     }
     scanner.flush();
     let unsafe_links = std::mem::take(&mut scanner.unsafe_links);
+    let citations = citation_order(
+        std::mem::take(&mut scanner.marks),
+        std::mem::take(&mut scanner.footnote_citations),
+    );
     let (uses, text, first_paragraph, words) = scanner.finish();
     let tokens = WordCounts::of(&text);
     Scan {
@@ -254,7 +288,41 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         words,
         tokens,
         unsafe_links,
+        citations,
     }
+}
+
+/// Citations in reading order with their note numbers (see `CitationAt::note`).
+fn citation_order(
+    marks: Vec<Mark>,
+    mut in_footnotes: HashMap<String, Vec<CitationAt>>,
+) -> Vec<CitationAt> {
+    let mut out = Vec::new();
+    let mut note = 0;
+    for mark in marks {
+        match mark {
+            Mark::Citation(mut c) => {
+                note += 1;
+                c.note = Some(note);
+                out.push(c);
+            }
+            Mark::Footnote(label) => {
+                // Only a defined footnote gets a number, at its first reference.
+                if let Some(cites) = in_footnotes.remove(&label) {
+                    note += 1;
+                    out.extend(cites.into_iter().map(|mut c| {
+                        c.note = Some(note);
+                        c
+                    }));
+                }
+            }
+        }
+    }
+    // Footnotes never referenced: their citations last, in source order.
+    let mut rest: Vec<CitationAt> = in_footnotes.into_values().flatten().collect();
+    rest.sort_by_key(|c| c.first_use);
+    out.extend(rest);
+    out
 }
 
 impl Scanner<'_> {
@@ -287,6 +355,23 @@ impl Scanner<'_> {
                     self.block.trim_end();
                 }
                 let at = self.block.text.len();
+                if let Some(first) = cluster.items.first() {
+                    let citation = CitationAt {
+                        first_use: first.use_index,
+                        len: cluster.items.len(),
+                        narrative: cluster.narrative,
+                        in_footnote: self.footnote.is_some(),
+                        note: None,
+                    };
+                    match &self.footnote {
+                        Some(label) => self
+                            .footnote_citations
+                            .entry(label.clone())
+                            .or_default()
+                            .push(citation),
+                        None => self.marks.push(Mark::Citation(citation)),
+                    }
+                }
                 for item in &cluster.items {
                     self.block.marks.push((item.use_index, at, at));
                     let kind = UseKind::Cite(item.clone());
@@ -318,12 +403,18 @@ impl Scanner<'_> {
             Event::Start(Tag::FootnoteDefinition(label)) => {
                 self.flush();
                 self.footnote = Some(label.to_string());
+                self.footnote_citations
+                    .entry(label.to_string())
+                    .or_default();
             }
             Event::End(TagEnd::FootnoteDefinition) => {
                 self.flush();
                 self.footnote = None;
             }
             Event::FootnoteReference(label) => {
+                if self.footnote.is_none() {
+                    self.marks.push(Mark::Footnote(label.to_string()));
+                }
                 self.footnote_sections
                     .entry(label.to_string())
                     .or_insert(self.section);

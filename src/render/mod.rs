@@ -863,7 +863,16 @@ impl<'a> HtmlRenderer<'a> {
             paragraph_link: t.str("paragraph_link"),
             paragraph_number: t.str("paragraph_number"),
         };
-        markdown::render_blocks(annotated.nodes, &links, &bib.cite_style, blocks, &labels)
+        let empty = HashMap::new();
+        let citations = site.citations.get(&doc).map_or(&empty, |c| &c.citations);
+        markdown::render_document(
+            annotated.nodes,
+            &links,
+            &bib.cite_style,
+            blocks,
+            &labels,
+            citations,
+        )
     }
 
     /// The index's resolved uses of a document as links: hrefs from the route table, the
@@ -1222,12 +1231,43 @@ impl<'a> HtmlRenderer<'a> {
         }
         cited.sort_unstable(); // bibliography order is the style's order
         terms.sort_unstable();
+        // The essay's references as the style lists them for it (in its order, numbered
+        // by first citation in a numeric style); a work cited in an essay whose citations
+        // the style could not list keeps its reader-wide entry.
+        let own: Vec<(SourceId, &str)> = site
+            .citations
+            .get(&DocId::Essay(i))
+            .map(|c| {
+                c.references
+                    .iter()
+                    .filter_map(|(key, html)| {
+                        Some((SourceId(site.bib.index_of(key)?), html.as_str()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !own.is_empty() {
+            let listed: Vec<SourceId> = own.iter().map(|(k, _)| *k).collect();
+            cited.retain(|k| !listed.contains(k));
+            let mut ordered = listed;
+            ordered.extend(cited);
+            cited = ordered;
+        }
         let annotates = e
             .annotates
             .as_ref()
             .and_then(|a| site.bib.index_of(&a.value))
             .map(|k| self.source_row(SourceId(k), 0));
-        let references: Vec<SourceRow> = cited.into_iter().map(|k| self.source_row(k, 0)).collect();
+        let references: Vec<SourceRow> = cited
+            .into_iter()
+            .map(|k| {
+                let mut row = self.source_row(k, 0);
+                if let Some((_, html)) = own.iter().find(|(o, _)| *o == k) {
+                    row.html = html;
+                }
+                row
+            })
+            .collect();
         let terms_used: Vec<TermRow> = terms
             .into_iter()
             .map(|t| self.term_row(t, Vec::new()))

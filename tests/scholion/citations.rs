@@ -190,13 +190,15 @@ fn note_styles_render_citations_as_numbered_notes() {
     assert_eq!(page.texts(".note-ref a"), vec!["1", "2", "3"]);
     let notes = page.texts(".endnotes li p");
     assert_eq!(notes.len(), 3);
+    // The first note of a work is its full form (the second would be short).
     assert!(
-        notes[0].starts_with("Lieberthal, Bureaucracy") && notes[0].ends_with(", 33."),
+        notes[0].starts_with("Kenneth Lieberthal, Bureaucracy") && notes[0].ends_with(", 33."),
         "{}",
         notes[0]
     );
+    // A note starts with a capital, as a sentence does.
     assert!(
-        notes[1].starts_with("see Wang") && notes[1].contains("; Freedom House"),
+        notes[1].starts_with("See Zhizheng Wang") && notes[1].contains("; Freedom House"),
         "{}",
         notes[1]
     );

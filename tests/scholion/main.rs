@@ -13,6 +13,7 @@ mod glossary;
 mod guide;
 mod hostile;
 mod hostile_input;
+mod oracle;
 mod publish;
 mod reader;
 mod release;
