@@ -2,6 +2,7 @@
 //! formatting entries (once, for the whole site) and in-text citation items.
 
 mod guard;
+mod mapping;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use crate::config::{Config, setting_at};
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location, did_you_mean};
 use crate::input::{self, read_capped, read_text};
 use crate::markdown::{
-    CitationAt, CiteItem, CitePart, CiteStyle, FormattedCitation, LocatorKind, escape,
+    CitationAt, CiteItem, CitePart, CiteStyle, FormattedCitation, LocatorKind, LocatorWords, escape,
 };
 
 /// What a formatted citation item depends on: key, locator, prefix, suffix, suppressed
@@ -31,6 +32,9 @@ type ItemInput<'a> = (
     bool,
     usize,
 );
+
+/// A cited item, its entry and its locator value as the style shows it.
+type Prepared<'a> = (&'a CiteItem, &'a Entry, Option<String>);
 
 /// How the reader-wide bibliography is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +162,10 @@ pub struct Bibliography {
     locales: Vec<Locale>,
     /// How the reader-wide bibliography is ordered.
     pub order: Order,
+    /// The locator words citations are read with (the locale's terms and English).
+    pub locator_words: LocatorWords,
+    /// The locale puts a period or comma after a quotation inside the quotation marks.
+    punctuation_in_quote: bool,
     /// All entries in the style's bibliography order.
     pub sources: Vec<Source>,
     by_key: HashMap<String, usize>,
@@ -194,13 +202,15 @@ impl Bibliography {
         } else {
             Order::Cited
         };
-        Bibliography {
+        let mut bib = Bibliography {
             failed_files: Vec::new(),
             failed_at: None,
             loaded_files: Vec::new(),
             library: Library::new(),
             note_style: style.settings.class == StyleClass::Note,
             style,
+            locator_words: LocatorWords::english().clone(),
+            punctuation_in_quote: false,
             locales: locales_for(&locale),
             locale,
             order,
@@ -209,7 +219,10 @@ impl Bibliography {
             cite_style,
             documents: Mutex::new(HashMap::new()),
             disk: FormatCache::disabled(),
-        }
+        };
+        bib.locator_words = locator_words(&bib.locale, &bib.locales, &bib.style);
+        bib.punctuation_in_quote = punctuation_in_quote(&bib.locale, &bib.locales, &bib.style);
+        bib
     }
 
     pub fn len(&self) -> usize {
@@ -353,6 +366,12 @@ impl Bibliography {
     /// whole bibliography (so it sorts by the style's `<sort>` and disambiguates as the
     /// style says), its result kept in the on-disk cache under all of its entries.
     fn fill(&mut self, library: Library, mut defined_in: HashMap<String, Location>) {
+        // The citation processor gets the entries as pandoc reads them (see `mapping`); the
+        // sources keep them as written (their "Cite this" files).
+        let mut formatting = Library::new();
+        for entry in library.iter() {
+            formatting.push(&mapping::for_formatting(entry));
+        }
         // The order a style without a `<sort>` (a numeric style) keeps, and the driver's
         // input order: first author (or title), year, title, by the language's collation.
         let name_key = |e: &Entry| -> String {
@@ -369,7 +388,7 @@ impl Bibliography {
                 .unwrap_or_default()
         };
         let collation = crate::i18n::Collation::new(&self.locale.0);
-        let mut keyed: Vec<(String, i32, String, &Entry)> = library
+        let mut keyed: Vec<(String, i32, String, &Entry)> = formatting
             .iter()
             .map(|e| (name_key(e), year(e), title(e), e))
             .collect();
@@ -411,7 +430,12 @@ impl Bibliography {
             .filter_map(|(k, _)| library.get(k))
             .collect();
         let listed: HashSet<&str> = order.iter().map(|e| e.key()).collect();
-        order.extend(entries.iter().filter(|e| !listed.contains(e.key())));
+        order.extend(
+            entries
+                .iter()
+                .filter(|e| !listed.contains(e.key()))
+                .filter_map(|e| library.get(e.key())),
+        );
         let sources: Vec<Source> = order
             .into_iter()
             .map(|e| {
@@ -425,7 +449,7 @@ impl Bibliography {
             .map(|(i, s)| (s.key.clone(), i))
             .collect();
         self.sources = sources;
-        self.library = library;
+        self.library = formatting;
     }
 
     /// The bibliography of `entries` (each cited once, in this order) as the style formats
@@ -461,7 +485,7 @@ impl Bibliography {
                     html.push(' ');
                 }
                 let _ = escaped(&item.content).write_buf(&mut html, BufWriteFormat::Html);
-                (item.key, tidy_punctuation(html.trim()))
+                (item.key, self.tidy(html.trim()))
             })
             .collect()
     }
@@ -526,22 +550,44 @@ impl Bibliography {
     fn format_document_now(&self, citations: &[(CitationAt, Vec<CiteItem>)]) -> DocCitations {
         let note_style = self.note_style;
         let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
+        // Each citation's known items with their locator values as the style shows them.
+        let range_format = self.style.settings.page_range_format;
+        let prepared: Vec<(&CitationAt, Vec<Prepared<'_>>)> = citations
+            .iter()
+            .map(|(at, items)| {
+                let known = items
+                    .iter()
+                    .filter_map(|i| {
+                        let entry = self.library.get(&i.key)?;
+                        let value = i.locator.as_ref().map(|(kind, value)| match kind {
+                            LocatorKind::Page => page_ranges(value, range_format),
+                            _ => value.clone(),
+                        });
+                        Some((i, entry, value))
+                    })
+                    .collect();
+                (at, known)
+            })
+            .collect();
         // The items handed to the driver, per citation (citations with none are skipped).
         let mut submitted: Vec<(&CitationAt, Vec<&CiteItem>)> = Vec::new();
-        for (at, items) in citations {
-            let known: Vec<(&CiteItem, &Entry)> = items
-                .iter()
-                .filter_map(|i| Some((i, self.library.get(&i.key)?)))
-                .collect();
+        for (at, known) in &prepared {
             if known.is_empty() {
                 continue;
             }
             let request_items = known
                 .iter()
-                .map(|(item, entry)| {
-                    let locator = item.locator.as_ref().map(|(kind, value)| {
-                        SpecificLocator(csl_locator(*kind), LocatorPayload::Str(value.as_str()))
-                    });
+                .map(|(item, entry, value)| {
+                    let locator =
+                        item.locator
+                            .as_ref()
+                            .zip(value.as_ref())
+                            .map(|((kind, _), value)| {
+                                SpecificLocator(
+                                    csl_locator(*kind),
+                                    LocatorPayload::Str(value.as_str()),
+                                )
+                            });
                     CitationItem::with_locator(*entry, locator)
                 })
                 .collect();
@@ -552,7 +598,7 @@ impl Bibliography {
                 &self.locales,
                 at.note.filter(|_| note_style),
             ));
-            submitted.push((at, known.into_iter().map(|(i, _)| i).collect()));
+            submitted.push((at, known.iter().map(|(i, _, _)| *i).collect()));
         }
         let rendered = driver.finish(BibliographyRequest {
             style: &self.style,
@@ -572,8 +618,7 @@ impl Bibliography {
                 html.push(' ');
             }
             let _ = escaped(&item.content).write_buf(&mut html, BufWriteFormat::Html);
-            doc.references
-                .push((item.key, tidy_punctuation(html.trim())));
+            doc.references.push((item.key, self.tidy(html.trim())));
         }
         doc
     }
@@ -611,7 +656,11 @@ impl Bibliography {
                 continue;
             };
             let mut inner = elem.children.clone();
-            let names = if at.narrative || item.suppress_author {
+            // A narrative citation in a footnote of a note style keeps its names: pandoc
+            // writes it whole ("Compare Goldsmith and Wu, Who Controls …").
+            let in_note_text = self.note_style && at.in_footnote;
+            let narrative = at.narrative && !in_note_text;
+            let names = if narrative || item.suppress_author {
                 take_names(&mut inner)
             } else {
                 None
@@ -625,7 +674,7 @@ impl Bibliography {
             } else {
                 core.trim().to_string()
             };
-            if at.narrative {
+            if narrative {
                 let name = match &names {
                     Some(n) => {
                         let mut html = String::new();
@@ -662,6 +711,24 @@ impl Bibliography {
         // The style's own affixes around a narrative citation are not wanted.
         if at.narrative {
             parts.retain(|p| matches!(p, CitePart::Item { .. }));
+        }
+        // Nothing left to print (an author suppressed from a citation that is only the
+        // author, as in MLA): pandoc prints nothing.
+        if !at.narrative
+            && parts
+                .iter()
+                .all(|p| !matches!(p, CitePart::Item { html, .. } if !html.is_empty()))
+        {
+            return FormattedCitation::default();
+        }
+        // As pandoc does, a citation whose items have a prefix or suffix keeps the order
+        // they were written in (the style sorts the others).
+        if items.len() > 1
+            && items
+                .iter()
+                .any(|i| !i.prefix.is_empty() || !i.suffix.is_empty())
+        {
+            parts = written_order(parts, items, open, close, layout.delimiter.as_deref());
         }
         let is_note = self.note_style && !at.in_footnote;
         match (at.narrative, is_note) {
@@ -730,6 +797,18 @@ impl Bibliography {
         }
     }
 
+    /// `tidy_punctuation`, and a period or comma after a closing quotation mark moved
+    /// inside it where the locale says so (American English), which hayagriva leaves
+    /// outside in bibliography entries.
+    fn tidy(&self, html: &str) -> String {
+        let html = tidy_punctuation(html);
+        if self.punctuation_in_quote {
+            html.replace("”.", ".”").replace("”,", ",”")
+        } else {
+            html
+        }
+    }
+
     /// The bibliography entry (HTML, in the style) of the first entry of a BibLaTeX text:
     /// how the reader and its essays format their own "Cite this" entries.
     pub fn format_bibtex(&self, bibtex: &str) -> Option<String> {
@@ -740,8 +819,8 @@ impl Bibliography {
             return Some(html);
         }
         let library = hayagriva::io::from_biblatex_str(bibtex).ok()?;
-        let entry = library.iter().next()?;
-        let html = self.bibliography_of(&[entry]).into_iter().next()?.1;
+        let entry = mapping::for_formatting(library.iter().next()?);
+        let html = self.bibliography_of(&[&entry]).into_iter().next()?.1;
         self.disk.put(key, &html);
         Some(html)
     }
@@ -786,11 +865,24 @@ impl Bibliography {
 /// Mend doubled punctuation hayagriva leaves when an entry lacks trailing fields
 /// (`“Title.”.`, `“Why?.”`, `Journal,.`), a known quirk of its CSL renderer.
 fn tidy_punctuation(html: &str) -> String {
-    html.replace(".”.", ".”")
+    let mut out = html
+        .replace(".”.", ".”")
         .replace("?.”", "?”")
         .replace("!.”", "!”")
         .replace(",.", ".")
         .replace("?.", "?")
+        .replace(",)", ")");
+    // A number's affix leaves a space before the punctuation after it (`no. 1 .`).
+    for p in [" .", " :", " ,"] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(p).map(|i| from + i) {
+            if out[..i].ends_with(|c: char| c.is_ascii_digit()) {
+                out.replace_range(i..i + 1, "");
+            }
+            from = i + 1;
+        }
+    }
+    out
 }
 
 /// hayagriva writes an entry's text into its HTML as it is, markup and `&` included: a copy
@@ -854,23 +946,148 @@ fn cite_style(style: &IndependentStyle) -> CiteStyle {
     }
 }
 
-fn csl_locator(kind: LocatorKind) -> hayagriva::citationberg::taxonomy::Locator {
+/// Scholion's locator kinds and CSL's, both ways.
+const LOCATORS: &[(LocatorKind, hayagriva::citationberg::taxonomy::Locator)] = {
     use hayagriva::citationberg::taxonomy::Locator as L;
-    match kind {
-        LocatorKind::Page => L::Page,
-        LocatorKind::Chapter => L::Chapter,
-        LocatorKind::Section => L::Section,
-        LocatorKind::Paragraph => L::Paragraph,
-        LocatorKind::Volume => L::Volume,
-        LocatorKind::Figure => L::Figure,
-        LocatorKind::Note => L::Note,
-        LocatorKind::Line => L::Line,
-        LocatorKind::Column => L::Column,
-        LocatorKind::Book => L::Book,
-        LocatorKind::Part => L::Part,
-        LocatorKind::Verse => L::Verse,
-        LocatorKind::Table => L::Table,
+    &[
+        (LocatorKind::Page, L::Page),
+        (LocatorKind::Chapter, L::Chapter),
+        (LocatorKind::Section, L::Section),
+        (LocatorKind::Paragraph, L::Paragraph),
+        (LocatorKind::Volume, L::Volume),
+        (LocatorKind::Figure, L::Figure),
+        (LocatorKind::Note, L::Note),
+        (LocatorKind::Line, L::Line),
+        (LocatorKind::Column, L::Column),
+        (LocatorKind::Book, L::Book),
+        (LocatorKind::Part, L::Part),
+        (LocatorKind::Verse, L::Verse),
+        (LocatorKind::Table, L::Table),
+        (LocatorKind::Act, L::Act),
+        (LocatorKind::Appendix, L::Appendix),
+        (LocatorKind::Canon, L::Canon),
+        (LocatorKind::Equation, L::Equation),
+        (LocatorKind::Folio, L::Folio),
+        (LocatorKind::Issue, L::Issue),
+        (LocatorKind::Opus, L::Opus),
+        (LocatorKind::Rule, L::Rule),
+        (LocatorKind::Scene, L::Scene),
+        (LocatorKind::SubVerbo, L::SubVerbo),
+        (LocatorKind::Supplement, L::Supplement),
+        (LocatorKind::Timestamp, L::Timestamp),
+        (LocatorKind::Title, L::Title),
+    ]
+};
+
+fn csl_locator(kind: LocatorKind) -> hayagriva::citationberg::taxonomy::Locator {
+    LOCATORS.iter().find(|(k, _)| *k == kind).map_or(
+        hayagriva::citationberg::taxonomy::Locator::Page,
+        |(_, l)| *l,
+    )
+}
+
+/// The locator words of `locale`: every form of every locator term in its language's
+/// locale files and the style's own locale overrides, added to the English words.
+fn locator_words(locale: &LocaleCode, files: &[Locale], style: &IndependentStyle) -> LocatorWords {
+    use hayagriva::citationberg::taxonomy::Term;
+    let language = locale
+        .0
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    let same_language = |l: &Locale| {
+        l.lang.as_ref().is_none_or(|c| {
+            c.0.split('-')
+                .next()
+                .is_some_and(|p| p.eq_ignore_ascii_case(&language))
+        })
+    };
+    let mut terms = Vec::new();
+    for file in files
+        .iter()
+        .chain(&style.locale)
+        .filter(|l| same_language(l))
+    {
+        for term in file.terms.iter().flat_map(|t| &t.terms) {
+            let Term::Locator(csl) = term.name else {
+                continue;
+            };
+            let Some(kind) = LOCATORS.iter().find(|(_, l)| *l == csl).map(|(k, _)| *k) else {
+                continue;
+            };
+            for word in [term.single(), term.multiple()].into_iter().flatten() {
+                terms.push((word.to_string(), kind));
+            }
+        }
     }
+    LocatorWords::with_terms(terms)
+}
+
+/// Whether `locale` puts punctuation inside quotation marks: the style's own locale
+/// options, else the locale file's (a bare language means its main region: `en` → `en-US`).
+fn punctuation_in_quote(locale: &LocaleCode, files: &[Locale], style: &IndependentStyle) -> bool {
+    let code = locale.0.as_str();
+    let language = code.split(['-', '_']).next().unwrap_or("en");
+    let main = match language {
+        "en" => "en-US",
+        "de" => "de-DE",
+        "fr" => "fr-FR",
+        "es" => "es-ES",
+        "pt" => "pt-PT",
+        _ => code,
+    };
+    let option = |l: &Locale| l.style_options.and_then(|o| o.punctuation_in_quote);
+    style
+        .locale
+        .iter()
+        .filter(|l| {
+            l.lang
+                .as_ref()
+                .is_none_or(|c| c.0 == code || c.0 == language)
+        })
+        .find_map(option)
+        .or_else(|| {
+            files
+                .iter()
+                .filter(|l| l.lang.as_ref().is_some_and(|c| c.0 == code || c.0 == main))
+                .find_map(option)
+        })
+        .unwrap_or(false)
+}
+
+/// A page locator's ranges in the style's `page-range-format` (`779-780` → `779-80` in
+/// Chicago), which hayagriva applies to the `page` variable but not to locators.
+fn page_ranges(value: &str, format: Option<hayagriva::citationberg::PageRangeFormat>) -> String {
+    let Some(format) = format else {
+        return value.to_string();
+    };
+    let mut out = String::new();
+    for (i, part) in value.split(',').enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let bounds = part.split_once(['-', '–']);
+        match bounds {
+            Some((a, b))
+                if a.trim().chars().all(|c| c.is_ascii_digit())
+                    && b.trim().chars().all(|c| c.is_ascii_digit())
+                    && !a.trim().is_empty()
+                    && !b.trim().is_empty() =>
+            {
+                let lead = &part[..part.len() - part.trim_start().len()];
+                out.push_str(lead);
+                let mut range = String::new();
+                if format.format(&mut range, a, b, Some("-")).is_ok() {
+                    out.push_str(&range);
+                } else {
+                    out.push_str(part.trim_start());
+                }
+            }
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 trait IntoIndependent {
@@ -1035,6 +1252,43 @@ fn take_names(children: &mut ElemChildren) -> Option<ElemChildren> {
         }
     }
     None
+}
+
+/// A citation's parts with its items in the order they were written: the layout's
+/// prefix, the items joined by its delimiter, its suffix.
+fn written_order(
+    parts: Vec<CitePart>,
+    items: &[&CiteItem],
+    open: &str,
+    close: &str,
+    delimiter: Option<&str>,
+) -> Vec<CitePart> {
+    let mut shown: HashMap<usize, String> = HashMap::new();
+    for part in parts {
+        if let CitePart::Item { use_index, html } = part {
+            shown.insert(use_index, html);
+        }
+    }
+    let delimiter = escape(delimiter.unwrap_or("; "));
+    let mut out = Vec::new();
+    if !open.is_empty() {
+        out.push(CitePart::Text(escape(open)));
+    }
+    for item in items {
+        if let Some(html) = shown.remove(&item.use_index) {
+            if out.iter().any(|p| matches!(p, CitePart::Item { .. })) {
+                out.push(CitePart::Text(delimiter.clone()));
+            }
+            out.push(CitePart::Item {
+                use_index: item.use_index,
+                html,
+            });
+        }
+    }
+    if !close.is_empty() {
+        out.push(CitePart::Text(escape(close)));
+    }
+    out
 }
 
 /// The parts' HTML, joined.

@@ -307,19 +307,27 @@ type Scans = (
 /// Scan every document once, in parallel (or take it from the cache).
 fn scan_all(content: &Content, bib: &Bibliography, cache: Option<&ScanCache>) -> Scans {
     let is_key = |k: &str| bib.contains(k);
-    let keys_hash = hash_of(&bib.keys().collect::<Vec<_>>());
+    let keys_hash = hash_of(&(bib.keys().collect::<Vec<_>>(), &bib.locator_words));
     let scan_doc = |file: &SourceFile| -> Arc<Scan> {
         let scan = |annotated: &markdown::Annotated<'_>| Arc::new(markdown::scan(annotated, true));
         // Without a cache (a one-off build), hashing every body would be wasted work.
         let Some(cache) = cache else {
-            return scan(&markdown::annotate(file.body(), &is_key));
+            return scan(&markdown::annotate_with(
+                file.body(),
+                &is_key,
+                &bib.locator_words,
+            ));
         };
         let key = (hash_of(&file.body()), keys_hash);
         let lock = || cache.scans.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hit) = lock().get(&key) {
             return hit.clone();
         }
-        let scan = scan(&markdown::annotate(file.body(), &is_key));
+        let scan = scan(&markdown::annotate_with(
+            file.body(),
+            &is_key,
+            &bib.locator_words,
+        ));
         lock().insert(key, scan.clone());
         scan
     };
@@ -444,6 +452,7 @@ pub fn index(
         warn_unused(&site, diagnostics);
     }
     warn_refused_urls(&site, diagnostics);
+    warn_near_miss_keys(&site, &all_docs, diagnostics);
     site
 }
 
@@ -852,6 +861,34 @@ fn topics(
 
 /// Links the URL policy refuses (only `http`, `https`, `mailto` and relative URLs become
 /// links): shown as text, each reported where it is written.
+/// A narrative `@word` that is no key but close to one (`@jakson2001`, with `jackson2001`
+/// in the bibliography) is printed as written: a warning says so, with the key it may mean.
+fn warn_near_miss_keys(site: &Site, docs: &[DocId], diagnostics: &Diagnostics) {
+    for &doc in docs {
+        let file = site.file(doc);
+        // Each word once, and at most 50 per document: comparing with every key costs
+        // (a document of a million `@x1` must stay linear).
+        let mut seen: HashSet<&str> = HashSet::new();
+        for (offset, word) in &site.scan(doc).unknown_keys {
+            if !seen.insert(word.as_str()) {
+                continue;
+            }
+            if seen.len() > 50 {
+                break;
+            }
+            if let Some(hint) = did_you_mean(word, site.bib.keys()) {
+                diagnostics.push(
+                    Diagnostic::warning(format!(
+                        "`@{word}` is not a citation: the bibliography has no key `{word}`"
+                    ))
+                    .at(file.location(file.body_offset + offset, word.len() + 1))
+                    .hint(hint),
+                );
+            }
+        }
+    }
+}
+
 fn warn_refused_urls(site: &Site, diagnostics: &Diagnostics) {
     let hint =
         "only http, https, mailto and relative links are published as links; it is shown as text";

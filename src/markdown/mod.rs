@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
-pub use cite::{CiteItem, CitePart, Cluster, FormattedCitation, LocatorKind};
+pub use cite::{CiteItem, CitePart, Cluster, FormattedCitation, LocatorKind, LocatorWords};
 pub use render::{
     Blocks, Card, CiteStyle, NoteLabels, Rendered, TocEntry, UseLink, render, render_blocks,
     render_document,
@@ -59,14 +59,27 @@ pub enum Node<'a> {
 pub struct Annotated<'a> {
     pub nodes: Vec<(Node<'a>, Range<usize>)>,
     pub use_count: usize,
+    /// Narrative `@word`s in the text that are not a bibliography key but look like one
+    /// (body offset, word), for a "did you mean" warning.
+    pub unknown_keys: Vec<(usize, String)>,
 }
 
 /// Parse `body` and recognise annotations. `is_key` says whether a citation key exists in
 /// the bibliography (narrative `@key` is a citation only then).
 pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'a> {
+    annotate_with(body, is_key, LocatorWords::english())
+}
+
+/// `annotate`, recognising the locator words `words` (the document's locale's).
+pub fn annotate_with<'a>(
+    body: &'a str,
+    is_key: &dyn Fn(&str) -> bool,
+    words: &LocatorWords,
+) -> Annotated<'a> {
     let parser = Parser::new_ext(body, options()).into_offset_iter();
     let mut nodes: Vec<(Node<'a>, Range<usize>)> = Vec::new();
     let mut use_count = 0usize;
+    let mut unknown_keys: Vec<(usize, String)> = Vec::new();
     let mut link_stack: Vec<bool> = Vec::new(); // true = a wikilink
     let mut code_depth = 0usize;
     // Adjacent text events merged into one (the parser splits text at `[`, quotes, entities):
@@ -78,6 +91,7 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
     let flush = |pending: &mut Option<(Pending<'a>, Range<usize>)>,
                  nodes: &mut Vec<(Node<'a>, Range<usize>)>,
                  use_count: &mut usize,
+                 unknown: &mut Vec<(usize, String)>,
                  in_code: bool| {
         if let Some((text, range)) = pending.take() {
             let (text, pieces) = match text {
@@ -93,7 +107,15 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
             if in_code || !text.contains('@') {
                 nodes.push((Node::Event(Event::Text(text)), range));
             } else {
-                cite::split_text(&text, &pieces, range, is_key, use_count, nodes);
+                cite::split_text(
+                    &text,
+                    &pieces,
+                    range,
+                    (is_key, words),
+                    use_count,
+                    nodes,
+                    unknown,
+                );
             }
         }
     };
@@ -153,6 +175,7 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
                     &mut pending_text,
                     &mut nodes,
                     &mut use_count,
+                    &mut unknown_keys,
                     code_depth > 0,
                 )
             }
@@ -205,9 +228,14 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
         &mut pending_text,
         &mut nodes,
         &mut use_count,
+        &mut unknown_keys,
         code_depth > 0,
     );
-    Annotated { nodes, use_count }
+    Annotated {
+        nodes,
+        use_count,
+        unknown_keys,
+    }
 }
 
 /// Text being merged by `annotate`: one piece as parsed, or several copied together (with

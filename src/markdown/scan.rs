@@ -110,6 +110,8 @@ pub struct Scan {
     /// The document's citations in the order a citation processor reads them (pandoc's):
     /// the body in order, a footnote's citations where the footnote is first referenced.
     pub citations: Vec<CitationAt>,
+    /// `@word`s that look like a citation key but are none (body offset, word).
+    pub unknown_keys: Vec<(usize, String)>,
 }
 
 /// One citation (a bracketed cluster or a narrative `@key`) of a document.
@@ -289,6 +291,7 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         tokens,
         unsafe_links,
         citations,
+        unknown_keys: annotated.unknown_keys.clone(),
     }
 }
 

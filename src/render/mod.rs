@@ -728,6 +728,15 @@ impl<'a> HtmlRenderer<'a> {
             .collect();
         let mut ctx = self.ctx(&Route::Citations);
         ctx.insert("sources", &rows);
+        // How the list is ordered: the style's `<sort>`, or (a numeric style, which numbers
+        // by first citation in each essay) by author.
+        ctx.insert(
+            "bibliography_order",
+            match self.site.bib.order {
+                crate::index::Order::Style => "style",
+                crate::index::Order::Cited => "cited",
+            },
+        );
         ctx.insert(
             "downloads",
             &CiteDownloads {
@@ -847,7 +856,8 @@ impl<'a> HtmlRenderer<'a> {
         let site = self.site;
         let file = site.file(doc);
         let bib = &site.bib;
-        let annotated = markdown::annotate(file.body(), &|k| bib.contains(k));
+        let annotated =
+            markdown::annotate_with(file.body(), &|k| bib.contains(k), &bib.locator_words);
         let links = self.use_links(doc);
         // An essay's paragraphs are addressable (links to a passage; the reading companion);
         // a text's are numbered, as its citations count them.
@@ -1598,6 +1608,19 @@ fn locator_text(kind: markdown::LocatorKind, value: &str) -> String {
         (L::Part, _) => "pt.",
         (L::Verse, false) => "v.",
         (L::Verse, true) => "vv.",
+        (L::Act, _) => "act",
+        (L::Appendix, _) => "app.",
+        (L::Canon, _) => "can.",
+        (L::Equation, _) => "eq.",
+        (L::Folio, _) => "fol.",
+        (L::Issue, _) => "no.",
+        (L::Opus, _) => "op.",
+        (L::Rule, _) => "r.",
+        (L::Scene, _) => "sc.",
+        (L::SubVerbo, _) => "s.v.",
+        (L::Supplement, _) => "supp.",
+        (L::Timestamp, _) => "at",
+        (L::Title, _) => "tit.",
         (L::Table, _) => "table",
     };
     format!("{word} {}", value.replace('-', "–"))
