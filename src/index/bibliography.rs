@@ -1,6 +1,7 @@
 //! The bibliography: loading `.bib`/`.yaml` files with hayagriva, choosing the CSL style,
 //! formatting entries (once, for the whole site) and in-text citation items.
 
+mod csl;
 mod guard;
 mod mapping;
 
@@ -278,6 +279,8 @@ impl Bibliography {
         };
         let mut library = Library::new();
         let mut defined_in: HashMap<String, Location> = HashMap::new();
+        // Keys read from CSL-JSON or CSL-YAML (their titles are already in sentence case).
+        let mut csl_keys: HashSet<String> = HashSet::new();
         for file in files {
             let path = content_dir.join(&file);
             let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
@@ -306,11 +309,12 @@ impl Bibliography {
                     continue;
                 }
             };
-            let is_yaml = matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            );
-            let parsed = parse_file(&display, &text, is_yaml);
+            let parsed = parse_any(&display, &text).map(|(lib, from_csl)| {
+                if from_csl {
+                    csl_keys.extend(lib.iter().map(|e| e.key().to_string()));
+                }
+                lib
+            });
             match parsed {
                 Ok(lib) => {
                     bib.loaded_files.push(display.clone());
@@ -358,19 +362,27 @@ impl Bibliography {
                 }
             }
         }
-        bib.fill(library, defined_in);
+        bib.fill(library, defined_in, &csl_keys);
         bib
     }
 
     /// Format every entry once, in the style's bibliography order: one driver sees the
     /// whole bibliography (so it sorts by the style's `<sort>` and disambiguates as the
     /// style says), its result kept in the on-disk cache under all of its entries.
-    fn fill(&mut self, library: Library, mut defined_in: HashMap<String, Location>) {
+    fn fill(
+        &mut self,
+        library: Library,
+        mut defined_in: HashMap<String, Location>,
+        csl_keys: &HashSet<String>,
+    ) {
         // The citation processor gets the entries as pandoc reads them (see `mapping`); the
         // sources keep them as written (their "Cite this" files).
         let mut formatting = Library::new();
         for entry in library.iter() {
-            formatting.push(&mapping::for_formatting(entry));
+            formatting.push(&mapping::for_formatting(
+                entry,
+                !csl_keys.contains(entry.key()),
+            ));
         }
         // The order a style without a `<sort>` (a numeric style) keeps, and the driver's
         // input order: first author (or title), year, title, by the language's collation.
@@ -819,7 +831,7 @@ impl Bibliography {
             return Some(html);
         }
         let library = hayagriva::io::from_biblatex_str(bibtex).ok()?;
-        let entry = mapping::for_formatting(library.iter().next()?);
+        let entry = mapping::for_formatting(library.iter().next()?, true);
         let html = self.bibliography_of(&[&entry]).into_iter().next()?.1;
         self.disk.put(key, &html);
         Some(html)
@@ -1105,6 +1117,102 @@ impl IntoIndependent for Style {
             },
         }
     }
+}
+
+/// The formats a bibliography file may be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    BibLaTeX,
+    HayagrivaYaml,
+    CslJson,
+    CslYaml,
+}
+
+/// A file's format, from its extension, else from its content; `None`: none of them.
+fn format_of(display: &Path, text: &str) -> Option<Format> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    let yaml_kind = || {
+        // CSL-YAML is a list of items (or `references:` holding one, as pandoc writes it);
+        // hayagriva's YAML maps each key to its entry.
+        let first = body
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && l.trim() != "---")
+            .unwrap_or("");
+        if first.starts_with("- ") || first.starts_with("references:") {
+            Format::CslYaml
+        } else {
+            Format::HayagrivaYaml
+        }
+    };
+    match display
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("bib" | "bibtex" | "biblatex") => return Some(Format::BibLaTeX),
+        Some("json" | "csljson") => return Some(Format::CslJson),
+        Some("yaml" | "yml") => return Some(yaml_kind()),
+        _ => {}
+    }
+    if body.starts_with('[') || body.starts_with('{') {
+        Some(Format::CslJson)
+    } else if body.starts_with('@') || body.starts_with('%') {
+        Some(Format::BibLaTeX)
+    } else if body.contains(':') && !body.contains(['@', '{']) {
+        Some(yaml_kind())
+    } else {
+        None
+    }
+}
+
+/// Parse a bibliography file in any of the formats (BibLaTeX/BibTeX, hayagriva YAML,
+/// CSL-JSON, CSL-YAML), from its extension or content; `true` with entries read from CSL.
+pub fn parse_any(display: &Path, text: &str) -> Result<(Library, bool), Vec<Diagnostic>> {
+    let format = format_of(display, text).ok_or_else(|| {
+        vec![Diagnostic::error(format!(
+            "`{}` is not a bibliography file Scholion reads",
+            display.display()
+        ))
+        .at(Location::file(display))
+        .hint("use BibLaTeX/BibTeX (`.bib`), CSL-JSON (`.json`, Zotero's export), CSL-YAML or hayagriva YAML (`.yaml`)")]
+    })?;
+    let csl_doc = match format {
+        Format::BibLaTeX => return parse_file(display, text, false).map(|l| (l, false)),
+        Format::HayagrivaYaml => return parse_file(display, text, true).map(|l| (l, false)),
+        Format::CslJson => serde_json::from_str::<serde_json::Value>(text).map_err(|e| {
+            vec![Diagnostic::error(format!("malformed CSL-JSON: {e}"))
+                .at(Location::at_line_col(display, text, e.line().max(1), e.column().max(1)))
+                .hint("a CSL-JSON file is a list of items: `[{\"id\": \"key\", \"type\": \"book\", …}]`")]
+        })?,
+        Format::CslYaml => crate::content::frontmatter::yaml_document(text).map_err(|(message, at)| {
+            let loc = at.map_or_else(
+                || Location::file(display),
+                |(l, c)| Location::at_line_col(display, text, l, c),
+            );
+            vec![Diagnostic::error(format!("malformed CSL-YAML: {message}"))
+                .at(loc)
+                .hint("a CSL-YAML file is a list of items: `- id: key` with `type`, `title` …")]
+        })?,
+    };
+    let (bibtex, _) = csl::to_biblatex(&csl_doc).map_err(|message| {
+        vec![
+            Diagnostic::error(format!("malformed CSL bibliography: {message}"))
+                .at(Location::file(display))
+                .hint("each item needs an `id` (its citation key) and a `type`"),
+        ]
+    })?;
+    // Problems of the BibLaTeX made from it are the file's, not of a text the user never saw.
+    parse_file(display, &bibtex, false)
+        .map(|l| (l, true))
+        .map_err(|ds| {
+            ds.into_iter()
+                .map(|d| {
+                    Diagnostic::error(format!("malformed CSL bibliography: {}", d.message))
+                        .at(Location::file(display))
+                })
+                .collect()
+        })
 }
 
 /// Parse one bibliography file (`yaml`: hayagriva YAML, else BibLaTeX), reporting problems

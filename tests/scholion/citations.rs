@@ -383,3 +383,55 @@ fn pandoc_syntax_and_the_style_s_order_and_numbers() {
     assert!(refs[0].starts_with("[1] Z. Wang"), "{refs:?}");
     assert!(refs[1].starts_with("[2] K. Lieberthal"), "{refs:?}");
 }
+
+/// A Zotero library exported as CSL-JSON (Zotero's own export) and as a Better BibTeX
+/// `.bib` gives the same site: citations, references and the bibliography (#18).
+#[test]
+fn zotero_csl_json_and_better_bibtex_give_the_same_site() {
+    let fixture = repo().join("tests/fixtures/zotero");
+    let body = "A [@goldsmith2006, 12]. B [@king2013; @zittrain2010, pp. 30-31]. C @freedomhouse2018 says. D [see @li2015; @clark1988]. E [@barlow1996].\n";
+    for style in ["apa", "chicago-author-date", "chicago-notes", "ieee"] {
+        let build = |file: &str| {
+            let p = Project::new();
+            p.write(
+                "book.toml",
+                &format!("{BOOK}\n[citations]\nbibliography = [\"{file}\"]\nstyle = \"{style}\"\n"),
+            );
+            p.write(
+                &format!("content/{file}"),
+                &std::fs::read_to_string(fixture.join(file)).unwrap(),
+            );
+            p.essay("a", "title: A", body);
+            p.build().assert_ok();
+            let page = p.page("/essays/a/");
+            let all = p.page("/citations/");
+            (
+                page.texts(".essay-body .citation"),
+                page.texts(".endnotes li"),
+                page.texts(".references li .entry"),
+                all.texts(".bibliography li .entry"),
+            )
+        };
+        let json = build("library.json");
+        let bib = build("library.bib");
+        assert_eq!(json, bib, "{style}: CSL-JSON and BibLaTeX differ");
+        assert_eq!(json.3.len(), 7, "{style}");
+    }
+}
+
+/// A file that is none of the formats is one clear error naming them.
+#[test]
+fn a_bibliography_in_no_known_format_is_one_clear_error() {
+    let p = Project::new();
+    p.write(
+        "book.toml",
+        &format!("{BOOK}\n[citations]\nbibliography = [\"refs.txt\"]\n"),
+    );
+    p.write("content/refs.txt", "Just some notes about books I read.\n");
+    p.essay("a", "title: A", "Text [@x].\n");
+    p.build().assert_fails_with(&[
+        "is not a bibliography file Scholion reads",
+        "CSL-JSON",
+        "1 citation was not checked",
+    ]);
+}

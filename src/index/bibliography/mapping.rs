@@ -15,10 +15,12 @@
 use hayagriva::Entry;
 use hayagriva::types::{ChunkKind, ChunkedString, EntryType, FormatString, Publisher, StringChunk};
 
-/// The entry as it is handed to the citation processor.
-pub fn for_formatting(entry: &Entry) -> Entry {
+/// The entry as it is handed to the citation processor. `sentence_case`: its titles may be
+/// in title case (BibLaTeX, hayagriva YAML), not already in CSL's sentence case (CSL-JSON,
+/// CSL-YAML).
+pub fn for_formatting(entry: &Entry, sentence_case: bool) -> Entry {
     let mut e = entry.clone();
-    let english = entry.language().is_none_or(|l| l.language.as_str() == "en");
+    let english = sentence_case && entry.language().is_none_or(|l| l.language.as_str() == "en");
     if let Some(title) = e.title().cloned() {
         e.set_title(title_of(title, english));
     }
