@@ -34,6 +34,9 @@ type ItemInput<'a> = (
     usize,
 );
 
+/// The most citations one driver formats (see `format_document`).
+const DRIVER_CITATIONS: usize = 2_000;
+
 /// A cited item, its entry and its locator value as the style shows it.
 type Prepared<'a> = (&'a CiteItem, &'a Entry, Option<String>);
 
@@ -163,6 +166,11 @@ pub struct Bibliography {
     locales: Vec<Locale>,
     /// How the reader-wide bibliography is ordered.
     pub order: Order,
+    /// The style without its bibliography: a document's driver formats only its citations
+    /// when its reference list is the reader-wide entries (see `format_document_now`).
+    citations_only: IndependentStyle,
+    /// Keys of entries whose first author (or, without one, title) another entry shares.
+    shared_name: HashSet<String>,
     /// The locator words citations are read with (the locale's terms and English).
     pub locator_words: LocatorWords,
     /// The locale puts a period or comma after a quotation inside the quotation marks.
@@ -203,6 +211,10 @@ impl Bibliography {
         } else {
             Order::Cited
         };
+        let citations_only = IndependentStyle {
+            bibliography: None,
+            ..style.clone()
+        };
         let mut bib = Bibliography {
             failed_files: Vec::new(),
             failed_at: None,
@@ -211,6 +223,8 @@ impl Bibliography {
             note_style: style.settings.class == StyleClass::Note,
             style,
             locator_words: LocatorWords::english().clone(),
+            citations_only,
+            shared_name: HashSet::new(),
             punctuation_in_quote: false,
             locales: locales_for(&locale),
             locale,
@@ -413,6 +427,21 @@ impl Bibliography {
                 .then_with(|| a.3.key().cmp(b.3.key()))
         });
         crate::timing::timing("bibliography collation", sorting);
+        // Entries sharing a first author are neighbours after the sort.
+        self.shared_name = keyed
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| {
+                let same = |j: Option<usize>| {
+                    j.and_then(|j| keyed.get(j))
+                        .is_some_and(|o: &(String, i32, String, &Entry)| {
+                            collation.compare(&o.0, &k.0).is_eq()
+                        })
+                };
+                same(i.checked_sub(1)) || same(Some(i + 1))
+            })
+            .map(|(_, k)| k.3.key().to_string())
+            .collect();
         let entries: Vec<&Entry> = keyed.into_iter().map(|k| k.3).collect();
         let t = std::time::Instant::now();
         let key = self.disk.key(("bibliography", &self.locale.0, &entries));
@@ -549,7 +578,22 @@ impl Bibliography {
         let doc = match self.disk.get(key).and_then(|j| DocCitations::from_json(&j)) {
             Some(doc) => doc,
             None => {
-                let doc = self.format_document_now(citations);
+                // A driver's cost grows faster than linearly with its citations (it looks
+                // back over earlier ones): a document of more than `DRIVER_CITATIONS` is
+                // formatted in runs of that many (positions and numbers restart per run; no
+                // real essay comes near it).
+                let mut doc = DocCitations::default();
+                let mut listed: HashSet<String> = HashSet::new();
+                for run in citations.chunks(DRIVER_CITATIONS) {
+                    let part = self.format_document_now(run);
+                    doc.citations.extend(part.citations);
+                    doc.items.extend(part.items);
+                    for (key, html) in part.references {
+                        if listed.insert(key.clone()) {
+                            doc.references.push((key, html));
+                        }
+                    }
+                }
                 self.disk.put(key, &doc.to_json());
                 doc
             }
@@ -561,6 +605,7 @@ impl Bibliography {
 
     fn format_document_now(&self, citations: &[(CitationAt, Vec<CiteItem>)]) -> DocCitations {
         let note_style = self.note_style;
+        let mut doc_references_from_sources: Option<Vec<usize>> = None;
         let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
         // Each citation's known items with their locator values as the style shows them.
         let range_format = self.style.settings.page_range_format;
@@ -612,12 +657,42 @@ impl Bibliography {
             ));
             submitted.push((at, known.iter().map(|(i, _, _)| *i).collect()));
         }
+        // The document's own reference list is rendered only when it can differ from the
+        // reader-wide entries: a numeric style (numbers by first citation), or a cited work
+        // whose first author has other works (disambiguation, "———" for a repeated author
+        // depend on what else is cited). Otherwise the reader-wide entries are the same,
+        // already formatted (an entry costs milliseconds in a large style).
+        let own_list = self.order == Order::Cited
+            || submitted
+                .iter()
+                .flat_map(|(_, items)| items.iter())
+                .any(|i| self.shared_name.contains(&i.key));
         let rendered = driver.finish(BibliographyRequest {
-            style: &self.style,
+            style: if own_list {
+                &self.style
+            } else {
+                &self.citations_only
+            },
             locale: Some(self.locale.clone()),
             locale_files: &self.locales,
         });
+        if !own_list {
+            let mut cited: Vec<usize> = submitted
+                .iter()
+                .flat_map(|(_, items)| items.iter())
+                .filter_map(|i| self.index_of(&i.key))
+                .collect();
+            cited.sort_unstable();
+            cited.dedup();
+            doc_references_from_sources = Some(cited);
+        }
         let mut doc = DocCitations::default();
+        if let Some(cited) = doc_references_from_sources {
+            doc.references = cited
+                .into_iter()
+                .map(|i| (self.sources[i].key.clone(), self.sources[i].html.clone()))
+                .collect();
+        }
         for ((at, items), cited) in submitted.into_iter().zip(&rendered.citations) {
             let formatted = self.citation_parts(at, &items, &cited.citation, &mut doc.items);
             doc.citations.insert(at.first_use, formatted);
