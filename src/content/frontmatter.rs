@@ -209,6 +209,20 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 }
 
 /// Convert free-form YAML (`extra`) to JSON for templates.
+/// A whole YAML document as a JSON value (CSL-YAML bibliographies), or the error's message
+/// and its 1-based line and column.
+pub fn yaml_document(text: &str) -> Result<serde_json::Value, (String, Option<(usize, usize)>)> {
+    serde_yaml::from_str::<serde_json::Value>(text).map_err(|e| {
+        let at = e.location().map(|l| (l.line(), l.column()));
+        let message = e.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m)
+            .to_string();
+        (message, at)
+    })
+}
+
 pub fn yaml_to_json(value: &serde_yaml::Value) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }

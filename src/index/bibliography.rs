@@ -1,24 +1,135 @@
 //! The bibliography: loading `.bib`/`.yaml` files with hayagriva, choosing the CSL style,
 //! formatting entries (once, for the whole site) and in-text citation items.
 
+mod csl;
 mod guard;
+mod mapping;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use hayagriva::citationberg::{IndependentStyle, Locale, Style, StyleClass};
+use hayagriva::citationberg::{IndependentStyle, Locale, LocaleCode, Style, StyleClass};
 use hayagriva::{
-    BibliographyDriver, BibliographyRequest, BufWriteFormat, CitationItem, CitationRequest,
-    CitePurpose, Elem, ElemChild, ElemChildren, Entry, Formatted, Library, LocatorPayload,
-    SpecificLocator,
+    BibliographyDriver, BibliographyRequest, BufWriteFormat, CitationItem, CitationRequest, Elem,
+    ElemChild, ElemChildren, ElemMeta, Entry, Formatted, Library, LocatorPayload, SpecificLocator,
 };
 
 use super::format_cache::FormatCache;
 use crate::config::{Config, setting_at};
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location, did_you_mean};
 use crate::input::{self, read_capped, read_text};
-use crate::markdown::{CiteItem, CiteStyle, LocatorKind, escape};
+use crate::markdown::{
+    CitationAt, CiteItem, CitePart, CiteStyle, FormattedCitation, LocatorKind, LocatorWords, escape,
+};
+
+/// What a formatted citation item depends on: key, locator, prefix, suffix, suppressed
+/// author, use number.
+type ItemInput<'a> = (
+    &'a str,
+    &'a Option<(LocatorKind, String)>,
+    &'a str,
+    &'a str,
+    bool,
+    usize,
+);
+
+/// The most citations one driver formats (see `format_document`).
+const DRIVER_CITATIONS: usize = 2_000;
+
+/// A cited item, its entry and its locator value as the style shows it.
+type Prepared<'a> = (&'a CiteItem, &'a Entry, Option<String>);
+
+/// How the reader-wide bibliography is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By the style's `<sort>` (author-date and note styles).
+    Style,
+    /// The style has no `<sort>`: it numbers entries by first citation (a numeric style).
+    /// Each essay numbers its references so; the reader-wide list is by author, unnumbered.
+    Cited,
+}
+
+/// A document's citations as the style formatted them, together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocCitations {
+    /// Each citation, by the use number of its first item.
+    pub citations: HashMap<usize, FormattedCitation>,
+    /// Each cited item's own text (HTML), by use number.
+    pub items: HashMap<usize, String>,
+    /// The document's references: (citation key, entry HTML) in the style's order,
+    /// numbered as its citations number them.
+    pub references: Vec<(String, String)>,
+}
+
+impl DocCitations {
+    /// As a JSON text, for the on-disk cache (written by hand: `Serialize` is kept to the
+    /// render stage's view types).
+    fn to_json(&self) -> String {
+        use serde_json::{Value, json};
+        let parts = |ps: &[CitePart]| -> Value {
+            Value::Array(
+                ps.iter()
+                    .map(|p| match p {
+                        CitePart::Text(t) => json!(t),
+                        CitePart::Item { use_index, html } => json!([use_index, html]),
+                    })
+                    .collect(),
+            )
+        };
+        let mut citations: Vec<(&usize, &FormattedCitation)> = self.citations.iter().collect();
+        citations.sort_by_key(|(k, _)| **k);
+        let mut items: Vec<(&usize, &String)> = self.items.iter().collect();
+        items.sort_by_key(|(k, _)| **k);
+        json!({
+            "citations": citations.iter().map(|(k, c)| json!([k, parts(&c.text), c.note.as_deref().map(parts)])).collect::<Vec<_>>(),
+            "items": items.iter().map(|(k, h)| json!([k, h])).collect::<Vec<_>>(),
+            "references": self.references.iter().map(|(k, h)| json!([k, h])).collect::<Vec<_>>(),
+        })
+        .to_string()
+    }
+
+    fn from_json(text: &str) -> Option<DocCitations> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Part {
+            Text(String),
+            Item(usize, String),
+        }
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            citations: Vec<(usize, Vec<Part>, Option<Vec<Part>>)>,
+            items: Vec<(usize, String)>,
+            references: Vec<(String, String)>,
+        }
+        let parts = |ps: Vec<Part>| -> Vec<CitePart> {
+            ps.into_iter()
+                .map(|p| match p {
+                    Part::Text(t) => CitePart::Text(t),
+                    Part::Item(use_index, html) => CitePart::Item { use_index, html },
+                })
+                .collect()
+        };
+        let doc: Doc = serde_json::from_str(text).ok()?;
+        Some(DocCitations {
+            citations: doc
+                .citations
+                .into_iter()
+                .map(|(k, text, note)| {
+                    (
+                        k,
+                        FormattedCitation {
+                            text: parts(text),
+                            note: note.map(parts),
+                        },
+                    )
+                })
+                .collect(),
+            items: doc.items.into_iter().collect(),
+            references: doc.references,
+        })
+    }
+}
 
 /// One bibliography entry, formatted by the style.
 #[derive(Debug, Clone)]
@@ -48,40 +159,85 @@ pub struct Bibliography {
     pub loaded_files: Vec<PathBuf>,
     library: Library,
     style: IndependentStyle,
+    /// The locale citations are formatted in (the book's language, or the style's
+    /// `default-locale` when the book's language is the default English), and the locale
+    /// files: that language's and US English (the fallback of every CSL processor).
+    pub locale: LocaleCode,
     locales: Vec<Locale>,
+    /// How the reader-wide bibliography is ordered.
+    pub order: Order,
+    /// The style without its bibliography: a document's driver formats only its citations
+    /// when its reference list is the reader-wide entries (see `format_document_now`).
+    citations_only: IndependentStyle,
+    /// Keys of entries whose first author (or, without one, title) another entry shares.
+    shared_name: HashSet<String>,
+    /// The locator words citations are read with (the locale's terms and English).
+    pub locator_words: LocatorWords,
+    /// The locale puts a period or comma after a quotation inside the quotation marks.
+    punctuation_in_quote: bool,
     /// All entries in the style's bibliography order.
     pub sources: Vec<Source>,
     by_key: HashMap<String, usize>,
     pub cite_style: CiteStyle,
     pub note_style: bool,
-    /// Keys whose in-text form the style disambiguates (e.g. `2024a`/`2024b`): their
-    /// citations are formatted through a driver that sees the whole bibliography.
-    disambiguated: HashSet<String>,
-    /// Formatted in-text items, kept for the life of this bibliography (across `serve`
-    /// rebuilds while the bibliography and style are unchanged).
-    format_cache: Mutex<HashMap<(CiteItem, bool), Option<String>>>,
+    /// Formatted documents, kept for the life of this bibliography (across `serve`
+    /// rebuilds while the bibliography and style are unchanged), by the cache key of all
+    /// their inputs.
+    documents: Mutex<HashMap<u64, Arc<DocCitations>>>,
     /// Formatted entries and items kept on disk between builds.
     disk: FormatCache,
 }
 
 impl Bibliography {
     pub fn empty(style: IndependentStyle) -> Bibliography {
+        Bibliography::empty_in(style, "en")
+    }
+
+    /// An empty bibliography formatting in `language` (a BCP 47 tag).
+    pub fn empty_in(style: IndependentStyle, language: &str) -> Bibliography {
         let cite_style = cite_style(&style);
-        Bibliography {
+        let locale = match &style.default_locale {
+            Some(own) if language == "en" || language.is_empty() => own.clone(),
+            _ => LocaleCode(language.to_string()),
+        };
+        let order = if style
+            .bibliography
+            .as_ref()
+            .and_then(|b| b.sort.as_ref())
+            .is_some()
+            || style.bibliography.is_none()
+        {
+            Order::Style
+        } else {
+            Order::Cited
+        };
+        let citations_only = IndependentStyle {
+            bibliography: None,
+            ..style.clone()
+        };
+        let mut bib = Bibliography {
             failed_files: Vec::new(),
             failed_at: None,
             loaded_files: Vec::new(),
             library: Library::new(),
             note_style: style.settings.class == StyleClass::Note,
             style,
-            locales: english_locales(),
+            locator_words: LocatorWords::english().clone(),
+            citations_only,
+            shared_name: HashSet::new(),
+            punctuation_in_quote: false,
+            locales: locales_for(&locale),
+            locale,
+            order,
             sources: Vec::new(),
             by_key: HashMap::new(),
             cite_style,
-            disambiguated: HashSet::new(),
-            format_cache: Mutex::new(HashMap::new()),
+            documents: Mutex::new(HashMap::new()),
             disk: FormatCache::disabled(),
-        }
+        };
+        bib.locator_words = locator_words(&bib.locale, &bib.locales, &bib.style);
+        bib.punctuation_in_quote = punctuation_in_quote(&bib.locale, &bib.locales, &bib.style);
+        bib
     }
 
     pub fn len(&self) -> usize {
@@ -120,7 +276,7 @@ impl Bibliography {
                     .into_independent()
             }
         };
-        let mut bib = Bibliography::empty(style);
+        let mut bib = Bibliography::empty_in(style, &config.book.language);
         // The on-disk cache is keyed by the style: its name, or the text of its file.
         let identity = if config.citations.style.ends_with(".csl") {
             read_capped(&root.join(&config.citations.style), input::CSL_STYLE)
@@ -129,7 +285,7 @@ impl Bibliography {
         } else {
             config.citations.style.clone()
         };
-        bib.disk = FormatCache::open(root, &identity);
+        bib.disk = FormatCache::open(root, &format!("{identity}\n{}", bib.locale.0));
         let content_dir = root.join(&config.build.content_dir);
         let (files, explicit): (Vec<PathBuf>, bool) = match &config.citations.bibliography {
             Some(files) => (files.clone(), true),
@@ -137,6 +293,8 @@ impl Bibliography {
         };
         let mut library = Library::new();
         let mut defined_in: HashMap<String, Location> = HashMap::new();
+        // Keys read from CSL-JSON or CSL-YAML (their titles are already in sentence case).
+        let mut csl_keys: HashSet<String> = HashSet::new();
         for file in files {
             let path = content_dir.join(&file);
             let display = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
@@ -165,11 +323,12 @@ impl Bibliography {
                     continue;
                 }
             };
-            let is_yaml = matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml")
-            );
-            let parsed = parse_file(&display, &text, is_yaml);
+            let parsed = parse_any(&display, &text).map(|(lib, from_csl)| {
+                if from_csl {
+                    csl_keys.extend(lib.iter().map(|e| e.key().to_string()));
+                }
+                lib
+            });
             match parsed {
                 Ok(lib) => {
                     bib.loaded_files.push(display.clone());
@@ -217,23 +376,30 @@ impl Bibliography {
                 }
             }
         }
-        bib.fill(library, defined_in, &config.book.language);
+        bib.fill(library, defined_in, &csl_keys);
         bib
     }
 
-    /// Format every entry once, in the style's bibliography order.
+    /// Format every entry once, in the style's bibliography order: one driver sees the
+    /// whole bibliography (so it sorts by the style's `<sort>` and disambiguates as the
+    /// style says), its result kept in the on-disk cache under all of its entries.
     fn fill(
         &mut self,
         library: Library,
         mut defined_in: HashMap<String, Location>,
-        language: &str,
+        csl_keys: &HashSet<String>,
     ) {
-        use rayon::prelude::*;
-        // Only entries whose first author's family name (or, without authors, title) is
-        // shared can be disambiguated by an author-date style (2024a/2024b, added
-        // initials). Those go through one hayagriva driver, which sees them together; every
-        // other entry is formatted alone, in parallel. (The driver is sequential and grows
-        // faster than linearly: 2,000 entries took seconds.)
+        // The citation processor gets the entries as pandoc reads them (see `mapping`); the
+        // sources keep them as written (their "Cite this" files).
+        let mut formatting = Library::new();
+        for entry in library.iter() {
+            formatting.push(&mapping::for_formatting(
+                entry,
+                !csl_keys.contains(entry.key()),
+            ));
+        }
+        // The order a style without a `<sort>` (a numeric style) keeps, and the driver's
+        // input order: first author (or title), year, title, by the language's collation.
         let name_key = |e: &Entry| -> String {
             e.authors()
                 .and_then(|a| a.first())
@@ -241,103 +407,80 @@ impl Bibliography {
                 .or_else(|| e.title().map(|t| t.to_string().to_lowercase()))
                 .unwrap_or_default()
         };
-        let mut name_count: HashMap<String, usize> = HashMap::new();
-        for entry in library.iter() {
-            *name_count.entry(name_key(entry)).or_insert(0) += 1;
-        }
-        let shared: Vec<&Entry> = library
-            .iter()
-            .filter(|e| name_count.get(&name_key(e)).copied().unwrap_or(0) > 1)
-            .collect();
-        let t = std::time::Instant::now();
-        let mut formatted: HashMap<String, (usize, String)> = HashMap::new();
-        if !shared.is_empty() {
-            let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
-            for entry in &shared {
-                driver.citation(CitationRequest::from_items(
-                    vec![CitationItem::with_entry(entry)],
-                    &self.style,
-                    &self.locales,
-                ));
-            }
-            let rendered = driver.finish(BibliographyRequest {
-                style: &self.style,
-                locale: None,
-                locale_files: &self.locales,
-            });
-            for (entry, cited) in shared.iter().zip(&rendered.citations) {
-                let mut full = String::new();
-                let _ = escaped(&cited.citation).write_buf(&mut full, BufWriteFormat::Html);
-                if full != self.render_alone(entry, None) {
-                    self.disambiguated.insert(entry.key().to_string());
-                }
-            }
-            let items = rendered.bibliography.map(|b| b.items).unwrap_or_default();
-            for (rank, item) in items.into_iter().enumerate() {
-                let mut html = String::new();
-                if let Some(first) = &item.first_field {
-                    let _ = escaped_child(first).write_buf(&mut html, BufWriteFormat::Html);
-                    html.push(' ');
-                }
-                let _ = escaped(&item.content).write_buf(&mut html, BufWriteFormat::Html);
-                formatted.insert(item.key.clone(), (rank, html));
-            }
-        }
-        crate::timing::timing("bibliography driver", t);
-        let alone: Vec<(String, String)> = library
-            .iter()
-            .collect::<Vec<_>>()
-            .par_iter()
-            .filter(|e| !formatted.contains_key(e.key()))
-            .map(|e| {
-                let key = self.disk.key(("entry", e));
-                let html = self.disk.get(key).unwrap_or_else(|| {
-                    let html = self.render_alone(e, Some(CitePurpose::Full));
-                    self.disk.put(key, &html);
-                    html
-                });
-                (e.key().to_string(), html)
-            })
-            .collect();
-        for (key, html) in alone {
-            formatted.insert(key, (0, html));
-        }
-        // Bibliography order: by first author (or title), then the driver's order within a
-        // shared name, then year and title.
-        let order: Vec<&Entry> = library.iter().collect();
         let year = |e: &Entry| e.date_any().map(|d| d.year).unwrap_or(i32::MAX);
         let title = |e: &Entry| {
             e.title()
                 .map(|t| t.to_string().to_lowercase())
                 .unwrap_or_default()
         };
-        // Names and titles compared by the book's language's collation rules.
-        let collation = crate::i18n::Collation::new(language);
-        let mut keyed: Vec<(String, usize, i32, String, &Entry)> = order
-            .into_iter()
-            .map(|e| {
-                let rank = formatted.get(e.key()).map_or(0, |(r, _)| *r);
-                (name_key(e), rank, year(e), title(e), e)
-            })
+        let collation = crate::i18n::Collation::new(&self.locale.0);
+        let mut keyed: Vec<(String, i32, String, &Entry)> = formatting
+            .iter()
+            .map(|e| (name_key(e), year(e), title(e), e))
             .collect();
         let sorting = std::time::Instant::now();
         keyed.sort_by(|a, b| {
             collation
                 .compare(&a.0, &b.0)
                 .then(a.1.cmp(&b.1))
-                .then(a.2.cmp(&b.2))
-                .then_with(|| collation.compare(&a.3, &b.3))
-                .then_with(|| a.4.key().cmp(b.4.key()))
+                .then_with(|| collation.compare(&a.2, &b.2))
+                .then_with(|| a.3.key().cmp(b.3.key()))
         });
         crate::timing::timing("bibliography collation", sorting);
-        let order: Vec<&Entry> = keyed.into_iter().map(|k| k.4).collect();
+        // Entries sharing a first author are neighbours after the sort.
+        self.shared_name = keyed
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| {
+                let same = |j: Option<usize>| {
+                    j.and_then(|j| keyed.get(j))
+                        .is_some_and(|o: &(String, i32, String, &Entry)| {
+                            collation.compare(&o.0, &k.0).is_eq()
+                        })
+                };
+                same(i.checked_sub(1)) || same(Some(i + 1))
+            })
+            .map(|(_, k)| k.3.key().to_string())
+            .collect();
+        let entries: Vec<&Entry> = keyed.into_iter().map(|k| k.3).collect();
+        let t = std::time::Instant::now();
+        let key = self.disk.key(("bibliography", &self.locale.0, &entries));
+        let rendered: Vec<(String, String)> = match self
+            .disk
+            .get(key)
+            .and_then(|j| serde_json::from_str::<Vec<(String, String)>>(&j).ok())
+        {
+            Some(hit) => hit,
+            None => {
+                let items = self.bibliography_of(&entries);
+                let json = serde_json::Value::Array(
+                    items
+                        .iter()
+                        .map(|(k, h)| serde_json::json!([k, h]))
+                        .collect(),
+                );
+                self.disk.put(key, &json.to_string());
+                items
+            }
+        };
+        crate::timing::timing("bibliography driver", t);
+        let mut html_of: HashMap<String, String> = rendered.iter().cloned().collect();
+        // The driver's order; entries it left out (a style with no bibliography) after.
+        let mut order: Vec<&Entry> = rendered
+            .iter()
+            .filter_map(|(k, _)| library.get(k))
+            .collect();
+        let listed: HashSet<&str> = order.iter().map(|e| e.key()).collect();
+        order.extend(
+            entries
+                .iter()
+                .filter(|e| !listed.contains(e.key()))
+                .filter_map(|e| library.get(e.key())),
+        );
         let sources: Vec<Source> = order
             .into_iter()
             .map(|e| {
-                let html = formatted
-                    .remove(e.key())
-                    .map(|(_, h)| h)
-                    .unwrap_or_default();
+                let html = html_of.remove(e.key()).unwrap_or_default();
                 source(e, html, defined_in.remove(e.key()))
             })
             .collect();
@@ -347,39 +490,410 @@ impl Bibliography {
             .map(|(i, s)| (s.key.clone(), i))
             .collect();
         self.sources = sources;
-        self.library = library;
+        self.library = formatting;
     }
 
-    /// One entry formatted on its own (no disambiguation), as a citation or, with
-    /// `CitePurpose::Full`, as its bibliography entry.
-    fn render_alone(&self, entry: &Entry, purpose: Option<CitePurpose>) -> String {
-        let mut item = CitationItem::with_entry(entry);
-        item.purpose = purpose;
-        let children = hayagriva::standalone_citation(CitationRequest::from_items(
-            vec![item],
-            &self.style,
-            &self.locales,
-        ));
-        let mut html = String::new();
-        let _ = escaped(&children).write_buf(&mut html, BufWriteFormat::Html);
-        if purpose == Some(CitePurpose::Full) {
-            // A full entry comes wrapped in the citation layout's affixes: drop them.
-            let mut entry = self.without_layout_affixes(&html).trim().to_string();
-            // …and it lacks the bibliography layout's closing punctuation.
-            let closing = self
-                .style
-                .bibliography
-                .as_ref()
-                .and_then(|b| b.layout.suffix.clone());
-            if let Some(closing) = closing.filter(|c| !c.is_empty())
-                && !entry.ends_with(closing.as_str())
-                && !entry.ends_with(['.', '?', '!', '>'])
-            {
-                entry.push_str(&closing);
-            }
-            return entry;
+    /// The bibliography of `entries` (each cited once, in this order) as the style formats
+    /// it: (key, HTML) in the style's order. A style without a `<sort>` numbers entries in
+    /// citation order; for the reader-wide list the number is left out (each essay numbers
+    /// its own references by first citation).
+    fn bibliography_of(&self, entries: &[&Entry]) -> Vec<(String, String)> {
+        let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
+        for entry in entries {
+            driver.citation(CitationRequest::new(
+                vec![CitationItem::with_entry(*entry)],
+                &self.style,
+                Some(self.locale.clone()),
+                &self.locales,
+                None,
+            ));
         }
-        html
+        let rendered = driver.finish(BibliographyRequest {
+            style: &self.style,
+            locale: Some(self.locale.clone()),
+            locale_files: &self.locales,
+        });
+        let numbered = self.order == Order::Cited;
+        rendered
+            .bibliography
+            .map(|b| b.items)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let mut html = String::new();
+                if let Some(first) = item.first_field.as_ref().filter(|_| !numbered) {
+                    let _ = escaped_child(first).write_buf(&mut html, BufWriteFormat::Html);
+                    html.push(' ');
+                }
+                let _ = escaped(&item.content).write_buf(&mut html, BufWriteFormat::Html);
+                (item.key, self.tidy(html.trim()))
+            })
+            .collect()
+    }
+
+    /// Format a document's citations through one driver, in the order a citation processor
+    /// reads them (`Scan::citations`), so positions (first, subsequent, ibid), numbers by
+    /// first citation, the sorting and collapsing of a citation's items and disambiguation
+    /// are the style's. `citations` pairs each citation with its items (uses in order).
+    /// The result is cached (memory, and disk between builds) under everything it depends
+    /// on: the entries cited, the items, their order and notes, the style and locale.
+    pub fn format_document(&self, citations: &[(CitationAt, Vec<CiteItem>)]) -> Arc<DocCitations> {
+        if citations.is_empty() {
+            return Arc::new(DocCitations::default());
+        }
+        let mut seen: HashSet<&str> = HashSet::new();
+        let entries: Vec<&Entry> = citations
+            .iter()
+            .flat_map(|(_, items)| items.iter())
+            .filter(|i| seen.insert(i.key.as_str()))
+            .filter_map(|i| self.library.get(&i.key))
+            .collect();
+        // Everything of the items but their offsets in the text.
+        let inputs: Vec<(&CitationAt, Vec<ItemInput<'_>>)> = citations
+            .iter()
+            .map(|(c, items)| {
+                let items = items
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.key.as_str(),
+                            &i.locator,
+                            i.prefix.as_str(),
+                            i.suffix.as_str(),
+                            i.suppress_author,
+                            i.use_index,
+                        )
+                    })
+                    .collect();
+                (c, items)
+            })
+            .collect();
+        let key = self
+            .disk
+            .key(("document", &self.locale.0, &entries, &inputs));
+        let memory = || self.documents.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = memory().get(&key) {
+            return hit.clone();
+        }
+        let doc = match self.disk.get(key).and_then(|j| DocCitations::from_json(&j)) {
+            Some(doc) => doc,
+            None => {
+                // A driver's cost grows faster than linearly with its citations (it looks
+                // back over earlier ones): a document of more than `DRIVER_CITATIONS` is
+                // formatted in runs of that many (positions and numbers restart per run; no
+                // real essay comes near it).
+                let mut doc = DocCitations::default();
+                let mut listed: HashSet<String> = HashSet::new();
+                for run in citations.chunks(DRIVER_CITATIONS) {
+                    let part = self.format_document_now(run);
+                    doc.citations.extend(part.citations);
+                    doc.items.extend(part.items);
+                    for (key, html) in part.references {
+                        if listed.insert(key.clone()) {
+                            doc.references.push((key, html));
+                        }
+                    }
+                }
+                self.disk.put(key, &doc.to_json());
+                doc
+            }
+        };
+        let doc = Arc::new(doc);
+        memory().insert(key, doc.clone());
+        doc
+    }
+
+    fn format_document_now(&self, citations: &[(CitationAt, Vec<CiteItem>)]) -> DocCitations {
+        let note_style = self.note_style;
+        let mut doc_references_from_sources: Option<Vec<usize>> = None;
+        let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
+        // Each citation's known items with their locator values as the style shows them.
+        let range_format = self.style.settings.page_range_format;
+        let prepared: Vec<(&CitationAt, Vec<Prepared<'_>>)> = citations
+            .iter()
+            .map(|(at, items)| {
+                let known = items
+                    .iter()
+                    .filter_map(|i| {
+                        let entry = self.library.get(&i.key)?;
+                        let value = i.locator.as_ref().map(|(kind, value)| match kind {
+                            LocatorKind::Page => page_ranges(value, range_format),
+                            _ => value.clone(),
+                        });
+                        Some((i, entry, value))
+                    })
+                    .collect();
+                (at, known)
+            })
+            .collect();
+        // The items handed to the driver, per citation (citations with none are skipped).
+        let mut submitted: Vec<(&CitationAt, Vec<&CiteItem>)> = Vec::new();
+        for (at, known) in &prepared {
+            if known.is_empty() {
+                continue;
+            }
+            let request_items = known
+                .iter()
+                .map(|(item, entry, value)| {
+                    let locator =
+                        item.locator
+                            .as_ref()
+                            .zip(value.as_ref())
+                            .map(|((kind, _), value)| {
+                                SpecificLocator(
+                                    csl_locator(*kind),
+                                    LocatorPayload::Str(value.as_str()),
+                                )
+                            });
+                    CitationItem::with_locator(*entry, locator)
+                })
+                .collect();
+            driver.citation(CitationRequest::new(
+                request_items,
+                &self.style,
+                Some(self.locale.clone()),
+                &self.locales,
+                at.note.filter(|_| note_style),
+            ));
+            submitted.push((at, known.iter().map(|(i, _, _)| *i).collect()));
+        }
+        // The document's own reference list is rendered only when it can differ from the
+        // reader-wide entries: a numeric style (numbers by first citation), or a cited work
+        // whose first author has other works (disambiguation, "———" for a repeated author
+        // depend on what else is cited). Otherwise the reader-wide entries are the same,
+        // already formatted (an entry costs milliseconds in a large style).
+        let own_list = self.order == Order::Cited
+            || submitted
+                .iter()
+                .flat_map(|(_, items)| items.iter())
+                .any(|i| self.shared_name.contains(&i.key));
+        let rendered = driver.finish(BibliographyRequest {
+            style: if own_list {
+                &self.style
+            } else {
+                &self.citations_only
+            },
+            locale: Some(self.locale.clone()),
+            locale_files: &self.locales,
+        });
+        if !own_list {
+            let mut cited: Vec<usize> = submitted
+                .iter()
+                .flat_map(|(_, items)| items.iter())
+                .filter_map(|i| self.index_of(&i.key))
+                .collect();
+            cited.sort_unstable();
+            cited.dedup();
+            doc_references_from_sources = Some(cited);
+        }
+        let mut doc = DocCitations::default();
+        if let Some(cited) = doc_references_from_sources {
+            doc.references = cited
+                .into_iter()
+                .map(|i| (self.sources[i].key.clone(), self.sources[i].html.clone()))
+                .collect();
+        }
+        for ((at, items), cited) in submitted.into_iter().zip(&rendered.citations) {
+            let formatted = self.citation_parts(at, &items, &cited.citation, &mut doc.items);
+            doc.citations.insert(at.first_use, formatted);
+        }
+        let numbered = self.order == Order::Cited;
+        for item in rendered.bibliography.map(|b| b.items).unwrap_or_default() {
+            let mut html = String::new();
+            if let Some(first) = item.first_field.as_ref().filter(|_| numbered) {
+                let _ = escaped_child(first).write_buf(&mut html, BufWriteFormat::Html);
+                html.push(' ');
+            }
+            let _ = escaped(&item.content).write_buf(&mut html, BufWriteFormat::Html);
+            doc.references.push((item.key, self.tidy(html.trim())));
+        }
+        doc
+    }
+
+    /// One citation's output as parts: text, and each item (its prefix and suffix added;
+    /// the author taken out where it is suppressed or stands in the sentence).
+    fn citation_parts(
+        &self,
+        at: &CitationAt,
+        items: &[&CiteItem],
+        children: &ElemChildren,
+        item_html: &mut HashMap<usize, String>,
+    ) -> FormattedCitation {
+        let layout = &self.style.citation.layout;
+        let open = layout.prefix.as_deref().unwrap_or("");
+        let close = layout.suffix.as_deref().unwrap_or("");
+        let mut parts: Vec<CitePart> = Vec::new();
+        // A narrative citation's author, to stand in the sentence.
+        let mut author: Option<(usize, String, bool)> = None;
+        for child in &children.0 {
+            let entry_of = match child {
+                ElemChild::Elem(e) => match e.meta {
+                    Some(ElemMeta::Entry(i)) => items.get(i).map(|item| (item, e)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some((item, elem)) = entry_of else {
+                let mut html = String::new();
+                let _ = escaped_child(child).write_buf(&mut html, BufWriteFormat::Html);
+                match parts.last_mut() {
+                    Some(CitePart::Text(t)) => t.push_str(&html),
+                    _ => parts.push(CitePart::Text(html)),
+                }
+                continue;
+            };
+            let mut inner = elem.children.clone();
+            // A narrative citation in a footnote of a note style keeps its names: pandoc
+            // writes it whole ("Compare Goldsmith and Wu, Who Controls …").
+            let in_note_text = self.note_style && at.in_footnote;
+            let narrative = at.narrative && !in_note_text;
+            let names = if narrative || item.suppress_author {
+                take_names(&mut inner)
+            } else {
+                None
+            };
+            let mut core = String::new();
+            let _ = escaped(&inner).write_buf(&mut core, BufWriteFormat::Html);
+            let mut core = if names.is_some() {
+                core.trim_start_matches([' ', ',', ';', ':'])
+                    .trim_end()
+                    .to_string()
+            } else {
+                core.trim().to_string()
+            };
+            if narrative {
+                let name = match &names {
+                    Some(n) => {
+                        let mut html = String::new();
+                        let _ = escaped(n).write_buf(&mut html, BufWriteFormat::Html);
+                        html
+                    }
+                    // The style's citation shows no names (a numeric style): as pandoc
+                    // does, the citation alone ("[8]").
+                    None => {
+                        core = format!("{open}{core}{close}");
+                        String::new()
+                    }
+                };
+                author = Some((item.use_index, name, names.is_some()));
+            }
+            let mut html = String::new();
+            if !item.prefix.is_empty() {
+                html.push_str(&escape(&item.prefix));
+                html.push(' ');
+            }
+            html.push_str(&core);
+            if !item.suffix.is_empty() {
+                if !item.suffix.starts_with([',', ';', '.', ':']) {
+                    html.push(' ');
+                }
+                html.push_str(&escape(&item.suffix));
+            }
+            item_html.insert(item.use_index, html.clone());
+            parts.push(CitePart::Item {
+                use_index: item.use_index,
+                html,
+            });
+        }
+        // The style's own affixes around a narrative citation are not wanted.
+        if at.narrative {
+            parts.retain(|p| matches!(p, CitePart::Item { .. }));
+        }
+        // Nothing left to print (an author suppressed from a citation that is only the
+        // author, as in MLA): pandoc prints nothing.
+        if !at.narrative
+            && parts
+                .iter()
+                .all(|p| !matches!(p, CitePart::Item { html, .. } if !html.is_empty()))
+        {
+            return FormattedCitation::default();
+        }
+        // As pandoc does, a citation whose items have a prefix or suffix keeps the order
+        // they were written in (the style sorts the others).
+        if items.len() > 1
+            && items
+                .iter()
+                .any(|i| !i.prefix.is_empty() || !i.suffix.is_empty())
+        {
+            parts = written_order(parts, items, open, close, layout.delimiter.as_deref());
+        }
+        let is_note = self.note_style && !at.in_footnote;
+        match (at.narrative, is_note) {
+            // "Author (1992, 33)"; the style's brackets when it shows no names ("Author [1]").
+            (true, false) => {
+                let Some((use_index, name, had_names)) = author else {
+                    return FormattedCitation {
+                        text: parts,
+                        note: None,
+                    };
+                };
+                let rest = plain_parts(&parts);
+                let html = if rest.is_empty() {
+                    name
+                } else if had_names {
+                    format!("{name} ({rest})")
+                } else {
+                    rest
+                };
+                item_html.insert(use_index, html.clone());
+                FormattedCitation {
+                    text: vec![CitePart::Item { use_index, html }],
+                    note: None,
+                }
+            }
+            // A note: the author stays in the sentence, the rest becomes the note.
+            (narrative, true) => {
+                let mut note = parts;
+                trim_note(&mut note, close);
+                capitalize_first(&mut note);
+                let text = match (narrative, author) {
+                    (true, Some((use_index, name, _))) => {
+                        vec![CitePart::Item {
+                            use_index,
+                            html: name,
+                        }]
+                    }
+                    _ => Vec::new(),
+                };
+                FormattedCitation {
+                    text,
+                    note: Some(note),
+                }
+            }
+            // In a note style, a citation written inside a footnote stays in its text, in
+            // parentheses and without the note's closing period (as pandoc does).
+            (false, false) if self.note_style => {
+                let mut text = parts;
+                if let Some(CitePart::Text(t)) = text.last_mut()
+                    && !close.is_empty()
+                    && t.ends_with(&escape(close))
+                {
+                    t.truncate(t.len() - escape(close).len());
+                }
+                if matches!(text.last(), Some(CitePart::Text(t)) if t.is_empty()) {
+                    text.pop();
+                }
+                text.insert(0, CitePart::Text("(".into()));
+                text.push(CitePart::Text(")".into()));
+                FormattedCitation { text, note: None }
+            }
+            (false, false) => FormattedCitation {
+                text: parts,
+                note: None,
+            },
+        }
+    }
+
+    /// `tidy_punctuation`, and a period or comma after a closing quotation mark moved
+    /// inside it where the locale says so (American English), which hayagriva leaves
+    /// outside in bibliography entries.
+    fn tidy(&self, html: &str) -> String {
+        let html = tidy_punctuation(html);
+        if self.punctuation_in_quote {
+            html.replace("”.", ".”").replace("”,", ",”")
+        } else {
+            html
+        }
     }
 
     /// The bibliography entry (HTML, in the style) of the first entry of a BibLaTeX text:
@@ -392,41 +906,10 @@ impl Bibliography {
             return Some(html);
         }
         let library = hayagriva::io::from_biblatex_str(bibtex).ok()?;
-        let entry = library.iter().next()?;
-        let html = tidy_punctuation(&self.render_alone(entry, Some(CitePurpose::Full)));
+        let entry = mapping::for_formatting(library.iter().next()?, true);
+        let html = self.bibliography_of(&[&entry]).into_iter().next()?.1;
         self.disk.put(key, &html);
         Some(html)
-    }
-
-    /// Formatted HTML of each distinct item, from the cache or formatted now.
-    pub fn formatted(&self, distinct: Vec<(CiteItem, bool)>) -> HashMap<(CiteItem, bool), String> {
-        let mut cache = self.format_cache.lock().unwrap_or_else(|e| e.into_inner());
-        // Items that differ only in their locator's value share one formatting: the style is
-        // run once with a placeholder value, then the value is put in. hayagriva takes about
-        // 100 µs a citation, so this turns thousands of calls into one per source and form.
-        let mut templates: Vec<(CiteItem, bool)> = Vec::new();
-        let mut seen: HashSet<(CiteItem, bool)> = HashSet::new();
-        for (item, narrative) in &distinct {
-            let template = (locator_template(item), *narrative);
-            if !cache.contains_key(&template) && seen.insert(template.clone()) {
-                templates.push(template);
-            }
-        }
-        if !templates.is_empty() {
-            let done = self.format_items(&templates);
-            cache.extend(templates.into_iter().zip(done));
-        }
-        distinct
-            .into_iter()
-            .filter_map(|(item, narrative)| {
-                let template = cache
-                    .get(&(locator_template(&item), narrative))
-                    .cloned()
-                    .flatten()?;
-                let html = fill_locator(&template, &item);
-                Some(((item, narrative), html))
-            })
-            .collect()
     }
 
     /// The on-disk cache of formatted entries and items to write after a build (path and
@@ -464,235 +947,29 @@ impl Bibliography {
         }
         h.finish()
     }
-
-    /// The purposes an item needs rendered: the regular form, or prose (narrative), or
-    /// prose and author (author suppressed).
-    fn purposes(&self, item: &CiteItem, narrative: bool) -> Vec<Option<CitePurpose>> {
-        if self.note_style {
-            vec![None]
-        } else if narrative {
-            vec![Some(CitePurpose::Prose)]
-        } else if item.suppress_author {
-            vec![Some(CitePurpose::Prose), Some(CitePurpose::Author)]
-        } else {
-            vec![None]
-        }
-    }
-
-    /// Format distinct in-text citation items as HTML: `Lieberthal 1992, 3` inside a
-    /// bracketed citation (the cluster adds the style's parentheses), `1992, 3` when the
-    /// author is suppressed, `Lieberthal (1992, 3)` when narrative; pandoc prefix and suffix
-    /// included. Each item is formatted once; items of disambiguated entries go through one
-    /// driver that sees the whole bibliography, the rest are formatted alone in parallel.
-    pub fn format_items(&self, items: &[(CiteItem, bool)]) -> Vec<Option<String>> {
-        use rayon::prelude::*;
-        fn locator_of(item: &CiteItem) -> Option<SpecificLocator<'_>> {
-            item.locator.as_ref().map(|(kind, value)| {
-                SpecificLocator(csl_locator(*kind), LocatorPayload::Str(value.as_str()))
-            })
-        }
-        fn citation_of<'a>(
-            library: &'a Library,
-            item: &'a CiteItem,
-            purpose: Option<CitePurpose>,
-        ) -> Option<CitationItem<'a, Entry>> {
-            let entry = library.get(&item.key)?;
-            let mut citation = CitationItem::with_locator(entry, locator_of(item));
-            citation.purpose = purpose;
-            Some(citation)
-        }
-        // Disambiguated entries: one driver with every entry first (the context), then ours.
-        let mut through_driver: HashMap<(usize, usize), String> = HashMap::new();
-        let wanted: Vec<(usize, usize, Option<CitePurpose>)> = items
-            .iter()
-            .enumerate()
-            .filter(|(_, (item, _))| self.disambiguated.contains(&item.key))
-            .flat_map(|(i, (item, narrative))| {
-                self.purposes(item, *narrative)
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(p, purpose)| (i, p, purpose))
-            })
-            .collect();
-        if !wanted.is_empty() {
-            let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
-            for entry in self.library.iter() {
-                driver.citation(CitationRequest::from_items(
-                    vec![CitationItem::with_entry(entry)],
-                    &self.style,
-                    &self.locales,
-                ));
-            }
-            let mut kept = Vec::new();
-            for &(i, p, purpose) in &wanted {
-                if let Some(c) = citation_of(&self.library, &items[i].0, purpose) {
-                    driver.citation(CitationRequest::from_items(
-                        vec![c],
-                        &self.style,
-                        &self.locales,
-                    ));
-                    kept.push((i, p));
-                }
-            }
-            let rendered = driver.finish(BibliographyRequest {
-                style: &self.style,
-                locale: None,
-                locale_files: &self.locales,
-            });
-            let skip = self.library.len();
-            for ((i, p), cited) in kept.into_iter().zip(rendered.citations.iter().skip(skip)) {
-                let mut s = String::new();
-                let _ = escaped(&cited.citation).write_buf(&mut s, BufWriteFormat::Html);
-                through_driver.insert((i, p), s);
-            }
-        }
-        items
-            .par_iter()
-            .enumerate()
-            .map(|(i, (item, narrative))| {
-                let entry = self.library.get(&item.key)?;
-                // Items of disambiguated entries depend on their neighbours: never cached.
-                let cache_key = (!self.disambiguated.contains(&item.key))
-                    .then(|| self.disk.key(("item", entry, item, *narrative)));
-                if let Some(html) = cache_key.and_then(|k| self.disk.get(k)) {
-                    return Some(html);
-                }
-                let purposes = self.purposes(item, *narrative);
-                let forms: Vec<String> = purposes
-                    .iter()
-                    .enumerate()
-                    .map(|(p, purpose)| {
-                        through_driver.get(&(i, p)).cloned().unwrap_or_else(|| {
-                            let mut s = String::new();
-                            if let Some(c) = citation_of(&self.library, item, *purpose) {
-                                let children =
-                                    hayagriva::standalone_citation(CitationRequest::from_items(
-                                        vec![c],
-                                        &self.style,
-                                        &self.locales,
-                                    ));
-                                let _ = escaped(&children).write_buf(&mut s, BufWriteFormat::Html);
-                            }
-                            s
-                        })
-                    })
-                    .collect();
-                let html = self.finish_item(item, *narrative, &forms);
-                if let Some(k) = cache_key {
-                    self.disk.put(k, &html);
-                }
-                Some(html)
-            })
-            .collect()
-    }
-
-    /// `html` trimmed and without the citation layout's prefix and suffix (`(`, `)`).
-    fn without_layout_affixes<'s>(&self, html: &'s str) -> &'s str {
-        let layout = &self.style.citation.layout;
-        let escaped = |affix: &Option<String>| affix.as_deref().map(escape).unwrap_or_default();
-        let (prefix, suffix) = (escaped(&layout.prefix), escaped(&layout.suffix));
-        let t = html.trim();
-        let t = t.strip_prefix(prefix.as_str()).unwrap_or(t);
-        t.strip_suffix(suffix.as_str()).unwrap_or(t)
-    }
-
-    /// Assemble an item from its rendered forms (see `purposes`).
-    fn finish_item(&self, item: &CiteItem, narrative: bool, forms: &[String]) -> String {
-        let layout = &self.style.citation.layout;
-        let prefix = layout.prefix.as_deref().map(escape).unwrap_or_default();
-        let first = forms.first().map(String::as_str).unwrap_or("");
-        if self.note_style {
-            // The note adds its own closing full stop after all its items.
-            first.trim().trim_end_matches('.').to_string()
-        } else if narrative {
-            // hayagriva may put the layout prefix before a prose citation: "(Fu et al. (2013)".
-            let t = first.trim();
-            let unbalanced = t.matches('(').count() > t.matches(')').count();
-            match t.strip_prefix(prefix.as_str()) {
-                Some(rest) if unbalanced && !prefix.is_empty() => rest.to_string(),
-                _ => t.to_string(),
-            }
-        } else if item.suppress_author {
-            let author = self.without_layout_affixes(forms.get(1).map_or("", String::as_str));
-            let prose = first.trim();
-            let prose = prose
-                .strip_prefix(prefix.as_str())
-                .filter(|_| {
-                    !prefix.is_empty() && prose.matches('(').count() > prose.matches(')').count()
-                })
-                .unwrap_or(prose);
-            let rest = prose
-                .strip_prefix(author)
-                .map(str::trim_start)
-                .unwrap_or(prose)
-                .trim();
-            let rest = rest
-                .strip_prefix('(')
-                .and_then(|r| r.strip_suffix(')'))
-                .unwrap_or(rest);
-            rest.to_string()
-        } else {
-            self.without_layout_affixes(first).to_string()
-        }
-    }
-}
-
-const PLACEHOLDER: &str = "90417";
-const PLACEHOLDER_RANGE: &str = "90417-90418";
-
-/// Whether a locator value is a range or list (styles say "pp." for those).
-fn is_plural(value: &str) -> bool {
-    value.contains(['-', '–', '—', ',', '&'])
-}
-
-/// The item with its locator value replaced by a placeholder of the same plurality.
-fn locator_template(item: &CiteItem) -> CiteItem {
-    let mut t = item.clone();
-    t.offset = 0;
-    t.use_index = 0;
-    t.prefix.clear();
-    t.suffix.clear();
-    if let Some((_, value)) = &mut t.locator {
-        *value = if is_plural(value) {
-            PLACEHOLDER_RANGE
-        } else {
-            PLACEHOLDER
-        }
-        .to_string();
-    }
-    t
-}
-
-/// Put the item's locator value (and pandoc prefix/suffix) into a formatted template.
-fn fill_locator(template: &str, item: &CiteItem) -> String {
-    let mut html = match &item.locator {
-        Some((_, value)) => {
-            let value = escape(value);
-            if template.contains("90417–90418") {
-                template.replace("90417–90418", &value.replace('-', "–"))
-            } else if template.contains(PLACEHOLDER_RANGE) {
-                template.replace(PLACEHOLDER_RANGE, &value)
-            } else {
-                template.replace(PLACEHOLDER, &value)
-            }
-        }
-        None => template.to_string(),
-    };
-    if !item.prefix.is_empty() {
-        html = format!("{} {html}", escape(&item.prefix));
-    }
-    html.push_str(&escape(&item.suffix));
-    html
 }
 
 /// Mend doubled punctuation hayagriva leaves when an entry lacks trailing fields
 /// (`“Title.”.`, `“Why?.”`, `Journal,.`), a known quirk of its CSL renderer.
 fn tidy_punctuation(html: &str) -> String {
-    html.replace(".”.", ".”")
+    let mut out = html
+        .replace(".”.", ".”")
         .replace("?.”", "?”")
         .replace("!.”", "!”")
         .replace(",.", ".")
         .replace("?.", "?")
+        .replace(",)", ")");
+    // A number's affix leaves a space before the punctuation after it (`no. 1 .`).
+    for p in [" .", " :", " ,"] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(p).map(|i| from + i) {
+            if out[..i].ends_with(|c: char| c.is_ascii_digit()) {
+                out.replace_range(i..i + 1, "");
+            }
+            from = i + 1;
+        }
+    }
+    out
 }
 
 /// hayagriva writes an entry's text into its HTML as it is, markup and `&` included: a copy
@@ -756,23 +1033,148 @@ fn cite_style(style: &IndependentStyle) -> CiteStyle {
     }
 }
 
-fn csl_locator(kind: LocatorKind) -> hayagriva::citationberg::taxonomy::Locator {
+/// Scholion's locator kinds and CSL's, both ways.
+const LOCATORS: &[(LocatorKind, hayagriva::citationberg::taxonomy::Locator)] = {
     use hayagriva::citationberg::taxonomy::Locator as L;
-    match kind {
-        LocatorKind::Page => L::Page,
-        LocatorKind::Chapter => L::Chapter,
-        LocatorKind::Section => L::Section,
-        LocatorKind::Paragraph => L::Paragraph,
-        LocatorKind::Volume => L::Volume,
-        LocatorKind::Figure => L::Figure,
-        LocatorKind::Note => L::Note,
-        LocatorKind::Line => L::Line,
-        LocatorKind::Column => L::Column,
-        LocatorKind::Book => L::Book,
-        LocatorKind::Part => L::Part,
-        LocatorKind::Verse => L::Verse,
-        LocatorKind::Table => L::Table,
+    &[
+        (LocatorKind::Page, L::Page),
+        (LocatorKind::Chapter, L::Chapter),
+        (LocatorKind::Section, L::Section),
+        (LocatorKind::Paragraph, L::Paragraph),
+        (LocatorKind::Volume, L::Volume),
+        (LocatorKind::Figure, L::Figure),
+        (LocatorKind::Note, L::Note),
+        (LocatorKind::Line, L::Line),
+        (LocatorKind::Column, L::Column),
+        (LocatorKind::Book, L::Book),
+        (LocatorKind::Part, L::Part),
+        (LocatorKind::Verse, L::Verse),
+        (LocatorKind::Table, L::Table),
+        (LocatorKind::Act, L::Act),
+        (LocatorKind::Appendix, L::Appendix),
+        (LocatorKind::Canon, L::Canon),
+        (LocatorKind::Equation, L::Equation),
+        (LocatorKind::Folio, L::Folio),
+        (LocatorKind::Issue, L::Issue),
+        (LocatorKind::Opus, L::Opus),
+        (LocatorKind::Rule, L::Rule),
+        (LocatorKind::Scene, L::Scene),
+        (LocatorKind::SubVerbo, L::SubVerbo),
+        (LocatorKind::Supplement, L::Supplement),
+        (LocatorKind::Timestamp, L::Timestamp),
+        (LocatorKind::Title, L::Title),
+    ]
+};
+
+fn csl_locator(kind: LocatorKind) -> hayagriva::citationberg::taxonomy::Locator {
+    LOCATORS.iter().find(|(k, _)| *k == kind).map_or(
+        hayagriva::citationberg::taxonomy::Locator::Page,
+        |(_, l)| *l,
+    )
+}
+
+/// The locator words of `locale`: every form of every locator term in its language's
+/// locale files and the style's own locale overrides, added to the English words.
+fn locator_words(locale: &LocaleCode, files: &[Locale], style: &IndependentStyle) -> LocatorWords {
+    use hayagriva::citationberg::taxonomy::Term;
+    let language = locale
+        .0
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    let same_language = |l: &Locale| {
+        l.lang.as_ref().is_none_or(|c| {
+            c.0.split('-')
+                .next()
+                .is_some_and(|p| p.eq_ignore_ascii_case(&language))
+        })
+    };
+    let mut terms = Vec::new();
+    for file in files
+        .iter()
+        .chain(&style.locale)
+        .filter(|l| same_language(l))
+    {
+        for term in file.terms.iter().flat_map(|t| &t.terms) {
+            let Term::Locator(csl) = term.name else {
+                continue;
+            };
+            let Some(kind) = LOCATORS.iter().find(|(_, l)| *l == csl).map(|(k, _)| *k) else {
+                continue;
+            };
+            for word in [term.single(), term.multiple()].into_iter().flatten() {
+                terms.push((word.to_string(), kind));
+            }
+        }
     }
+    LocatorWords::with_terms(terms)
+}
+
+/// Whether `locale` puts punctuation inside quotation marks: the style's own locale
+/// options, else the locale file's (a bare language means its main region: `en` → `en-US`).
+fn punctuation_in_quote(locale: &LocaleCode, files: &[Locale], style: &IndependentStyle) -> bool {
+    let code = locale.0.as_str();
+    let language = code.split(['-', '_']).next().unwrap_or("en");
+    let main = match language {
+        "en" => "en-US",
+        "de" => "de-DE",
+        "fr" => "fr-FR",
+        "es" => "es-ES",
+        "pt" => "pt-PT",
+        _ => code,
+    };
+    let option = |l: &Locale| l.style_options.and_then(|o| o.punctuation_in_quote);
+    style
+        .locale
+        .iter()
+        .filter(|l| {
+            l.lang
+                .as_ref()
+                .is_none_or(|c| c.0 == code || c.0 == language)
+        })
+        .find_map(option)
+        .or_else(|| {
+            files
+                .iter()
+                .filter(|l| l.lang.as_ref().is_some_and(|c| c.0 == code || c.0 == main))
+                .find_map(option)
+        })
+        .unwrap_or(false)
+}
+
+/// A page locator's ranges in the style's `page-range-format` (`779-780` → `779-80` in
+/// Chicago), which hayagriva applies to the `page` variable but not to locators.
+fn page_ranges(value: &str, format: Option<hayagriva::citationberg::PageRangeFormat>) -> String {
+    let Some(format) = format else {
+        return value.to_string();
+    };
+    let mut out = String::new();
+    for (i, part) in value.split(',').enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let bounds = part.split_once(['-', '–']);
+        match bounds {
+            Some((a, b))
+                if a.trim().chars().all(|c| c.is_ascii_digit())
+                    && b.trim().chars().all(|c| c.is_ascii_digit())
+                    && !a.trim().is_empty()
+                    && !b.trim().is_empty() =>
+            {
+                let lead = &part[..part.len() - part.trim_start().len()];
+                out.push_str(lead);
+                let mut range = String::new();
+                if format.format(&mut range, a, b, Some("-")).is_ok() {
+                    out.push_str(&range);
+                } else {
+                    out.push_str(part.trim_start());
+                }
+            }
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 trait IntoIndependent {
@@ -790,6 +1192,102 @@ impl IntoIndependent for Style {
             },
         }
     }
+}
+
+/// The formats a bibliography file may be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    BibLaTeX,
+    HayagrivaYaml,
+    CslJson,
+    CslYaml,
+}
+
+/// A file's format, from its extension, else from its content; `None`: none of them.
+fn format_of(display: &Path, text: &str) -> Option<Format> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    let yaml_kind = || {
+        // CSL-YAML is a list of items (or `references:` holding one, as pandoc writes it);
+        // hayagriva's YAML maps each key to its entry.
+        let first = body
+            .lines()
+            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && l.trim() != "---")
+            .unwrap_or("");
+        if first.starts_with("- ") || first.starts_with("references:") {
+            Format::CslYaml
+        } else {
+            Format::HayagrivaYaml
+        }
+    };
+    match display
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("bib" | "bibtex" | "biblatex") => return Some(Format::BibLaTeX),
+        Some("json" | "csljson") => return Some(Format::CslJson),
+        Some("yaml" | "yml") => return Some(yaml_kind()),
+        _ => {}
+    }
+    if body.starts_with('[') || body.starts_with('{') {
+        Some(Format::CslJson)
+    } else if body.starts_with('@') || body.starts_with('%') {
+        Some(Format::BibLaTeX)
+    } else if body.contains(':') && !body.contains(['@', '{']) {
+        Some(yaml_kind())
+    } else {
+        None
+    }
+}
+
+/// Parse a bibliography file in any of the formats (BibLaTeX/BibTeX, hayagriva YAML,
+/// CSL-JSON, CSL-YAML), from its extension or content; `true` with entries read from CSL.
+pub fn parse_any(display: &Path, text: &str) -> Result<(Library, bool), Vec<Diagnostic>> {
+    let format = format_of(display, text).ok_or_else(|| {
+        vec![Diagnostic::error(format!(
+            "`{}` is not a bibliography file Scholion reads",
+            display.display()
+        ))
+        .at(Location::file(display))
+        .hint("use BibLaTeX/BibTeX (`.bib`), CSL-JSON (`.json`, Zotero's export), CSL-YAML or hayagriva YAML (`.yaml`)")]
+    })?;
+    let csl_doc = match format {
+        Format::BibLaTeX => return parse_file(display, text, false).map(|l| (l, false)),
+        Format::HayagrivaYaml => return parse_file(display, text, true).map(|l| (l, false)),
+        Format::CslJson => serde_json::from_str::<serde_json::Value>(text).map_err(|e| {
+            vec![Diagnostic::error(format!("malformed CSL-JSON: {e}"))
+                .at(Location::at_line_col(display, text, e.line().max(1), e.column().max(1)))
+                .hint("a CSL-JSON file is a list of items: `[{\"id\": \"key\", \"type\": \"book\", …}]`")]
+        })?,
+        Format::CslYaml => crate::content::frontmatter::yaml_document(text).map_err(|(message, at)| {
+            let loc = at.map_or_else(
+                || Location::file(display),
+                |(l, c)| Location::at_line_col(display, text, l, c),
+            );
+            vec![Diagnostic::error(format!("malformed CSL-YAML: {message}"))
+                .at(loc)
+                .hint("a CSL-YAML file is a list of items: `- id: key` with `type`, `title` …")]
+        })?,
+    };
+    let (bibtex, _) = csl::to_biblatex(&csl_doc).map_err(|message| {
+        vec![
+            Diagnostic::error(format!("malformed CSL bibliography: {message}"))
+                .at(Location::file(display))
+                .hint("each item needs an `id` (its citation key) and a `type`"),
+        ]
+    })?;
+    // Problems of the BibLaTeX made from it are the file's, not of a text the user never saw.
+    parse_file(display, &bibtex, false)
+        .map(|l| (l, true))
+        .map_err(|ds| {
+            ds.into_iter()
+                .map(|d| {
+                    Diagnostic::error(format!("malformed CSL bibliography: {}", d.message))
+                        .at(Location::file(display))
+                })
+                .collect()
+        })
 }
 
 /// Parse one bibliography file (`yaml`: hayagriva YAML, else BibLaTeX), reporting problems
@@ -882,25 +1380,152 @@ fn unbalanced_brace(display: &Path, text: &str) -> Option<Diagnostic> {
     open.last().map(|&at| unclosed(at))
 }
 
-/// The locale files citations are formatted with: US and British English. (hayagriva
-/// looks terms up by scanning the files it is given; all 60 of its locales made every
-/// citation several times slower, and the reader's language is English.) Only those two are
-/// decoded, once per process: decoding all 60 took ~100 ms of every build. A locale's CBOR
-/// holds its language code as a five-byte text string (header byte 0x65, then `en-GB`), so
-/// files without those bytes cannot be an English locale; the candidates are decoded and
-/// checked properly.
-fn english_locales() -> Vec<Locale> {
-    static ENGLISH: std::sync::OnceLock<Vec<Locale>> = std::sync::OnceLock::new();
-    ENGLISH
-        .get_or_init(|| {
-            hayagriva::archive::LOCALES
+/// The locale files citations in `locale` are formatted with: those of its language
+/// (`de` → `de-DE`, `de-AT`; hayagriva picks the right one) and US English, every CSL
+/// processor's fallback. (hayagriva looks terms up by scanning the files it is given; all
+/// 60 of its locales made every citation several times slower.) Only those are decoded:
+/// decoding all 60 took ~100 ms. A locale's CBOR holds its code as a short text string
+/// (header byte 0x65 for five bytes, then `de-DE`), so files without the language's bytes
+/// cannot be one of its locales; the candidates are decoded and checked properly.
+fn locales_for(locale: &LocaleCode) -> Vec<Locale> {
+    let language = locale
+        .0
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    let wanted = |code: &str| {
+        code == "en-US"
+            || code
+                .split('-')
+                .next()
+                .is_some_and(|l| l.eq_ignore_ascii_case(&language))
+    };
+    let needles: Vec<Vec<u8>> = [format!("{language}-"), "en-US".to_string()]
+        .iter()
+        .map(|n| n.as_bytes().to_vec())
+        .collect();
+    hayagriva::archive::LOCALES
+        .iter()
+        .filter(|bytes| {
+            needles
                 .iter()
-                .filter(|bytes| bytes.windows(4).any(|w| w == b"\x65en-"))
-                .filter_map(|bytes| ciborium::de::from_reader::<Locale, _>(*bytes).ok())
-                .filter(|l| l.lang.as_ref().is_some_and(|c| c.0.starts_with("en")))
-                .collect()
+                .any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
         })
-        .clone()
+        .filter_map(|bytes| ciborium::de::from_reader::<Locale, _>(*bytes).ok())
+        .filter(|l| l.lang.as_ref().is_some_and(|c| wanted(&c.0)))
+        .collect()
+}
+
+/// Take the first names (`cs:names`) out of a rendered item: how pandoc suppresses the
+/// author (`[-@key]`) and takes it into the sentence (`@key`). The tree's depth is the
+/// style's nesting, which the CSL guard bounds (PRODUCT.md §5).
+fn take_names(children: &mut ElemChildren) -> Option<ElemChildren> {
+    for i in 0..children.0.len() {
+        if let ElemChild::Elem(e) = &mut children.0[i] {
+            if matches!(e.meta, Some(ElemMeta::Names(_))) {
+                let ElemChild::Elem(e) = children.0.remove(i) else {
+                    return None;
+                };
+                return Some(e.children);
+            }
+            if let Some(found) = take_names(&mut e.children) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+/// A citation's parts with its items in the order they were written: the layout's
+/// prefix, the items joined by its delimiter, its suffix.
+fn written_order(
+    parts: Vec<CitePart>,
+    items: &[&CiteItem],
+    open: &str,
+    close: &str,
+    delimiter: Option<&str>,
+) -> Vec<CitePart> {
+    let mut shown: HashMap<usize, String> = HashMap::new();
+    for part in parts {
+        if let CitePart::Item { use_index, html } = part {
+            shown.insert(use_index, html);
+        }
+    }
+    let delimiter = escape(delimiter.unwrap_or("; "));
+    let mut out = Vec::new();
+    if !open.is_empty() {
+        out.push(CitePart::Text(escape(open)));
+    }
+    for item in items {
+        if let Some(html) = shown.remove(&item.use_index) {
+            if out.iter().any(|p| matches!(p, CitePart::Item { .. })) {
+                out.push(CitePart::Text(delimiter.clone()));
+            }
+            out.push(CitePart::Item {
+                use_index: item.use_index,
+                html,
+            });
+        }
+    }
+    if !close.is_empty() {
+        out.push(CitePart::Text(escape(close)));
+    }
+    out
+}
+
+/// The parts' HTML, joined.
+fn plain_parts(parts: &[CitePart]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            CitePart::Text(t) => t.as_str(),
+            CitePart::Item { html, .. } => html.as_str(),
+        })
+        .collect()
+}
+
+/// A note's text ends with one full stop (the layout's suffix, or added).
+fn trim_note(note: &mut Vec<CitePart>, close: &str) {
+    let ends = plain_parts(note);
+    let ends = ends.trim_end();
+    if ends.ends_with(['.', '?', '!']) || ends.ends_with(".”") || ends.ends_with(".</a>") {
+        return;
+    }
+    let _ = close;
+    note.push(CitePart::Text(".".into()));
+}
+
+/// Capitalise a note's first letter (outside markup), as at the start of a sentence.
+fn capitalize_first(parts: &mut [CitePart]) {
+    for part in parts {
+        let html = match part {
+            CitePart::Text(t) => t,
+            CitePart::Item { html, .. } => html,
+        };
+        let mut in_tag = false;
+        let mut at = None;
+        for (i, c) in html.char_indices() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                '&' if !in_tag => return,
+                c if !in_tag && c.is_alphabetic() => {
+                    at = Some((i, c));
+                    break;
+                }
+                c if !in_tag && !c.is_whitespace() && !"“‘\"'([".contains(c) => return,
+                _ => {}
+            }
+        }
+        if let Some((i, c)) = at {
+            if c.is_lowercase() {
+                let upper: String = c.to_uppercase().collect();
+                html.replace_range(i..i + c.len_utf8(), &upper);
+            }
+            return;
+        }
+    }
 }
 
 /// Every built-in style name.
@@ -970,8 +1595,8 @@ fn load_style(root: &Path, name: &str, config_text: &str) -> Result<IndependentS
 #[cfg(test)]
 mod tests {
     #[test]
-    fn english_locales_are_exactly_the_english_archive_locales() {
-        let mut langs: Vec<String> = super::english_locales()
+    fn locale_files_are_the_language_s_and_us_english() {
+        let mut langs: Vec<String> = super::locales_for(&super::LocaleCode("en".into()))
             .iter()
             .filter_map(|l| l.lang.as_ref().map(|c| c.0.clone()))
             .collect();
@@ -985,5 +1610,11 @@ mod tests {
         all.sort();
         assert_eq!(langs, all);
         assert!(langs.contains(&"en-US".to_string()));
+        let mut german: Vec<String> = super::locales_for(&super::LocaleCode("de".into()))
+            .iter()
+            .filter_map(|l| l.lang.as_ref().map(|c| c.0.clone()))
+            .collect();
+        german.sort();
+        assert_eq!(german, ["de-AT", "de-CH", "de-DE", "en-US"]);
     }
 }

@@ -25,7 +25,7 @@ pub use crate::ids::{AssetId, DocId, EssayId, SourceId, TagId, Target, TermId, T
 use crate::markdown::{self, Scan, UseKind};
 use crate::route::{Route, Routes, Segments};
 use crate::timing::timing;
-pub use bibliography::{Bibliography, Source};
+pub use bibliography::{Bibliography, DocCitations, Order, Source};
 use format_cache::hash_of;
 pub use links::{LinkKey, LinkTarget};
 
@@ -133,6 +133,8 @@ pub struct Site {
     /// Each document's links into the site (Markdown links and images, embeds), by how
     /// they are written.
     pub links: HashMap<DocId, HashMap<LinkKey, LinkTarget>>,
+    /// Each document's citations and references as the style formatted them.
+    pub citations: HashMap<DocId, Arc<DocCitations>>,
     /// The use-map, inverted: target → uses, in document then source order.
     pub uses_of: HashMap<Target, Vec<UseRef>>,
     /// Topics, by slug.
@@ -386,21 +388,29 @@ type Scans = (
 /// Scan every document once, in parallel (or take it from the cache).
 fn scan_all(content: &Content, bib: &Bibliography, cache: Option<&ScanCache>) -> Scans {
     let is_key = |k: &str| bib.contains(k);
-    let keys_hash = hash_of(&bib.keys().collect::<Vec<_>>());
+    let keys_hash = hash_of(&(bib.keys().collect::<Vec<_>>(), &bib.locator_words));
     let scan_doc = |file: &SourceFile| -> Arc<Scan> {
         let scan = |annotated: &markdown::Annotated<'_>| {
             Arc::new(markdown::scan(annotated, file.body(), true))
         };
         // Without a cache (a one-off build), hashing every body would be wasted work.
         let Some(cache) = cache else {
-            return scan(&markdown::annotate(file.body(), &is_key));
+            return scan(&markdown::annotate_with(
+                file.body(),
+                &is_key,
+                &bib.locator_words,
+            ));
         };
         let key = (hash_of(&file.body()), keys_hash);
         let lock = || cache.scans.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hit) = lock().get(&key) {
             return hit.clone();
         }
-        let scan = scan(&markdown::annotate(file.body(), &is_key));
+        let scan = scan(&markdown::annotate_with(
+            file.body(),
+            &is_key,
+            &bib.locator_words,
+        ));
         lock().insert(key, scan.clone());
         scan
     };
@@ -463,6 +473,7 @@ pub fn index(
         text_of: HashMap::new(),
         resolved: HashMap::new(),
         links: HashMap::new(),
+        citations: HashMap::new(),
         uses_of: HashMap::new(),
         tags,
         essay_tags,
@@ -484,14 +495,14 @@ pub fn index(
     site.text_of = texts_of_sources(&site, diagnostics);
 
     let t = std::time::Instant::now();
-    let formatted = format_citations(&site, &all_docs);
+    site.citations = format_citations(&site, &all_docs);
     timing("format citations", t);
 
     let files = links::Files::new(&site, &routable);
     let resolved: Vec<(DocId, Vec<Resolved>, HashMap<LinkKey, LinkTarget>)> = all_docs
         .par_iter()
         .map(|&doc| {
-            let uses = resolve_doc(&site, &namespace, &files, &formatted, doc, diagnostics);
+            let uses = resolve_doc(&site, &namespace, &files, doc, diagnostics);
             let links = links::resolve(&site, &namespace, &files, doc, diagnostics);
             (doc, uses, links)
         })
@@ -535,6 +546,7 @@ pub fn index(
     }
     warn_refused_urls(&site, diagnostics);
     report_math_errors(&site, diagnostics);
+    warn_near_miss_keys(&site, &all_docs, diagnostics);
     site
 }
 
@@ -671,27 +683,28 @@ fn publish_assets(routes: &mut Routes, content: &Content, diagnostics: &Diagnost
     routable
 }
 
-/// Format each distinct citation item once, fed to the formatter in document order (the
-/// formatter is stateful: the same input order gives the same output).
-fn format_citations(site: &Site, docs: &[DocId]) -> HashMap<(markdown::CiteItem, bool), String> {
-    let mut seen: HashSet<(markdown::CiteItem, bool)> = HashSet::new();
-    let mut distinct: Vec<(markdown::CiteItem, bool)> = Vec::new();
-    for &doc in docs {
-        for u in &site.scan(doc).uses {
-            if let UseKind::Cite(item) = &u.kind
-                && site.bib.contains(&item.key)
-            {
-                let mut item = item.clone();
-                item.offset = 0;
-                item.use_index = 0;
-                let narrative = item.narrative;
-                if seen.insert((item.clone(), narrative)) {
-                    distinct.push((item, narrative));
-                }
-            }
-        }
-    }
-    site.bib.formatted(distinct)
+/// Format each document's citations, documents in parallel: each document's go through
+/// one driver in reading order (see `Bibliography::format_document`).
+fn format_citations(site: &Site, docs: &[DocId]) -> HashMap<DocId, Arc<DocCitations>> {
+    docs.par_iter()
+        .map(|&doc| {
+            let scan = site.scan(doc);
+            let citations: Vec<(markdown::CitationAt, Vec<markdown::CiteItem>)> = scan
+                .citations
+                .iter()
+                .map(|c| {
+                    let items = (c.first_use..c.first_use + c.len)
+                        .filter_map(|i| match scan.uses.get(i).map(|u| &u.kind) {
+                            Some(UseKind::Cite(item)) => Some(item.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    (c.clone(), items)
+                })
+                .collect();
+            (doc, site.bib.format_document(&citations))
+        })
+        .collect()
 }
 
 /// The use-map: target → every use of it, from built documents, in document then source
@@ -717,7 +730,6 @@ fn resolve_doc(
     site: &Site,
     namespace: &Namespace,
     files: &links::Files,
-    formatted: &HashMap<(markdown::CiteItem, bool), String>,
     doc: DocId,
     diagnostics: &Diagnostics,
 ) -> Vec<Resolved> {
@@ -843,11 +855,10 @@ fn resolve_doc(
                 }
                 UseKind::Cite(item) => match site.bib.index_of(&item.key) {
                     Some(i) => {
-                        let mut key = item.clone();
-                        key.offset = 0;
-                        key.use_index = 0;
-                        let text = formatted
-                            .get(&(key, item.narrative))
+                        let text = site
+                            .citations
+                            .get(&doc)
+                            .and_then(|c| c.items.get(&item.use_index))
                             .cloned()
                             .unwrap_or_else(|| markdown::escape(&item.key));
                         Resolved::Cite {
@@ -1083,6 +1094,34 @@ fn topics(
 
 /// Links the URL policy refuses (only `http`, `https`, `mailto` and relative URLs become
 /// links): shown as text, each reported where it is written.
+/// A narrative `@word` that is no key but close to one (`@jakson2001`, with `jackson2001`
+/// in the bibliography) is printed as written: a warning says so, with the key it may mean.
+fn warn_near_miss_keys(site: &Site, docs: &[DocId], diagnostics: &Diagnostics) {
+    for &doc in docs {
+        let file = site.file(doc);
+        // Each word once, and at most 50 per document: comparing with every key costs
+        // (a document of a million `@x1` must stay linear).
+        let mut seen: HashSet<&str> = HashSet::new();
+        for (offset, word) in &site.scan(doc).unknown_keys {
+            if !seen.insert(word.as_str()) {
+                continue;
+            }
+            if seen.len() > 50 {
+                break;
+            }
+            if let Some(hint) = did_you_mean(word, site.bib.keys()) {
+                diagnostics.push(
+                    Diagnostic::warning(format!(
+                        "`@{word}` is not a citation: the bibliography has no key `{word}`"
+                    ))
+                    .at(file.location(file.body_offset + offset, word.len() + 1))
+                    .hint(hint),
+                );
+            }
+        }
+    }
+}
+
 fn warn_refused_urls(site: &Site, diagnostics: &Diagnostics) {
     let hint =
         "only http, https, mailto and relative links are published as links; it is shown as text";

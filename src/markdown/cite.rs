@@ -26,6 +26,24 @@ pub struct CiteItem {
     pub use_index: usize,
 }
 
+/// A piece of a formatted citation: the style's text (HTML: brackets, delimiters), or one
+/// cited item (HTML), which the render pass links to its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CitePart {
+    Text(String),
+    Item { use_index: usize, html: String },
+}
+
+/// A citation as the style formatted it in its document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormattedCitation {
+    /// What stands in the text: "(Lieberthal 1992, 33)", "[1]", "Lieberthal (1992)"; in a
+    /// note style, a narrative citation's author (else nothing: the note mark).
+    pub text: Vec<CitePart>,
+    /// In a note style, a citation in the body becomes a note with this text.
+    pub note: Option<Vec<CitePart>>,
+}
+
 /// A whole citation: bracketed (`[…]`) or narrative (`@key`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
@@ -33,7 +51,7 @@ pub struct Cluster {
     pub narrative: bool,
 }
 
-/// CSL locator kinds we recognise from pandoc's locator words.
+/// CSL locator kinds (every locator of CSL 1.0.2 with a term in the locales).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LocatorKind {
     Page,
@@ -49,6 +67,52 @@ pub enum LocatorKind {
     Part,
     Verse,
     Table,
+    Act,
+    Appendix,
+    Canon,
+    Equation,
+    Folio,
+    Issue,
+    Opus,
+    Rule,
+    Scene,
+    SubVerbo,
+    Supplement,
+    Timestamp,
+    Title,
+}
+
+/// The locator words a citation's locator is recognised by (`p.`, `S.`, `chap.` …):
+/// Scholion's English list and the terms of the document's CSL locale (long, short and
+/// symbol forms, singular and plural), as pandoc reads them. Longest first, so `pp.` wins
+/// over `p.`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocatorWords {
+    words: Vec<(String, LocatorKind)>,
+}
+
+impl LocatorWords {
+    /// The English words plus `terms` (a locale's locator terms).
+    pub fn with_terms(terms: impl IntoIterator<Item = (String, LocatorKind)>) -> LocatorWords {
+        let mut words: Vec<(String, LocatorKind)> = LOCATOR_WORDS
+            .iter()
+            .map(|(w, k)| (w.to_string(), *k))
+            .collect();
+        for (word, kind) in terms {
+            let word = word.trim().to_string();
+            if !word.is_empty() && !words.iter().any(|(w, _)| w.eq_ignore_ascii_case(&word)) {
+                words.push((word, kind));
+            }
+        }
+        words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        LocatorWords { words }
+    }
+
+    /// Scholion's English words alone.
+    pub fn english() -> &'static LocatorWords {
+        static ENGLISH: std::sync::OnceLock<LocatorWords> = std::sync::OnceLock::new();
+        ENGLISH.get_or_init(|| LocatorWords::with_terms([]))
+    }
 }
 
 /// Locator words (pandoc's English list), longest first so `pp.` wins over `p.`.
@@ -149,20 +213,20 @@ fn at_may_start(text: &str, at: usize) -> bool {
 }
 
 /// Parse a locator and the rest of the suffix from the text after a key.
-pub fn parse_suffix(raw: &str) -> (Option<(LocatorKind, String)>, String) {
+pub fn parse_suffix(raw: &str, words: &LocatorWords) -> (Option<(LocatorKind, String)>, String) {
     let trimmed = raw.trim_start();
     let Some(after_comma) = trimmed.strip_prefix(',') else {
         return (None, raw.trim().to_string());
     };
     let s = after_comma.trim_start();
-    for (word, kind) in LOCATOR_WORDS {
+    for (word, kind) in &words.words {
         // Compared in place, ASCII case-insensitively: a lower-cased copy can differ in
         // length (U+212A KELVIN SIGN lower-cases to a one-byte `k`), and an offset measured
         // on it would cut `s` inside a character.
         if let Some(rest) = strip_prefix_ignore_ascii_case(s, word) {
             // A word like "page" must end at a word boundary.
             if !word.ends_with('.')
-                && !word.starts_with(['§', '¶'])
+                && word.chars().any(char::is_alphanumeric)
                 && rest.chars().next().is_some_and(|c| c.is_alphanumeric())
             {
                 continue;
@@ -195,17 +259,29 @@ fn strip_prefix_ignore_ascii_case<'s>(s: &'s str, word: &str) -> Option<&'s str>
     head.eq_ignore_ascii_case(word).then(|| &s[word.len()..])
 }
 
-/// A locator value runs to the next comma (pandoc's rule for simple locators).
+/// A locator value runs to the next comma that is not followed by another number
+/// (`pp. 33, 35-37, and elsewhere`: the locator is `33, 35-37`), as pandoc reads it.
 fn split_locator_value(s: &str) -> (String, String) {
-    match s.find(',') {
-        Some(i) => (s[..i].trim().to_string(), s[i..].trim_end().to_string()),
-        None => (s.trim().to_string(), String::new()),
+    let mut from = 0;
+    while let Some(i) = s[from..].find(',').map(|i| from + i) {
+        let next = s[i + 1..].trim_start();
+        if next.starts_with(|c: char| c.is_ascii_digit()) {
+            from = i + 1;
+            continue;
+        }
+        return (s[..i].trim().to_string(), s[i..].trim_end().to_string());
     }
+    (s.trim().to_string(), String::new())
 }
 
 /// Parse the inside of `[…]` as a citation cluster, or `None` when it is not one.
 /// `base` is the byte offset of the inside in the merged text.
-fn parse_bracket(inner: &str, base: usize, use_count: &mut usize) -> Option<Cluster> {
+fn parse_bracket(
+    inner: &str,
+    base: usize,
+    use_count: &mut usize,
+    words: &LocatorWords,
+) -> Option<Cluster> {
     let mut items = Vec::new();
     let mut start = 0usize;
     let parts: Vec<&str> = inner.split(';').collect();
@@ -226,7 +302,7 @@ fn parse_bracket(inner: &str, base: usize, use_count: &mut usize) -> Option<Clus
             return None;
         }
         let key = &part[at + 1..at + 1 + len];
-        let (locator, suffix) = parse_suffix(&part[at + 1 + len..]);
+        let (locator, suffix) = parse_suffix(&part[at + 1 + len..], words);
         items.push(CiteItem {
             key: key.to_string(),
             prefix: prefix.trim().to_string(),
@@ -322,9 +398,10 @@ pub(super) fn split_text<'a>(
     text: &str,
     pieces: &[Piece],
     range: Range<usize>,
-    is_key: &dyn Fn(&str) -> bool,
+    (is_key, words): (&dyn Fn(&str) -> bool, &LocatorWords),
     use_count: &mut usize,
     nodes: &mut Vec<(Node<'a>, Range<usize>)>,
+    unknown: &mut Vec<(usize, String)>,
 ) {
     let offset_of = |at: usize| source_offset(pieces, text.len(), at);
     let mut next_open = NextByte::new(b'[');
@@ -356,7 +433,7 @@ pub(super) fn split_text<'a>(
                 && next_open.at_or_after(text, i + 1).is_none_or(|o| o > close)
             {
                 let inner = &text[i + 1..close];
-                if let Some(mut cluster) = parse_bracket(inner, i + 1, use_count) {
+                if let Some(mut cluster) = parse_bracket(inner, i + 1, use_count, words) {
                     for item in &mut cluster.items {
                         // `parse_bracket` counted in the text; map to the body.
                         item.offset = offset_of(item.offset);
@@ -371,6 +448,11 @@ pub(super) fn split_text<'a>(
         } else if at_may_start(text, i) {
             let len = key_len(&text[i + 1..]);
             let key = &text[i + 1..i + 1 + len];
+            // `@word` that is no key but looks like one (it has a digit, as citation keys
+            // do): kept for a "did you mean" warning (an e-mail address never gets here).
+            if len > 0 && !is_key(key) && key.contains(|c: char| c.is_ascii_digit()) {
+                unknown.push((offset_of(i), key.to_string()));
+            }
             if len > 0 && is_key(key) {
                 let offset = offset_of(i);
                 let mut end = i + 1 + len;
@@ -385,7 +467,7 @@ pub(super) fn split_text<'a>(
                         .is_none_or(|o| o > close)
                 {
                     let inside = &text[end + 2..close];
-                    let (l, s) = parse_suffix(&format!(", {inside}"));
+                    let (l, s) = parse_suffix(&format!(", {inside}"), words);
                     if l.is_some() {
                         locator = l;
                         suffix = s;
@@ -461,9 +543,10 @@ mod tests {
             text,
             &pieces,
             0..text.len(),
-            &is_key,
+            (&is_key, LocatorWords::english()),
             &mut count,
             &mut nodes,
+            &mut Vec::new(),
         );
         nodes
             .into_iter()

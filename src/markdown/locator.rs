@@ -37,6 +37,7 @@ fn rank(kind: LocatorKind) -> u8 {
         L::Figure => 10,
         L::Table => 11,
         L::Note => 12,
+        _ => 13,
     }
 }
 

@@ -26,13 +26,14 @@ use std::ops::Range;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use callout::{Fold, kind_key as callout_key};
-pub use cite::{CiteItem, Cluster, LocatorKind};
+pub use cite::{CiteItem, CitePart, Cluster, FormattedCitation, LocatorKind, LocatorWords};
 pub use render::{
     Blocks, Card, CiteStyle, Edition, LinkOut, NoteForm, NoteLabels, Rendered, ResolveLink,
-    TocEntry, UseLink, render, render_blocks, render_edition, render_embed,
+    TocEntry, UseLink, render, render_blocks, render_document, render_edition, render_embed,
 };
 pub use scan::{
-    Context, Heading, LinkKind, LinkUse, Scan, Use, UseKind, WordCounts, count_words, scan,
+    CitationAt, Context, Heading, LinkKind, LinkUse, Scan, Use, UseKind, WordCounts, count_words,
+    scan,
 };
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading
@@ -83,11 +84,23 @@ pub enum Node<'a> {
 pub struct Annotated<'a> {
     pub nodes: Vec<(Node<'a>, Range<usize>)>,
     pub use_count: usize,
+    /// Narrative `@word`s in the text that are not a bibliography key but look like one
+    /// (body offset, word), for a "did you mean" warning.
+    pub unknown_keys: Vec<(usize, String)>,
 }
 
 /// Parse `body` and recognise annotations. `is_key` says whether a citation key exists in
 /// the bibliography (narrative `@key` is a citation only then).
 pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'a> {
+    annotate_with(body, is_key, LocatorWords::english())
+}
+
+/// `annotate`, recognising the locator words `words` (the document's locale's).
+pub fn annotate_with<'a>(
+    body: &'a str,
+    is_key: &dyn Fn(&str) -> bool,
+    words: &LocatorWords,
+) -> Annotated<'a> {
     let events: Vec<(Event<'a>, Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
@@ -95,15 +108,19 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
     let parser = inline::marks_and_tags(body, callout::callouts(body, events));
     let mut nodes: Vec<(Node<'a>, Range<usize>)> = Vec::new();
     let mut use_count = 0usize;
+    let mut unknown_keys: Vec<(usize, String)> = Vec::new();
     let mut link_stack: Vec<bool> = Vec::new(); // true = a wikilink
     let mut code_depth = 0usize;
     // Adjacent text events merged into one (the parser splits text at `[`, quotes, entities):
     // a single piece stays as the parser gave it (usually borrowed from the body).
     let mut pending_text: Option<(Pending<'a>, Range<usize>)> = None;
+    // Whether the pending text has a `[` after its last `]`.
+    let mut open_bracket = false;
 
     let flush = |pending: &mut Option<(Pending<'a>, Range<usize>)>,
                  nodes: &mut Vec<(Node<'a>, Range<usize>)>,
                  use_count: &mut usize,
+                 unknown: &mut Vec<(usize, String)>,
                  in_code: bool| {
         if let Some((text, range)) = pending.take() {
             let (text, pieces) = match text {
@@ -119,7 +136,15 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
             if in_code || !text.contains('@') {
                 nodes.push((Node::Event(Event::Text(text)), range));
             } else {
-                cite::split_text(&text, &pieces, range, is_key, use_count, nodes);
+                cite::split_text(
+                    &text,
+                    &pieces,
+                    range,
+                    (is_key, words),
+                    use_count,
+                    nodes,
+                    unknown,
+                );
             }
         }
     };
@@ -132,14 +157,27 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
                     &mut pending_text,
                     &mut nodes,
                     &mut use_count,
+                    &mut unknown_keys,
                     code_depth > 0,
                 );
                 nodes.push((other, range));
                 continue;
             }
         };
+        // A line break inside an open `[` joins the text on both sides, so a citation may
+        // span lines (`[see⏎@key, p. 4]`), as in pandoc. Elsewhere the break stays an event.
+        let event = match event {
+            Event::SoftBreak if pending_text.is_some() && open_bracket => {
+                Event::Text(CowStr::Borrowed("\n"))
+            }
+            other => other,
+        };
         match event {
             Event::Text(text) => {
+                // Each piece is looked at once: the scan stays linear.
+                if let Some(i) = text.rfind(['[', ']']) {
+                    open_bracket = text.as_bytes()[i] == b'[';
+                }
                 match &mut pending_text {
                     Some((pending, r)) => {
                         let first_end = r.end;
@@ -174,12 +212,16 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
                 }
                 continue;
             }
-            _ => flush(
-                &mut pending_text,
-                &mut nodes,
-                &mut use_count,
-                code_depth > 0,
-            ),
+            _ => {
+                open_bracket = false;
+                flush(
+                    &mut pending_text,
+                    &mut nodes,
+                    &mut use_count,
+                    &mut unknown_keys,
+                    code_depth > 0,
+                )
+            }
         }
         match event {
             Event::Start(Tag::CodeBlock(_)) => {
@@ -229,9 +271,14 @@ pub fn annotate<'a>(body: &'a str, is_key: &dyn Fn(&str) -> bool) -> Annotated<'
         &mut pending_text,
         &mut nodes,
         &mut use_count,
+        &mut unknown_keys,
         code_depth > 0,
     );
-    Annotated { nodes, use_count }
+    Annotated {
+        nodes,
+        use_count,
+        unknown_keys,
+    }
 }
 
 /// Text being merged by `annotate`: one piece as parsed, or several copied together (with

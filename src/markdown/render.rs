@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd, html};
 
-use super::{Fold, LinkKind, Node, callout_key, escape, heading_ids};
+use super::{CitePart, Fold, FormattedCitation, LinkKind, Node, callout_key, escape, heading_ids};
 use crate::ids::Target;
 
 /// Where a link, image or embed of the document leads, as this HTML sink shows it (made by
@@ -138,6 +138,8 @@ struct Renderer<'r> {
     heading_ids: HashMap<usize, String>,
     /// Endnote text of note-style citations, by note number.
     cite_notes: HashMap<usize, String>,
+    /// The document's citations as the style formatted them, by first use number.
+    citations: &'r HashMap<usize, FormattedCitation>,
     blocks: Blocks<'r>,
     /// Where the body is: nesting depth of block elements, the section (heading id), the
     /// ordinal of the last top-level block in it, and the document-wide block number.
@@ -251,6 +253,8 @@ pub enum NoteForm {
 pub struct Edition<'a> {
     pub id_prefix: &'a str,
     pub notes: NoteForm,
+    /// The document's citations as the style formatted them (see [`render_document`]).
+    pub citations: Option<&'a HashMap<usize, FormattedCitation>>,
     /// Another note's text shown inside a page (an embed): no ids (they would repeat the
     /// page's), no cards and no notes.
     pub bare: bool,
@@ -299,18 +303,35 @@ pub fn render_blocks<'a>(
     labels: &NoteLabels<'_>,
     links: ResolveLink<'_>,
 ) -> Rendered {
-    render_edition(
+    render_document(nodes, uses, style, blocks, labels, links, &HashMap::new())
+}
+
+/// `render_blocks`, with the document's citations as the style formatted them (by the
+/// use number of their first item); a citation not among them is its items joined.
+pub fn render_document<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    uses: &[UseLink<'_>],
+    style: &CiteStyle,
+    blocks: Blocks<'_>,
+    labels: &NoteLabels<'_>,
+    links: ResolveLink<'_>,
+    citations: &HashMap<usize, FormattedCitation>,
+) -> Rendered {
+    render_inner(
         nodes,
         uses,
         style,
         blocks,
         labels,
         links,
-        Edition::default(),
+        Edition {
+            citations: Some(citations),
+            ..Edition::default()
+        },
     )
 }
 
-/// `render_blocks` for an edition other than the website's own page (see [`Edition`]).
+/// `render_document` for an edition other than the website's own page (see [`Edition`]).
 pub fn render_edition<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
     uses: &[UseLink<'_>],
@@ -408,6 +429,8 @@ fn render_inner<'a>(
 ) -> Rendered {
     let p = edition.id_prefix;
     let bare = edition.bare;
+    let no_citations = HashMap::new();
+    let citations = edition.citations.unwrap_or(&no_citations);
     let nodes = embed_blocks(nodes, links);
     let headings = heading_ids(&nodes);
     let toc = headings
@@ -482,6 +505,7 @@ fn render_inner<'a>(
         references_seen: HashMap::new(),
         heading_ids,
         cite_notes: HashMap::new(),
+        citations,
         blocks,
         depth: 0,
         section: "top".into(),
@@ -596,7 +620,25 @@ impl<'r> Renderer<'r> {
         let mut out: Vec<Event<'a>> = Vec::with_capacity(nodes.len() + 8);
         let mut skip_label_depth: Option<usize> = None;
         let mut link_depth = 0usize;
+        // A note mark waiting for the punctuation after it (pandoc puts the mark after it).
+        let mut mark: Option<Event<'a>> = None;
         for (node, offset) in nodes {
+            if let Some(m) = mark.take() {
+                if let Node::Event(Event::Text(t)) = &node {
+                    let punct =
+                        t.len() - t.trim_start_matches(['.', ',', ';', ':', '!', '?']).len();
+                    if punct > 0 {
+                        out.push(Event::Text(CowStr::from(t[..punct].to_string())));
+                        out.push(m);
+                        let rest = t[punct..].to_string();
+                        if !rest.is_empty() {
+                            out.push(Event::Text(CowStr::from(rest)));
+                        }
+                        continue;
+                    }
+                }
+                out.push(m);
+            }
             if let Some(depth) = skip_label_depth {
                 match node {
                     Node::XrefEnd if link_depth == depth => {
@@ -674,7 +716,40 @@ impl<'r> Renderer<'r> {
                     out.push(Event::InlineHtml(html.into()));
                 }
                 Node::Cite(cluster) if self.style.note && mode == Mode::Body && !self.bare => {
-                    self.cite_note(&cluster, &mut out);
+                    let narrative = cluster.narrative;
+                    if !narrative {
+                        // The mark follows the word: no space before it.
+                        if let Some(Event::Text(t)) = out.last_mut()
+                            && t.ends_with(char::is_whitespace)
+                        {
+                            *t = CowStr::from(t.trim_end().to_string());
+                        }
+                    }
+                    let mut events = Vec::new();
+                    self.cite_note(&cluster, &mut events);
+                    if narrative {
+                        out.extend(events);
+                    } else {
+                        mark = events.pop();
+                        out.extend(events);
+                    }
+                }
+                Node::Cite(cluster)
+                    if cluster
+                        .items
+                        .first()
+                        .is_some_and(|f| self.citations.contains_key(&f.use_index)) =>
+                {
+                    let first = cluster.items.first().map_or(0, |f| f.use_index);
+                    let formatted = self.citations.get(&first).cloned().unwrap_or_default();
+                    let ids = mode != Mode::Endnote;
+                    let mut html = String::from("<span class=\"citation\">");
+                    html.push_str(&self.cite_parts(&formatted.text, ids, &[]));
+                    if ids {
+                        self.hidden_anchors(&cluster.items, &formatted.text, &[], &mut html);
+                    }
+                    html.push_str("</span>");
+                    out.push(Event::InlineHtml(html.into()));
                 }
                 Node::Cite(cluster) => {
                     let (open, close) = if cluster.narrative {
@@ -690,7 +765,58 @@ impl<'r> Renderer<'r> {
                 }
             }
         }
+        if let Some(m) = mark {
+            out.push(m);
+        }
         out
+    }
+
+    /// A formatted citation's parts as HTML: text as it is, each item a link to its source
+    /// (with its use anchor when `ids`, unless it is in `anchored`).
+    fn cite_parts(&mut self, parts: &[CitePart], ids: bool, anchored: &[usize]) -> String {
+        let mut html = String::new();
+        for part in parts {
+            match part {
+                CitePart::Text(t) => html.push_str(t),
+                CitePart::Item {
+                    use_index,
+                    html: text,
+                } => match self.uses.get(*use_index) {
+                    Some(UseLink::Cite { href, card, .. }) => {
+                        let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
+                        if ids && !anchored.contains(use_index) {
+                            let _ = write!(html, " id=\"use_{use_index}\"");
+                        }
+                        if let Some(card) = card {
+                            let _ = write!(html, " data-card=\"{}\"", escape(&card.id));
+                            self.cards.insert(card.id.clone(), card.target);
+                        }
+                        let _ = write!(html, ">{text}</a>");
+                    }
+                    _ => html.push_str(text),
+                },
+            }
+        }
+        html
+    }
+
+    /// Anchors for the items a style left out of a citation (collapsed: `[1]–[3]` hides
+    /// `[2]`), so every use keeps its `use_N`.
+    fn hidden_anchors(
+        &self,
+        items: &[super::CiteItem],
+        a: &[CitePart],
+        b: &[CitePart],
+        html: &mut String,
+    ) {
+        for item in items {
+            let shown = a.iter().chain(b).any(
+                |p| matches!(p, CitePart::Item { use_index, .. } if *use_index == item.use_index),
+            );
+            if !shown && matches!(self.uses.get(item.use_index), Some(UseLink::Cite { .. })) {
+                let _ = write!(html, "<span id=\"use_{}\"></span>", item.use_index);
+            }
+        }
     }
 
     /// The links of a citation's items, joined by `delimiter`; `ids` gives each its use
@@ -789,12 +915,41 @@ impl<'r> Renderer<'r> {
         let Some(&n) = self.note_numbers.get(&cite_note_label(first.use_index)) else {
             return;
         };
-        let mut side = self.cite_links(&cluster.items, "; ", true);
-        let mut end = self.cite_links(&cluster.items, "; ", false);
-        if !side.ends_with('.') {
-            side.push('.');
-            end.push('.');
-        }
+        let formatted = self.citations.get(&first.use_index).cloned();
+        let (side, end) = match formatted {
+            Some(FormattedCitation {
+                text,
+                note: Some(note),
+            }) => {
+                // A narrative citation's author stays in the sentence (with the anchor).
+                if !text.is_empty() {
+                    let html = self.cite_parts(&text, true, &[]);
+                    out.push(Event::InlineHtml(
+                        format!("<span class=\"citation\">{html}</span>").into(),
+                    ));
+                }
+                let anchored: Vec<usize> = text
+                    .iter()
+                    .filter_map(|p| match p {
+                        CitePart::Item { use_index, .. } => Some(*use_index),
+                        CitePart::Text(_) => None,
+                    })
+                    .collect();
+                let mut side = self.cite_parts(&note, true, &anchored);
+                self.hidden_anchors(&cluster.items, &text, &note, &mut side);
+                let end = self.cite_parts(&note, false, &[]);
+                (side, end)
+            }
+            _ => {
+                let mut side = self.cite_links(&cluster.items, "; ", true);
+                let mut end = self.cite_links(&cluster.items, "; ", false);
+                if !side.ends_with('.') {
+                    side.push('.');
+                    end.push('.');
+                }
+                (side, end)
+            }
+        };
         self.cite_notes.insert(n, end);
         let reference = self.note_reference(n, Some(&side));
         out.push(Event::InlineHtml(reference.into()));

@@ -114,6 +114,11 @@ pub struct Scan {
     /// Every Markdown link and image and every wikilink embed (`![[…]]`), in source order:
     /// the index resolves those that point inside the site.
     pub links: Vec<LinkUse>,
+    /// The document's citations in the order a citation processor reads them (pandoc's):
+    /// the body in order, a footnote's citations where the footnote is first referenced.
+    pub citations: Vec<CitationAt>,
+    /// `@word`s that look like a citation key but are none (body offset, word).
+    pub unknown_keys: Vec<(usize, String)>,
 }
 
 /// How a link is written.
@@ -135,6 +140,29 @@ pub struct LinkUse {
     pub dest: String,
     pub offset: usize,
     pub len: usize,
+}
+
+/// One citation (a bracketed cluster or a narrative `@key`) of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CitationAt {
+    /// Its items are the uses `first_use..first_use + len`.
+    pub first_use: usize,
+    pub len: usize,
+    pub narrative: bool,
+    /// Written inside a footnote.
+    pub in_footnote: bool,
+    /// The number of the note it is (in the body) or is in (in a footnote) when citations
+    /// are notes (a note style): notes count footnotes by first reference and citations in
+    /// the body, in order, as the render pass numbers them. `None` for a footnote that is
+    /// never referenced.
+    pub note: Option<usize>,
+}
+
+/// The body's order of citations and footnote references.
+#[derive(Debug, Clone)]
+enum Mark {
+    Citation(CitationAt),
+    Footnote(String),
 }
 
 /// A document's search tokens (see `markdown::tokenize`) and
@@ -250,6 +278,8 @@ struct Scanner<'s> {
     body: &'s str,
     math_errors: Vec<super::math::MathError>,
     tags: Vec<(String, usize)>,
+    marks: Vec<Mark>,
+    footnote_citations: HashMap<String, Vec<CitationAt>>,
 }
 
 /// Scan a document's annotated nodes; `body` is the Markdown they were parsed from.
@@ -276,6 +306,8 @@ pub fn scan(annotated: &Annotated<'_>, body: &str, want_text: bool) -> Scan {
         body,
         math_errors: Vec::new(),
         tags: Vec::new(),
+        marks: Vec::new(),
+        footnote_citations: HashMap::new(),
     };
     for (node, range) in &annotated.nodes {
         scanner.node(node, range);
@@ -285,6 +317,10 @@ pub fn scan(annotated: &Annotated<'_>, body: &str, want_text: bool) -> Scan {
     let links = std::mem::take(&mut scanner.links);
     let math_errors = std::mem::take(&mut scanner.math_errors);
     let tags = std::mem::take(&mut scanner.tags);
+    let citations = citation_order(
+        std::mem::take(&mut scanner.marks),
+        std::mem::take(&mut scanner.footnote_citations),
+    );
     let (uses, text, first_paragraph, words) = scanner.finish();
     let tokens = WordCounts::of(&text);
     Scan {
@@ -297,7 +333,42 @@ pub fn scan(annotated: &Annotated<'_>, body: &str, want_text: bool) -> Scan {
         links,
         math_errors,
         tags,
+        citations,
+        unknown_keys: annotated.unknown_keys.clone(),
     }
+}
+
+/// Citations in reading order with their note numbers (see `CitationAt::note`).
+fn citation_order(
+    marks: Vec<Mark>,
+    mut in_footnotes: HashMap<String, Vec<CitationAt>>,
+) -> Vec<CitationAt> {
+    let mut out = Vec::new();
+    let mut note = 0;
+    for mark in marks {
+        match mark {
+            Mark::Citation(mut c) => {
+                note += 1;
+                c.note = Some(note);
+                out.push(c);
+            }
+            Mark::Footnote(label) => {
+                // Only a defined footnote gets a number, at its first reference.
+                if let Some(cites) = in_footnotes.remove(&label) {
+                    note += 1;
+                    out.extend(cites.into_iter().map(|mut c| {
+                        c.note = Some(note);
+                        c
+                    }));
+                }
+            }
+        }
+    }
+    // Footnotes never referenced: their citations last, in source order.
+    let mut rest: Vec<CitationAt> = in_footnotes.into_values().flatten().collect();
+    rest.sort_by_key(|c| c.first_use);
+    out.extend(rest);
+    out
 }
 
 impl Scanner<'_> {
@@ -337,6 +408,23 @@ impl Scanner<'_> {
                     self.block.trim_end();
                 }
                 let at = self.block.text.len();
+                if let Some(first) = cluster.items.first() {
+                    let citation = CitationAt {
+                        first_use: first.use_index,
+                        len: cluster.items.len(),
+                        narrative: cluster.narrative,
+                        in_footnote: self.footnote.is_some(),
+                        note: None,
+                    };
+                    match &self.footnote {
+                        Some(label) => self
+                            .footnote_citations
+                            .entry(label.clone())
+                            .or_default()
+                            .push(citation),
+                        None => self.marks.push(Mark::Citation(citation)),
+                    }
+                }
                 for item in &cluster.items {
                     self.block.marks.push((item.use_index, at, at));
                     let kind = UseKind::Cite(item.clone());
@@ -384,12 +472,18 @@ impl Scanner<'_> {
             Event::Start(Tag::FootnoteDefinition(label)) => {
                 self.flush();
                 self.footnote = Some(label.to_string());
+                self.footnote_citations
+                    .entry(label.to_string())
+                    .or_default();
             }
             Event::End(TagEnd::FootnoteDefinition) => {
                 self.flush();
                 self.footnote = None;
             }
             Event::FootnoteReference(label) => {
+                if self.footnote.is_none() {
+                    self.marks.push(Mark::Footnote(label.to_string()));
+                }
                 self.footnote_sections
                     .entry(label.to_string())
                     .or_insert(self.section);

@@ -289,6 +289,7 @@ impl Builder<'_> {
                 Layout::Print => NoteForm::Endnotes,
                 Layout::Epub => NoteForm::Epub,
             },
+            citations: site.citations.get(&doc).map(|c| &c.citations),
             bare: false,
         };
         // Links and images as the author wrote them: an essay or a heading of one leads

@@ -742,6 +742,15 @@ impl<'a> HtmlRenderer<'a> {
             .collect();
         let mut ctx = self.ctx(&Route::Citations);
         ctx.insert("sources", &rows);
+        // How the list is ordered: the style's `<sort>`, or (a numeric style, which numbers
+        // by first citation in each essay) by author.
+        ctx.insert(
+            "bibliography_order",
+            match self.site.bib.order {
+                crate::index::Order::Style => "style",
+                crate::index::Order::Cited => "cited",
+            },
+        );
         ctx.insert(
             "downloads",
             &CiteDownloads {
@@ -876,7 +885,8 @@ impl<'a> HtmlRenderer<'a> {
         let site = self.site;
         let file = site.file(doc);
         let bib = &site.bib;
-        let annotated = markdown::annotate(file.body(), &|k| bib.contains(k));
+        let annotated =
+            markdown::annotate_with(file.body(), &|k| bib.contains(k), &bib.locator_words);
         let links = self.use_links(doc);
         // An essay's paragraphs are addressable (links to a passage; the reading companion);
         // a text's are numbered, as its citations count them.
@@ -909,13 +919,16 @@ impl<'a> HtmlRenderer<'a> {
             tag_href: Some(&tag_href),
         };
         let resolve = |kind, dest: &str| self.link_out(doc, kind, dest, true);
-        markdown::render_blocks(
+        let empty = HashMap::new();
+        let citations = site.citations.get(&doc).map_or(&empty, |c| &c.citations);
+        markdown::render_document(
             annotated.nodes,
             &links,
             &bib.cite_style,
             blocks,
             &labels,
             &resolve,
+            citations,
         )
     }
 
@@ -1388,12 +1401,43 @@ impl<'a> HtmlRenderer<'a> {
         }
         cited.sort_unstable(); // bibliography order is the style's order
         terms.sort_unstable();
+        // The essay's references as the style lists them for it (in its order, numbered
+        // by first citation in a numeric style); a work cited in an essay whose citations
+        // the style could not list keeps its reader-wide entry.
+        let own: Vec<(SourceId, &str)> = site
+            .citations
+            .get(&DocId::Essay(i))
+            .map(|c| {
+                c.references
+                    .iter()
+                    .filter_map(|(key, html)| {
+                        Some((SourceId(site.bib.index_of(key)?), html.as_str()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !own.is_empty() {
+            let listed: Vec<SourceId> = own.iter().map(|(k, _)| *k).collect();
+            cited.retain(|k| !listed.contains(k));
+            let mut ordered = listed;
+            ordered.extend(cited);
+            cited = ordered;
+        }
         let annotates = e
             .annotates
             .as_ref()
             .and_then(|a| site.bib.index_of(&a.value))
             .map(|k| self.source_row(SourceId(k), 0));
-        let references: Vec<SourceRow> = cited.into_iter().map(|k| self.source_row(k, 0)).collect();
+        let references: Vec<SourceRow> = cited
+            .into_iter()
+            .map(|k| {
+                let mut row = self.source_row(k, 0);
+                if let Some((_, html)) = own.iter().find(|(o, _)| *o == k) {
+                    row.html = html;
+                }
+                row
+            })
+            .collect();
         let terms_used: Vec<TermRow> = terms
             .into_iter()
             .map(|t| self.term_row(t, Vec::new()))
@@ -1752,6 +1796,19 @@ fn locator_text(kind: markdown::LocatorKind, value: &str) -> String {
         (L::Part, _) => "pt.",
         (L::Verse, false) => "v.",
         (L::Verse, true) => "vv.",
+        (L::Act, _) => "act",
+        (L::Appendix, _) => "app.",
+        (L::Canon, _) => "can.",
+        (L::Equation, _) => "eq.",
+        (L::Folio, _) => "fol.",
+        (L::Issue, _) => "no.",
+        (L::Opus, _) => "op.",
+        (L::Rule, _) => "r.",
+        (L::Scene, _) => "sc.",
+        (L::SubVerbo, _) => "s.v.",
+        (L::Supplement, _) => "supp.",
+        (L::Timestamp, _) => "at",
+        (L::Title, _) => "tit.",
         (L::Table, _) => "table",
     };
     format!("{word} {}", value.replace('-', "–"))

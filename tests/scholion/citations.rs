@@ -190,13 +190,15 @@ fn note_styles_render_citations_as_numbered_notes() {
     assert_eq!(page.texts(".note-ref a"), vec!["1", "2", "3"]);
     let notes = page.texts(".endnotes li p");
     assert_eq!(notes.len(), 3);
+    // The first note of a work is its full form (the second would be short).
     assert!(
-        notes[0].starts_with("Lieberthal, Bureaucracy") && notes[0].ends_with(", 33."),
+        notes[0].starts_with("Kenneth Lieberthal, Bureaucracy") && notes[0].ends_with(", 33."),
         "{}",
         notes[0]
     );
+    // A note starts with a capital, as a sentence does.
     assert!(
-        notes[1].starts_with("see Wang") && notes[1].contains("; Freedom House"),
+        notes[1].starts_with("See Zhizheng Wang") && notes[1].contains("; Freedom House"),
         "{}",
         notes[1]
     );
@@ -272,4 +274,164 @@ fn format_cache_is_invisible_in_the_output() {
         p.page("/essays/one/").texts(".essay-body .citation")[0],
         "(Lieberthal 1993)"
     );
+}
+
+/// The book's `language` selects the CSL locale: its terms in citations and entries, and
+/// its locator words in citations (#18).
+#[test]
+fn german_and_french_readers_render_and_read_their_locale() {
+    const EDITED: &str = "@book{hall1997,\n  editor = {Hall, Stuart and Evans, Jessica},\n  title = {Representation},\n  publisher = {Sage},\n  location = {London},\n  date = {1997},\n}\n";
+    for (language, body, cites, entry_has) in [
+        (
+            "de",
+            "Text [@hall1997, S. 33]. Mehr [@hall1997, Kap. 2]. Weiter [@hall1997, S. 33-35].\n",
+            [
+                "(Hall & Evans, 1997, S. 33)",
+                "(Hall & Evans, 1997, Kap. 2)",
+                "(Hall & Evans, 1997, S. 33–35)",
+            ],
+            "(Hrsg.)",
+        ),
+        (
+            "fr",
+            "Texte [@hall1997, p. 33]. Plus [@hall1997, chap. 2]. Vers [@hall1997, v. 3].\n",
+            [
+                "(Hall & Evans, 1997, p. 33)",
+                "(Hall & Evans, 1997, Chapitre 2)",
+                "(Hall & Evans, 1997, Verset 3)",
+            ],
+            "(éds.)",
+        ),
+    ] {
+        let p = Project::new();
+        p.write(
+            "book.toml",
+            &format!("[book]\ntitle = \"T\"\nlanguage = \"{language}\"\n\n[build]\nbase-url = \"/\"\n\n[citations]\nstyle = \"apa\"\n"),
+        );
+        p.write("content/references.bib", EDITED);
+        p.essay("a", "title: A", body);
+        p.build().assert_ok();
+        let page = p.page("/essays/a/");
+        assert_eq!(page.texts(".essay-body .citation"), cites, "{language}");
+        let entries = page.texts(".references li .entry");
+        assert!(
+            entries[0].contains(entry_has),
+            "{language}: the locale's term for editors in {entries:?}"
+        );
+        // The locator words were read as locators: the source page lists the places.
+        let source = p.page("/citations/hall1997/");
+        let places = source.texts(".uses-section .use-locator");
+        assert!(
+            places.len() >= 2,
+            "{language}: locators recognised: {places:?}"
+        );
+    }
+}
+
+/// A narrative citation of a key that does not exist but is close to one is a warning with
+/// the key it may mean; an e-mail address is never a citation (#18).
+#[test]
+fn near_miss_narrative_citation_warns_with_did_you_mean() {
+    let p = cite_project("chicago-author-date");
+    p.essay(
+        "three",
+        "title: Three\norder: 3",
+        "@lieberthal1993 argues. Mail lieberthal1992@example.org or @someone.\n",
+    );
+    let run = p.build();
+    run.assert_ok();
+    let err = run.stderr();
+    assert!(err.contains("`@lieberthal1993` is not a citation"), "{err}");
+    assert!(err.contains("did you mean `lieberthal1992`?"), "{err}");
+    assert_eq!(err.matches("is not a citation").count(), 1, "{err}");
+}
+
+/// pandoc's syntax: a bracketed citation across a line break, a locator that is a list
+/// (`pp. 33, 35-37`), a suffix after it; several works sorted by the style, collapsed;
+/// a numeric style numbers by first citation and lists its references in that order.
+#[test]
+fn pandoc_syntax_and_the_style_s_order_and_numbers() {
+    let p = cite_project("apa");
+    p.essay(
+        "four",
+        "title: Four\norder: 4",
+        "Across [see\n@wang2012, p. 4]. List [@lieberthal1992, pp. 33, 35-37, and elsewhere]. Sorted [@wang2012; @lieberthal1992].\n",
+    );
+    p.build().assert_ok();
+    let cites = p.page("/essays/four/").texts(".essay-body .citation");
+    assert_eq!(
+        cites,
+        vec![
+            "(see Wang, 2012, p. 4)",
+            "(Lieberthal, 1992, pp. 33, 35–37, and elsewhere)",
+            "(Lieberthal, 1992; Wang, 2012)",
+        ]
+    );
+    let p = cite_project("ieee");
+    p.essay(
+        "four",
+        "title: Four\norder: 4",
+        "First [@wang2012]. Then [@lieberthal1992]. Again [@wang2012].\n",
+    );
+    p.build().assert_ok();
+    let page = p.page("/essays/four/");
+    assert_eq!(
+        page.texts(".essay-body .citation"),
+        vec!["[1]", "[2]", "[1]"]
+    );
+    let refs = page.texts(".references li .entry");
+    assert!(refs[0].starts_with("[1] Z. Wang"), "{refs:?}");
+    assert!(refs[1].starts_with("[2] K. Lieberthal"), "{refs:?}");
+}
+
+/// A Zotero library exported as CSL-JSON (Zotero's own export) and as a Better BibTeX
+/// `.bib` gives the same site: citations, references and the bibliography (#18).
+#[test]
+fn zotero_csl_json_and_better_bibtex_give_the_same_site() {
+    let fixture = repo().join("tests/fixtures/zotero");
+    let body = "A [@goldsmith2006, 12]. B [@king2013; @zittrain2010, pp. 30-31]. C @freedomhouse2018 says. D [see @li2015; @clark1988]. E [@barlow1996].\n";
+    for style in ["apa", "chicago-author-date", "chicago-notes", "ieee"] {
+        let build = |file: &str| {
+            let p = Project::new();
+            p.write(
+                "book.toml",
+                &format!("{BOOK}\n[citations]\nbibliography = [\"{file}\"]\nstyle = \"{style}\"\n"),
+            );
+            p.write(
+                &format!("content/{file}"),
+                &std::fs::read_to_string(fixture.join(file)).unwrap(),
+            );
+            p.essay("a", "title: A", body);
+            p.build().assert_ok();
+            let page = p.page("/essays/a/");
+            let all = p.page("/citations/");
+            (
+                page.texts(".essay-body .citation"),
+                page.texts(".endnotes li"),
+                page.texts(".references li .entry"),
+                all.texts(".bibliography li .entry"),
+            )
+        };
+        let json = build("library.json");
+        let bib = build("library.bib");
+        assert_eq!(json, bib, "{style}: CSL-JSON and BibLaTeX differ");
+        assert_eq!(json.3.len(), 7, "{style}");
+    }
+}
+
+/// A file that is none of the formats is one clear error naming them.
+#[test]
+fn a_bibliography_in_no_known_format_is_one_clear_error() {
+    let p = Project::new();
+    p.write(
+        "book.toml",
+        &format!("{BOOK}\n[citations]\nbibliography = [\"refs.txt\"]\n"),
+    );
+    p.write("content/refs.txt", "Just some notes about books I read.\n");
+    p.essay("a", "title: A", "Text [@x].\n");
+    p.build().assert_fails_with(&[
+        "is not a bibliography file Scholion reads",
+        "CSL-JSON",
+        "1 citation was not checked",
+    ]);
 }

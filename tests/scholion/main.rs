@@ -16,6 +16,7 @@ mod guide;
 mod hostile;
 mod hostile_input;
 mod markdown_syntax;
+mod oracle;
 mod publish;
 mod reader;
 mod release;
