@@ -75,6 +75,7 @@ fn an_obsidian_vault_builds_with_every_link_image_and_anchor_resolved() {
     for file in [
         "robots.txt",
         "favicon.ico",
+        ".well-known/security.txt",
         "attachments/diagram.png",
         "attachments/paper.pdf",
         "essays/chart.jpg",
