@@ -717,7 +717,31 @@ fn resolve_doc(
                         let dir = file.rel.rsplit_once('/').map_or("", |(d, _)| d);
                         match files.assets_named(site, target, dir).as_slice() {
                             [one] => return Resolved::File(*one),
-                            [] => {}
+                            [] => {
+                                let names: Vec<&str> = site
+                                    .content
+                                    .assets
+                                    .iter()
+                                    .filter(|a| !a.from_static)
+                                    .map(|a| a.rel.as_str())
+                                    .collect();
+                                let wanted = target.rsplit('/').next().unwrap_or(target);
+                                let hint = crate::diagnostics::closest(
+                                    wanted,
+                                    names.iter().map(|n| n.rsplit('/').next().unwrap_or(n)),
+                                )
+                                .and_then(|c| names.iter().find(|n| n.ends_with(c)))
+                                .map_or_else(
+                                    || "put the file under the content folder; it is found by its name".to_string(),
+                                    |p| format!("did you mean `{p}`?"),
+                                );
+                                diagnostics.push(
+                                    Diagnostic::error(format!("no file named `{target}`"))
+                                        .at(location())
+                                        .hint(hint),
+                                );
+                                return Resolved::Broken;
+                            }
                             many => {
                                 let paths: Vec<String> = many
                                     .iter()
