@@ -634,7 +634,12 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
             }
             s.clone()
         }
-        None => slug::slugify(&stem),
+        // A folder's `index.md` is named by its folder (see `unique_file_slugs`), also when
+        // it is left out for errors and only claims its slug.
+        None => match display.parent().and_then(|p| p.file_name()) {
+            Some(folder) if is_folder_note(&stem) => slug::slugify(folder.to_string_lossy()),
+            _ => slug::slugify(&stem),
+        },
     };
     if slug.is_empty() && meta.slug.is_none() {
         errors.push(empty_slug(

@@ -338,6 +338,17 @@ fn path_display(
     }
 }
 
+/// The name a file left out for errors claims, from a wikilink's path: its file name, or for
+/// a folder's `index` its folder (`[[week 1/index]]` → `week 1`).
+fn broken_name(target: &str) -> &str {
+    let mut parts = target.rsplit('/');
+    let name = parts.next().unwrap_or(target);
+    if name.eq_ignore_ascii_case("index") || name.eq_ignore_ascii_case("readme") {
+        return parts.next().unwrap_or(name);
+    }
+    name
+}
+
 /// Scans kept between rebuilds (for `serve`), keyed by a document's body and the set of
 /// bibliography keys (narrative `@key` depends on it). A scan is a pure function of those,
 /// so a cached scan is exactly what a fresh one would be.
@@ -1301,7 +1312,8 @@ impl Namespace {
         match self.lookup(files, target).as_slice() {
             [] if self.broken.contains(target)
                 || self.broken.contains(&target.to_lowercase())
-                || self.broken.contains(&slug::slugify(target)) =>
+                || self.broken.contains(&slug::slugify(target))
+                || self.broken.contains(&slug::slugify(broken_name(target))) =>
             {
                 None
             }
