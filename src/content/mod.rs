@@ -206,12 +206,22 @@ pub fn load_cached(
         if from_static && !folder.is_dir() {
             continue;
         }
-        // Hidden files and folders (`.obsidian/`, `.DS_Store`, `.git/`) are an editor's.
+        // Hidden files and folders of the content folder (`.obsidian/`, `.DS_Store`, `.git/`)
+        // are an editor's; `static/` is copied as it is (`.well-known/` is for the web),
+        // less what only a system or git leaves.
         let walk = WalkDir::new(folder)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+            .filter_entry(move |e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0
+                    || if from_static {
+                        !matches!(name.as_ref(), ".DS_Store" | ".git" | "Thumbs.db")
+                    } else {
+                        !name.starts_with('.')
+                    }
+            });
         for entry in walk {
             let entry = match entry {
                 Ok(entry) => entry,
@@ -624,7 +634,12 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
             }
             s.clone()
         }
-        None => slug::slugify(&stem),
+        // A folder's `index.md` is named by its folder (see `unique_file_slugs`), also when
+        // it is left out for errors and only claims its slug.
+        None => match display.parent().and_then(|p| p.file_name()) {
+            Some(folder) if is_folder_note(&stem) => slug::slugify(folder.to_string_lossy()),
+            _ => slug::slugify(&stem),
+        },
     };
     if slug.is_empty() && meta.slug.is_none() {
         errors.push(empty_slug(

@@ -433,6 +433,14 @@ fn url(
     if let Some(&asset) = files.assets.get(rel.as_str()) {
         return Ok(Some(LinkTarget::Route(Route::Asset(asset), None)));
     }
+    // A folder whose `index.md` is a note (`[week 1](week%201/)`): that note's page.
+    if let Some(&target) = ["index.md", "README.md"].iter().find_map(|n| {
+        files
+            .docs
+            .get(&format!("{}/{n}", rel.trim_end_matches('/')))
+    }) {
+        return page_link(site, doc, target, fragment, location);
+    }
     // A path as the site has it (`/essays/x/`, `../other/` from an essay's page).
     let url_path = if rooted {
         Some(rel.clone())

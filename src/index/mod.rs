@@ -369,6 +369,17 @@ fn path_display(
     }
 }
 
+/// The name a file left out for errors claims, from a wikilink's path: its file name, or for
+/// a folder's `index` its folder (`[[week 1/index]]` → `week 1`).
+fn broken_name(target: &str) -> &str {
+    let mut parts = target.rsplit('/');
+    let name = parts.next().unwrap_or(target);
+    if name.eq_ignore_ascii_case("index") || name.eq_ignore_ascii_case("readme") {
+        return parts.next().unwrap_or(name);
+    }
+    name
+}
+
 /// Scans kept between rebuilds (for `serve`), keyed by a document's body and the set of
 /// bibliography keys (narrative `@key` depends on it). A scan is a pure function of those,
 /// so a cached scan is exactly what a fresh one would be.
@@ -784,7 +795,31 @@ fn resolve_doc(
                         let dir = file.rel.rsplit_once('/').map_or("", |(d, _)| d);
                         match files.assets_named(site, target, dir).as_slice() {
                             [one] => return Resolved::File(*one),
-                            [] => {}
+                            [] => {
+                                let names: Vec<&str> = site
+                                    .content
+                                    .assets
+                                    .iter()
+                                    .filter(|a| !a.from_static)
+                                    .map(|a| a.rel.as_str())
+                                    .collect();
+                                let wanted = target.rsplit('/').next().unwrap_or(target);
+                                let hint = crate::diagnostics::closest(
+                                    wanted,
+                                    names.iter().map(|n| n.rsplit('/').next().unwrap_or(n)),
+                                )
+                                .and_then(|c| names.iter().find(|n| n.ends_with(c)))
+                                .map_or_else(
+                                    || "put the file under the content folder; it is found by its name".to_string(),
+                                    |p| format!("did you mean `{p}`?"),
+                                );
+                                diagnostics.push(
+                                    Diagnostic::error(format!("no file named `{target}`"))
+                                        .at(location())
+                                        .hint(hint),
+                                );
+                                return Resolved::Broken;
+                            }
                             many => {
                                 let paths: Vec<String> = many
                                     .iter()
@@ -1381,8 +1416,9 @@ impl Namespace {
     /// its slug or file name as a link may write it: any case, with or without a folder
     /// (`[[notes/My Essay]]`) or `.md`. Such a link is not reported again.
     fn names_broken(&self, target: &str) -> bool {
-        let name = target.rsplit('/').next().unwrap_or(target);
-        let name = name.strip_suffix(".md").unwrap_or(name);
+        let target = target.strip_suffix(".md").unwrap_or(target);
+        // (A folder's index.md is named after its folder: `week 1/index` → `week 1`.)
+        let name = broken_name(target);
         [target, name].iter().any(|t| {
             self.broken.contains(*t)
                 || self.broken.contains(&t.to_lowercase())

@@ -75,6 +75,7 @@ fn an_obsidian_vault_builds_with_every_link_image_and_anchor_resolved() {
     for file in [
         "robots.txt",
         "favicon.ico",
+        ".well-known/security.txt",
         "attachments/diagram.png",
         "attachments/paper.pdf",
         "essays/chart.jpg",
@@ -89,6 +90,13 @@ fn an_obsidian_vault_builds_with_every_link_image_and_anchor_resolved() {
     // Three `index.md`, each named by its folder.
     for n in 1..=3 {
         assert!(out.join(format!("essays/lecture-{n}/index.html")).is_file());
+    }
+    // `![[board.png]]`: two files have that name; each note gets the one beside it.
+    for n in [2, 3] {
+        let srcs = p
+            .page(&format!("/essays/lecture-{n}/"))
+            .attrs(".essay-body img", "src");
+        assert_eq!(srcs, [format!("/vault/essays/lecture%20{n}/board.png")]);
     }
     let start = p.page("/essays/start-here/");
     let hrefs = start.attrs(".essay-body a", "href");
