@@ -684,6 +684,12 @@ impl<'r> Renderer<'r> {
         out: &mut Vec<Event<'a>>,
         definitions: &HashMap<String, Vec<Node<'a>>>,
     ) {
+        // In an EPUB, raw HTML from the Markdown is shown as text: an EPUB's pages must be
+        // well-formed XML, which HTML as people write it (`<br>`, `<p>` left open) is not.
+        let event = match event {
+            Event::Html(h) | Event::InlineHtml(h) if self.notes == NoteForm::Epub => Event::Text(h),
+            other => other,
+        };
         // The URL policy: a link or image whose URL is refused is shown as its text.
         match &event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
