@@ -6,11 +6,19 @@ Each essay: ~1,200 words of varied Markdown (headings, lists, a blockquote, a ta
 and a bibliography of N/5 BibTeX entries. With --plain, also writes the same essays as
 plain Markdown (annotations turned into ordinary links/text) for Hugo and mdBook.
 
-usage: corpus.py N OUT_DIR [--plain PLAIN_DIR]
+With --features, the essays also use what authors add (issue #25's "everything on"): a
+tenth embed an image beside them (a real PNG in content/essays/img/, copied to the plain
+corpus's img/), a tenth have inline and display math, a fifth a highlighted code block, a
+tenth cite in their footnotes, a twentieth are partly in Chinese. The plain corpus gets the
+same Markdown (math and images as written), so each tool does its own version of the work.
+
+usage: corpus.py N OUT_DIR [--plain PLAIN_DIR] [--features]
 """
 import os
 import random
+import struct
 import sys
+import zlib
 
 WORDS = ("state network sovereignty governance data security platform policy law norm "
          "internet actor forum model regulation border access control standard diplomacy "
@@ -25,6 +33,42 @@ def sentence(rng, n=None):
     return " ".join(words) + "."
 
 
+ZH = ("网络主权是国家主权在网络空间的自然延伸。各国有权自主选择网络发展道路和治理模式，"
+      "平等参与国际网络空间治理。数据安全与个人信息保护日益成为各国立法的重点。")
+
+CODE = """```python
+def sovereign(state, network):
+    \"\"\"Return the rules that apply to a network inside a state.\"\"\"
+    rules = [r for r in state.laws if r.applies_to(network)]
+    return sorted(rules, key=lambda r: r.year)
+```"""
+
+MATH_INLINE = r"the share $s_i = \frac{x_i}{\sum_{j=1}^{n} x_j}$ and $\{ W_t \}_{t \ge 0}$"
+MATH_BLOCK = r"""$$
+\begin{aligned}
+  P(A \mid B) &= \frac{P(B \mid A)\,P(A)}{P(B)} \\
+  \mathbb{E}[X] &= \int_{-\infty}^{\infty} x\,f(x)\,dx
+\end{aligned}
+$$"""
+
+
+def png(width, height, seed):
+    """A small real PNG (deterministic): a flat colour from the seed."""
+    colour = bytes(((seed * 53) % 256, (seed * 97) % 256, (seed * 31) % 256))
+    raw = b"".join(b"\x00" + colour * width for _ in range(height))
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def write_bytes(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -35,6 +79,7 @@ def main():
     n = int(sys.argv[1])
     out = sys.argv[2]
     plain = sys.argv[sys.argv.index("--plain") + 1] if "--plain" in sys.argv else None
+    features = "--features" in sys.argv
     rng = random.Random(42)
     n_terms = max(5, n // 20)
     n_bib = max(5, n // 5)
@@ -106,8 +151,26 @@ def main():
         tail_r.append(f"Next: [[{nxt}]].[^a] Also[^b] and[^c].")
         tail_p.append(f"Next: [{nxt}](/essays/{nxt}/).[^a] Also[^b] and[^c].")
         notes = "\n".join(f"[^{x}]: {sentence(rng)}" for x in "abc")
-        parts_rich += [" ".join(tail_r), notes]
-        parts_plain += [" ".join(tail_p), notes]
+        notes_plain = notes
+        if features and e % 10 == 4:  # citations in the notes
+            k2 = keys[rng.randrange(n_bib)]
+            notes += f" See [@{k2}, pp. 3-7]."
+            notes_plain += " See (Author 2000, 3-7)."
+        extra = []
+        if features and e % 10 == 1:  # an image beside the essay
+            name = f"fig-{e:05d}.png"
+            write_bytes(f"{out}/content/essays/img/{name}", png(64, 40, e))
+            if plain:
+                write_bytes(f"{plain}/img/{name}", png(64, 40, e))
+            extra.append(f"![Figure {e}: a flat colour](img/{name})")
+        if features and e % 10 == 2:  # math
+            extra += [f"Take {MATH_INLINE}.", MATH_BLOCK]
+        if features and e % 5 == 3:  # a code block
+            extra.append(CODE)
+        if features and e % 20 == 5:  # Chinese text
+            extra += ["## 网络主权", ZH, ZH]
+        parts_rich += extra + [" ".join(tail_r), notes]
+        parts_plain += extra + [" ".join(tail_p), notes_plain]
         tags = f"[topic-{e % 7}, theme-{e % 11}]"
         date = f"20{10 + e % 15:02d}-{1 + e % 12:02d}-{1 + e % 28:02d}"
         front = f"---\ntitle: \"Essay {e}: {rng.choice(WORDS)} {rng.choice(WORDS)}\"\ndate: {date}\nsummary: \"{sentence(rng, 12)}\"\ntags: {tags}\n---\n\n"

@@ -309,6 +309,8 @@ pub struct Inputs {
     pub bibliography: Vec<PathBuf>,
     /// A `.csl` style file, when `style` names one.
     pub style: Option<PathBuf>,
+    /// `static/`: files copied to the output as they are (favicon, `CNAME`, `robots.txt`).
+    pub statics: PathBuf,
     /// The EPUB's cover image, when `cover` names one.
     pub cover: Option<PathBuf>,
 }
@@ -320,6 +322,7 @@ impl Inputs {
             (&self.config_file, "book.toml"),
             (&self.content, "the content folder"),
             (&self.themes, "the themes folder"),
+            (&self.statics, "the static folder"),
         ];
         if let Some(theme) = &self.theme {
             all.push((theme, "the theme folder"));
@@ -354,6 +357,7 @@ impl Config {
         Inputs {
             config_file: root.join(CONFIG_FILE),
             themes: root.join("themes"),
+            statics: root.join("static"),
             theme: theme_dir(root, &self.build.theme).ok(),
             style: self
                 .citations

@@ -19,6 +19,10 @@ pub struct SourceId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TextId(pub usize);
 
+/// A file published as it is (`Content::assets`: the content folder's, then `static/`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AssetId(pub usize);
+
 /// A topic (essay tag): its position in `Site::tags` (by slug).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TagId(pub usize);

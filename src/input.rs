@@ -49,6 +49,21 @@ pub const THEME_FILE: Limit = Limit {
     what: "a theme's static file",
 };
 
+/// A file published as it is (an image, a PDF): GitHub refuses files over 100 MB.
+pub const ASSET: Limit = Limit {
+    bytes: 100 * MIB,
+    what: "a published file",
+};
+
+/// Read a published file (an asset), every problem a diagnostic at `display`.
+pub fn read_asset(path: &Path, display: &Path) -> Result<Vec<u8>, Diagnostic> {
+    read_capped(path, ASSET).map_err(|err| {
+        Diagnostic::error(format!("cannot read the file: {err}"))
+            .at(Location::file(display))
+            .hint(err.hint())
+    })
+}
+
 /// Why an input could not be read.
 #[derive(Debug)]
 pub enum ReadError {

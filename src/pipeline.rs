@@ -12,6 +12,7 @@ use crate::index::{self, Bibliography, BuildOptions, ScanCache, Site};
 use crate::output::{self, Staging};
 use crate::render::{self, Page, Theme};
 use crate::timing::timing;
+use rayon::prelude::*;
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -92,7 +93,7 @@ pub fn load_with(
             None
         }
     };
-    let content_dir = root.join(&config.build.content_dir);
+    let inputs = config.inputs(root);
     let load_bib = || -> Arc<Bibliography> {
         let Some(caches) = caches else {
             return Arc::new(Bibliography::load(root, &config, &config_text, diagnostics));
@@ -121,7 +122,7 @@ pub fn load_with(
     let (content, bib) = rayon::join(
         || {
             let t = std::time::Instant::now();
-            let c = content::load_cached(root, &content_dir, diagnostics, caches.map(|c| &c.files));
+            let c = content::load_cached(root, &inputs, diagnostics, caches.map(|c| &c.files));
             timing("content", t);
             c
         },
@@ -334,6 +335,24 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .get_or_insert(err);
+        }
+    });
+    // Files published as they are: read here (render reads no files), written like pages
+    // (an unchanged file is left alone).
+    let assets: Vec<crate::ids::AssetId> = site.asset_ids().collect();
+    assets.par_iter().for_each(|&a| {
+        let asset = site.asset(a);
+        match crate::input::read_asset(&asset.source, &asset.display) {
+            Ok(bytes) => {
+                let path = site.routes.output_path(&crate::route::Route::Asset(a));
+                if let Err(err) = staging.put(&path, &bytes) {
+                    write_error
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(err);
+                }
+            }
+            Err(d) => diagnostics.push(d),
         }
     });
     timing("render + write", render_start);

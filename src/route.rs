@@ -12,9 +12,10 @@ use std::collections::{HashMap, HashSet};
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use crate::ids::{EssayId, SourceId, TagId, TermId, TextId};
+use crate::ids::{AssetId, EssayId, SourceId, TagId, TermId, TextId};
 
-/// A format reference managers import: one file per record or bibliography.
+/// A format reference managers import: a file for the reader and for the whole
+/// bibliography; an essay's or a source's record is a `data:` URL in its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CiteFormat {
     /// BibTeX/BibLaTeX (`.bib`).
@@ -50,8 +51,6 @@ pub enum Route {
     /// The reader's own record (`cite.bib` …), made with the home page.
     ReaderCite(CiteFormat),
     Essay(EssayId),
-    /// An essay's record (`essays/<slug>/cite.bib` …), made with the essay.
-    EssayCite(EssayId, CiteFormat),
     Glossary,
     Term(TermId),
     Citations,
@@ -59,8 +58,6 @@ pub enum Route {
     /// bibliography page.
     BibliographyFile(CiteFormat),
     Source(SourceId),
-    /// A source's entry (`citations/<key>/cite.bib` …), made with the source page.
-    SourceCite(SourceId, CiteFormat),
     /// A primary text, with numbered paragraphs and the commentary beside them.
     Text(TextId),
     Tags,
@@ -80,6 +77,9 @@ pub enum Route {
     SearchDocs(usize),
     /// A static file of the theme, by its path under `static/`.
     Static(String),
+    /// A file of the project published as it is: from the content folder at its path there
+    /// (`essays/fig.png`), from the project's `static/` at the site's root (`CNAME`).
+    Asset(AssetId),
     Feed,
     Sitemap,
     NotFound,
@@ -95,9 +95,7 @@ impl Route {
             Route::SearchMeta | Route::SearchShard(_) | Route::SearchDocs(_) => Route::Search,
             Route::NoJekyll => Route::NotFound,
             Route::ReaderCite(_) => Route::Home,
-            Route::EssayCite(i, _) => Route::Essay(*i),
             Route::BibliographyFile(_) => Route::Citations,
-            Route::SourceCite(i, _) => Route::Source(*i),
             other => other.clone(),
         }
     }
@@ -246,6 +244,9 @@ pub struct Routes {
     texts: Vec<String>,
     /// The book's file name without extension (the EPUB's), from its title.
     book: String,
+    /// Each asset's path under the base path (decoded).
+    assets: Vec<String>,
+    asset_by_path: HashMap<String, AssetId>,
     essay_by_segment: HashMap<String, EssayId>,
     term_by_segment: HashMap<String, TermId>,
     source_by_segment: HashMap<String, SourceId>,
@@ -277,6 +278,8 @@ impl Routes {
             source_by_segment: reverse(&sources, SourceId),
             tag_by_segment: reverse(&tags, TagId),
             text_by_segment: reverse(&texts, TextId),
+            assets: Vec::new(),
+            asset_by_path: HashMap::new(),
             base,
             essays,
             terms,
@@ -293,6 +296,27 @@ impl Routes {
         self
     }
 
+    /// Publish the assets, by their paths (decoded, relative to the base path): asset `i`
+    /// is `AssetId(i)`. Returns the indexes of those that cannot be published because a page
+    /// or an earlier asset has that path (they get no route).
+    pub fn set_assets(&mut self, paths: Vec<String>) -> Vec<usize> {
+        let mut taken = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            if self.parse(path).is_some() {
+                taken.push(i);
+                continue;
+            }
+            self.asset_by_path.insert(path.clone(), AssetId(i));
+        }
+        self.assets = paths;
+        taken
+    }
+
+    /// The asset at output path `path`, if any.
+    pub fn asset(&self, path: &str) -> Option<AssetId> {
+        self.asset_by_path.get(path).copied()
+    }
+
     /// The URL path the site lives under (`/` or `/reader/`).
     pub fn base(&self) -> &str {
         &self.base
@@ -305,18 +329,12 @@ impl Routes {
             Route::Home => "".into(),
             Route::ReaderCite(f) => format!("cite.{}", f.extension()).into(),
             Route::Essay(i) => format!("essays/{}/", self.essays[i.0]).into(),
-            Route::EssayCite(i, f) => {
-                format!("essays/{}/cite.{}", self.essays[i.0], f.extension()).into()
-            }
             Route::Glossary => "glossary/".into(),
             Route::Term(i) => format!("glossary/{}/", self.terms[i.0]).into(),
             Route::Citations => "citations/".into(),
             Route::Source(i) => format!("citations/{}/", self.sources[i.0]).into(),
             Route::BibliographyFile(f) => {
                 format!("citations/bibliography.{}", f.extension()).into()
-            }
-            Route::SourceCite(i, f) => {
-                format!("citations/{}/cite.{}", self.sources[i.0], f.extension()).into()
             }
             Route::Text(i) => format!("texts/{}/", self.texts[i.0]).into(),
             Route::Tags => "tags/".into(),
@@ -329,6 +347,7 @@ impl Routes {
             Route::SearchShard(prefix) => format!("search/shard/{prefix}.json").into(),
             Route::SearchDocs(n) => format!("search/docs/{n}.json").into(),
             Route::Static(path) => format!("static/{path}").into(),
+            Route::Asset(i) => self.assets[i.0].clone().into(),
             Route::Feed => "atom.xml".into(),
             Route::Sitemap => "sitemap.xml".into(),
             Route::NotFound => "404.html".into(),
@@ -366,6 +385,9 @@ impl Routes {
     /// if the site has one. Files the route table cannot check (search shards, statics) are
     /// parsed by shape; the renderer says whether they exist.
     pub fn parse(&self, rel: &str) -> Option<Route> {
+        if let Some(&id) = self.asset_by_path.get(rel) {
+            return Some(Route::Asset(id));
+        }
         let parts: Vec<&str> = rel.split('/').collect();
         Some(match parts.as_slice() {
             ["index.html"] => Route::Home,
@@ -373,10 +395,6 @@ impl Routes {
                 Route::ReaderCite(CiteFormat::from_file(file, "cite")?)
             }
             ["essays", seg, "index.html"] => Route::Essay(*self.essay_by_segment.get(*seg)?),
-            ["essays", seg, file] => Route::EssayCite(
-                *self.essay_by_segment.get(*seg)?,
-                CiteFormat::from_file(file, "cite")?,
-            ),
             ["glossary", "index.html"] => Route::Glossary,
             ["glossary", seg, "index.html"] => Route::Term(*self.term_by_segment.get(*seg)?),
             ["citations", "index.html"] => Route::Citations,
@@ -384,10 +402,6 @@ impl Routes {
             ["citations", file] => {
                 Route::BibliographyFile(CiteFormat::from_file(file, "bibliography")?)
             }
-            ["citations", seg, file] => Route::SourceCite(
-                *self.source_by_segment.get(*seg)?,
-                CiteFormat::from_file(file, "cite")?,
-            ),
             ["texts", seg, "index.html"] => Route::Text(*self.text_by_segment.get(*seg)?),
             ["tags", "index.html"] => Route::Tags,
             ["tags", seg, "index.html"] => Route::Tag(*self.tag_by_segment.get(*seg)?),
@@ -479,7 +493,7 @@ mod tests {
 
     #[test]
     fn every_route_parses_back_from_its_output_path() {
-        let routes = Routes::new(
+        let mut routes = Routes::new(
             "/reader/".into(),
             vec!["first".into()],
             vec!["cyber-sovereignty".into()],
@@ -488,6 +502,18 @@ mod tests {
             vec!["declaration".into()],
         )
         .with_book_title("Cyber Sovereignty: An Annotated Reader");
+        // A page's path (and a second file at one path) cannot be an asset's.
+        let taken = routes.set_assets(vec![
+            "essays/week 1/map.png".into(),
+            "CNAME".into(),
+            "404.html".into(),
+            "CNAME".into(),
+        ]);
+        assert_eq!(taken, [2, 3]);
+        assert_eq!(
+            routes.href(&Route::Asset(AssetId(0))),
+            "/reader/essays/week%201/map.png"
+        );
         let all = [
             Route::Home,
             Route::Essay(EssayId(0)),
@@ -496,8 +522,6 @@ mod tests {
             Route::Citations,
             Route::Source(SourceId(0)),
             Route::Source(SourceId(1)),
-            Route::SourceCite(SourceId(0), CiteFormat::Bibtex),
-            Route::EssayCite(EssayId(0), CiteFormat::Ris),
             Route::ReaderCite(CiteFormat::CslJson),
             Route::BibliographyFile(CiteFormat::Bibtex),
             Route::Text(TextId(0)),
@@ -511,6 +535,8 @@ mod tests {
             Route::SearchShard("mül".into()),
             Route::SearchDocs(3),
             Route::Static("style.css".into()),
+            Route::Asset(AssetId(0)),
+            Route::Asset(AssetId(1)),
             Route::Feed,
             Route::Sitemap,
             Route::NotFound,

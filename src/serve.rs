@@ -68,6 +68,12 @@ impl Generation {
         {
             return Ok(Some(hit.clone()));
         }
+        // A file published as it is: read on each request (so a changed one is served).
+        if let Some(crate::route::Route::Asset(a)) = self.site.routes.parse(rel) {
+            let asset = self.site.asset(a);
+            return crate::input::read_asset(&asset.source, &asset.display)
+                .map(|bytes| Some(Arc::new(bytes)));
+        }
         let renderer = render::HtmlRenderer::new(&self.site, &self.theme);
         let Some(made) = render::render_path(&renderer, &self.site, rel) else {
             return Ok(None);
@@ -546,11 +552,13 @@ impl WatchSet {
             (root.to_path_buf(), RecursiveMode::NonRecursive),
             (inputs.content.clone(), RecursiveMode::Recursive),
             (inputs.themes.clone(), RecursiveMode::Recursive),
+            (inputs.statics.clone(), RecursiveMode::Recursive),
         ];
         let mut watched_inputs = vec![
             inputs.config_file.clone(),
             inputs.content.clone(),
             inputs.themes.clone(),
+            inputs.statics.clone(),
         ];
         if let Some(theme) = &inputs.theme {
             watched_inputs.push(theme.clone());

@@ -13,8 +13,8 @@
       box.id = "scholion-error";
       box.setAttribute("role", "alertdialog");
       box.setAttribute("aria-labelledby", "scholion-error-title");
-      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;background:rgba(20,16,16,.92);color:#fff;overflow:auto;padding:2rem;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace";
-      box.innerHTML = '<h2 id="scholion-error-title" style="color:#ff8a80;font:700 1.4rem system-ui,sans-serif;margin:0 0 1rem">error</h2><pre style="white-space:pre-wrap;margin:0"></pre><p style="font-family:system-ui,sans-serif;color:#ccc">Fix the file and save: this page reloads by itself. (The last good version is still being served.)</p>';
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;background:#141010;color:#fff;overflow:auto;padding:2rem;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace";
+      box.innerHTML = '<h2 id="scholion-error-title" style="color:#ff8a80;font:700 1.4rem system-ui,sans-serif;margin:0 0 1rem">error</h2><pre style="white-space:pre-wrap;margin:0;padding:0;border:0;background:none;color:#fff;font:inherit;box-shadow:none"></pre><p style="font-family:system-ui,sans-serif;color:#ccc;margin:1.5rem 0 0">Fix the file and save: this page reloads by itself. (The last good version is still being served.)</p>';
       document.body.appendChild(box);
     }
     box.querySelector("pre").textContent = text;

@@ -66,12 +66,15 @@ pub fn split<'a>(path: &Path, source: &'a str) -> Result<Split<'a>, Diagnostic> 
 pub struct EssayMeta {
     pub title: Option<String>,
     pub subtitle: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub authors: Vec<String>,
     pub date: Option<Scalar>,
     pub summary: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub tags: Vec<String>,
+    /// Other names a cross-reference may use for the essay (as Obsidian's `aliases`).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub aliases: Vec<String>,
     pub annotates: Option<String>,
     pub order: Option<i64>,
     #[serde(default)]
@@ -96,6 +99,7 @@ pub const ESSAY_KEYS: &[&str] = &[
     "date",
     "summary",
     "tags",
+    "aliases",
     "annotates",
     "order",
     "draft",
@@ -111,7 +115,7 @@ pub const ESSAY_KEYS: &[&str] = &[
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TermMeta {
     pub term: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub aliases: Vec<String>,
     pub short: Option<String>,
     #[serde(default)]
@@ -177,6 +181,31 @@ impl<'de> Deserialize<'de> for Scalar {
         }
         d.deserialize_any(Visitor)
     }
+}
+
+/// A list of strings, or one string as a one-item list (`tags: essay`, as Obsidian allows),
+/// or nothing (`tags:` with no value) as an empty list.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of strings, or one string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+            Ok(vec![v.to_string()])
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Vec<String>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Vec<String>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Vec<String>, A::Error> {
+            Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+        }
+    }
+    d.deserialize_any(Visitor)
 }
 
 /// Convert free-form YAML (`extra`) to JSON for templates.
@@ -452,6 +481,19 @@ mod tests {
         let loc = d.location.unwrap();
         assert_eq!((loc.line, loc.column), (3, 1));
         assert_eq!(d.hint.as_deref(), Some("did you mean `summary`?"));
+    }
+
+    #[test]
+    fn a_string_where_a_list_goes_is_a_one_item_list() {
+        let (meta, errors) =
+            essay_all("---\ntitle: A\ntags: one\nauthors: Ann Author\naliases: Other\n---\n")
+                .unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(meta.tags, ["one"]);
+        assert_eq!(meta.authors, ["Ann Author"]);
+        assert_eq!(meta.aliases, ["Other"]);
+        let (meta, errors) = essay_all("---\ntitle: A\ntags:\n---\n").unwrap();
+        assert!(errors.is_empty() && meta.tags.is_empty(), "{errors:?}");
     }
 
     #[test]

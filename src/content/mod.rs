@@ -21,6 +21,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     pub body_offset: usize,
+    /// The path under the content folder, with `/` (`essays/notes/First essay.md`): what
+    /// relative links and wikilink paths are resolved against.
+    pub rel: String,
     /// Where its lines start, made on the first diagnostic: 20,000 broken references in one
     /// file must not each count the lines from the start (quadratic).
     pub lines: std::sync::OnceLock<crate::diagnostics::LineIndex>,
@@ -33,6 +36,7 @@ impl SourceFile {
             path: display.to_path_buf(),
             text,
             body_offset,
+            rel: String::new(),
             lines: Default::default(),
         }
     }
@@ -70,6 +74,11 @@ pub struct Located<T> {
 pub struct Essay {
     pub file: SourceFile,
     pub slug: String,
+    /// Whether the slug comes from the file name (no `slug:`): two files of one name in
+    /// different folders then get their folders in the slug, not an error.
+    pub slug_from_file: bool,
+    /// Other names a cross-reference may use (`aliases:`).
+    pub aliases: Vec<Located<String>>,
     pub title: String,
     pub subtitle: Option<String>,
     pub authors: Vec<String>,
@@ -120,6 +129,22 @@ pub struct Home {
     pub title: Option<String>,
 }
 
+/// A file published as it is: any file under the content folder that is not Markdown, or
+/// under the project's `static/` folder.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Where it is read from.
+    pub source: PathBuf,
+    /// The path shown in diagnostics (`content/essays/fig.png`).
+    pub display: PathBuf,
+    /// Its path in the output (and in links): under the content folder, or under `static/`.
+    pub rel: String,
+    /// An image's width and height in pixels, read from its header.
+    pub size: Option<(u32, u32)>,
+    /// From `static/` (published at the site's root), not the content folder.
+    pub from_static: bool,
+}
+
 /// Everything under `content/`, validated file by file, in a deterministic order:
 /// essays in reading order, terms A–Z by name.
 #[derive(Debug, Default)]
@@ -132,6 +157,8 @@ pub struct Content {
     /// The slugs of essays and terms left out for errors in their front matter: they still
     /// own their names, so links to them are not reported a second time.
     pub broken: Vec<String>,
+    /// Files published as they are: the content folder's, then `static/`'s, each by path.
+    pub assets: Vec<Asset>,
 }
 
 /// A parsed file and the warnings parsing it gave.
@@ -149,11 +176,13 @@ pub struct LoadCache {
 /// (`serve`), files parsed by an earlier run are reused when their text is unchanged.
 pub fn load_cached(
     root: &Path,
-    content_dir: &Path,
+    inputs: &crate::config::Inputs,
     diagnostics: &Diagnostics,
     cache: Option<&LoadCache>,
 ) -> Content {
+    let content_dir = inputs.content.as_path();
     let mut paths: Vec<(DocKind, PathBuf)> = Vec::new();
+    let mut assets: Vec<(PathBuf, String, bool)> = Vec::new();
     if !content_dir.is_dir() {
         diagnostics.push(
             Diagnostic::error(format!(
@@ -164,48 +193,71 @@ pub fn load_cached(
         );
         return Content::default();
     }
-    for entry in WalkDir::new(content_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                let path = err
-                    .path()
-                    .map(|p| display_path(root, p))
-                    .unwrap_or_default();
-                let message = if err.loop_ancestor().is_some() {
-                    "a symbolic link loops back to a folder that contains it".to_string()
-                } else {
-                    format!("cannot read: {}", io_reason(&err))
-                };
-                diagnostics.push(
-                    Diagnostic::error(message)
-                        .at(Location::file(&path))
-                        .hint("remove the link or fix the file's permissions"),
-                );
+    // The bibliography and a style inside the content folder are inputs, not downloads.
+    // (Compared by components, which drops `./` and doubled slashes.)
+    let not_published: Vec<&PathBuf> = inputs.bibliography.iter().chain(&inputs.style).collect();
+    let is_input = |path: &Path| {
+        not_published
+            .iter()
+            .any(|p| p.components().eq(path.components()))
+    };
+    let folders = [(content_dir, false), (inputs.statics.as_path(), true)];
+    for (folder, from_static) in folders {
+        if from_static && !folder.is_dir() {
+            continue;
+        }
+        // Hidden files and folders (`.obsidian/`, `.DS_Store`, `.git/`) are an editor's.
+        let walk = WalkDir::new(folder)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walk {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let path = err
+                        .path()
+                        .map(|p| display_path(root, p))
+                        .unwrap_or_default();
+                    let message = if err.loop_ancestor().is_some() {
+                        "a symbolic link loops back to a folder that contains it".to_string()
+                    } else {
+                        format!("cannot read: {}", io_reason(&err))
+                    };
+                    diagnostics.push(
+                        Diagnostic::error(message)
+                            .at(Location::file(&path))
+                            .hint("remove the link or fix the file's permissions"),
+                    );
+                    continue;
+                }
+            };
+            // Anything but a folder is read: a FIFO or device named `.md` is then reported
+            // (read without blocking), not skipped in silence.
+            if entry.file_type().is_dir() {
                 continue;
             }
-        };
-        // Anything but a folder is read: a FIFO or device named `.md` is then reported (read
-        // without blocking), not skipped in silence.
-        if entry.file_type().is_dir() {
-            continue;
+            let path = entry.path();
+            let rel = path.strip_prefix(folder).unwrap_or(path);
+            let is_md = path.extension().and_then(|e| e.to_str()) == Some("md");
+            if from_static || !is_md {
+                let Some(rel) = rel_string(rel) else { continue };
+                if !from_static && is_input(path) {
+                    continue;
+                }
+                assets.push((path.to_path_buf(), rel, from_static));
+                continue;
+            }
+            let kind = match rel.components().next().and_then(|c| c.as_os_str().to_str()) {
+                Some("essays") => DocKind::Essay,
+                Some("glossary") => DocKind::Term,
+                Some("texts") => DocKind::Text,
+                Some("index.md") if rel.components().count() == 1 => DocKind::Home,
+                _ => continue,
+            };
+            paths.push((kind, path.to_path_buf()));
         }
-        let path = entry.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("md") {
-            continue;
-        }
-        let rel = path.strip_prefix(content_dir).unwrap_or(path);
-        let kind = match rel.components().next().and_then(|c| c.as_os_str().to_str()) {
-            Some("essays") => DocKind::Essay,
-            Some("glossary") => DocKind::Term,
-            Some("texts") => DocKind::Text,
-            Some("index.md") if rel.components().count() == 1 => DocKind::Home,
-            _ => continue,
-        };
-        paths.push((kind, path.to_path_buf()));
     }
 
     let load = || -> Vec<Option<Loaded>> {
@@ -214,8 +266,12 @@ pub fn load_cached(
             .map(|(kind, path)| {
                 let display = display_path(root, path);
                 match load_file(*kind, path, &display, cache) {
-                    Ok((loaded, warnings)) => {
+                    Ok((mut loaded, warnings)) => {
                         diagnostics.extend(warnings);
+                        let rel = path.strip_prefix(content_dir).ok().and_then(rel_string);
+                        if let Some(file) = loaded.file_mut() {
+                            file.rel = rel.unwrap_or_default();
+                        }
                         Some(loaded)
                     }
                     Err(errors) => {
@@ -237,7 +293,10 @@ pub fn load_cached(
         _ => load(),
     };
 
-    let mut content = Content::default();
+    let mut content = Content {
+        assets: read_assets(root, assets),
+        ..Content::default()
+    };
     for item in loaded.into_iter().flatten() {
         match item {
             Loaded::Home(home) => content.home = Some(home),
@@ -247,11 +306,92 @@ pub fn load_cached(
             Loaded::Broken(slug) => content.broken.push(slug),
         }
     }
+    unique_file_slugs(&mut content.essays);
     content.essays.sort_by_cached_key(reading_key);
     content
         .terms
         .sort_by_cached_key(|t| (t.name.to_lowercase(), t.slug.clone()));
     content
+}
+
+/// A relative path as a string with `/` between its parts (`None` if not UTF-8).
+fn rel_string(rel: &Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+/// The assets' records: each image's size from its header (read in parallel; a file that
+/// is not an image, or whose header cannot be read, has none).
+fn read_assets(root: &Path, found: Vec<(PathBuf, String, bool)>) -> Vec<Asset> {
+    found
+        .into_par_iter()
+        .map(|(source, rel, from_static)| {
+            let size = is_image(&rel)
+                .then(|| imagesize::size(&source).ok())
+                .flatten()
+                .and_then(|s| Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?)));
+            Asset {
+                display: display_path(root, &source),
+                source,
+                rel,
+                size,
+                from_static,
+            }
+        })
+        .collect()
+}
+
+/// Whether a file name is an image a page shows with `<img>` (by extension, any case).
+pub fn is_image(name: &str) -> bool {
+    let ext = name
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
+        .to_ascii_lowercase();
+    matches!(
+        ext.as_str(),
+        "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "svg" | "bmp" | "ico" | "tif" | "tiff"
+    )
+}
+
+/// Slugs from file names, made to fit notes as Obsidian and Zettlr users keep them: a
+/// folder's `index.md` (or `README.md`) is named by its folder (`essays/lecture 1/index.md` →
+/// `lecture-1`), as Zola and Hugo name page bundles; essays whose slugs still coincide (two
+/// `notes.md` in two folders) are told apart by their folders (`a/notes.md` → `a-notes`). A
+/// slug written in `slug:` is kept (a duplicate is an error).
+fn unique_file_slugs(essays: &mut [Essay]) {
+    let path_of = |e: &Essay| -> String {
+        let path = e.file.rel.strip_prefix("essays/").unwrap_or(&e.file.rel);
+        let path = path.strip_suffix(".md").unwrap_or(path);
+        match path.rsplit_once('/') {
+            Some((folder, name)) if is_folder_note(name) => folder.to_string(),
+            _ => path.to_string(),
+        }
+    };
+    for e in essays.iter_mut().filter(|e| e.slug_from_file) {
+        let path = path_of(e);
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        let slug = slug::slugify(name);
+        if !slug.is_empty() {
+            e.slug = slug;
+        }
+    }
+    let mut count: std::collections::HashMap<String, usize> = Default::default();
+    for e in essays.iter() {
+        *count.entry(e.slug.clone()).or_default() += 1;
+    }
+    for e in essays.iter_mut() {
+        if !e.slug_from_file || count.get(&e.slug).copied().unwrap_or(0) < 2 {
+            continue;
+        }
+        let slug = slug::slugify(path_of(e).replace('/', " "));
+        if !slug.is_empty() {
+            e.slug = slug;
+        }
+    }
+}
+
+fn is_folder_note(name: &str) -> bool {
+    name.eq_ignore_ascii_case("index") || name.eq_ignore_ascii_case("readme")
 }
 
 /// Threads that read the content files (see `load_cached`).
@@ -278,6 +418,18 @@ fn reading_key(
         e.title.to_lowercase(),
         e.slug.clone(),
     )
+}
+
+impl Loaded {
+    fn file_mut(&mut self) -> Option<&mut SourceFile> {
+        match self {
+            Loaded::Home(h) => Some(&mut h.file),
+            Loaded::Essay(e) => Some(&mut e.file),
+            Loaded::Term(t) => Some(&mut t.file),
+            Loaded::Text(t) => Some(&mut t.file),
+            Loaded::Broken(_) => None,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -501,7 +653,18 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
         // The essay still claims its slug, so links to it are not reported as well.
         return Ok((Loaded::Broken(slug), errors));
     }
+    let aliases_at = at("aliases");
     let loaded = Loaded::Essay(Box::new(Essay {
+        slug_from_file: meta.slug.is_none(),
+        aliases: meta
+            .aliases
+            .into_iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|value| Located {
+                location: alias_location(display, &text, &value).unwrap_or(aliases_at.clone()),
+                value,
+            })
+            .collect(),
         slug,
         title,
         subtitle: meta.subtitle,

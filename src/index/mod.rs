@@ -9,6 +9,7 @@
 
 pub mod bibliography;
 mod format_cache;
+pub mod links;
 pub mod record;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,12 +21,13 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::{Content, SourceFile};
 use crate::diagnostics::{Diagnostic, Diagnostics, did_you_mean};
-pub use crate::ids::{DocId, EssayId, SourceId, TagId, Target, TermId, TextId};
+pub use crate::ids::{AssetId, DocId, EssayId, SourceId, TagId, Target, TermId, TextId};
 use crate::markdown::{self, Scan, UseKind};
 use crate::route::{Route, Routes, Segments};
 use crate::timing::timing;
 pub use bibliography::{Bibliography, Source};
 use format_cache::hash_of;
+pub use links::{LinkKey, LinkTarget};
 
 /// How one use of a document resolved: the index's fact, rendered by the render stage.
 #[derive(Debug, Clone)]
@@ -40,6 +42,14 @@ pub enum Resolved {
     /// A cited work, with its in-text form as the citation processor formatted it (inline
     /// markup only: `<i>`, `<b>`, `<span>`; pandoc prefix and suffix included).
     Cite { source: SourceId, text: String },
+    /// `[[#Heading]]`: a heading of the same page (its id); `display` replaces the label
+    /// of an unpiped link (the heading's text).
+    Anchor {
+        anchor: String,
+        display: Option<String>,
+    },
+    /// `[[paper.pdf]]`: a file published as it is.
+    File(AssetId),
     /// Unresolved (already reported as an error): shown as its label.
     Broken,
 }
@@ -49,7 +59,7 @@ impl Resolved {
         match self {
             Resolved::Xref { target, .. } => Some(*target),
             Resolved::Cite { source, .. } => Some(Target::Source(*source)),
-            Resolved::Broken => None,
+            Resolved::Anchor { .. } | Resolved::File(_) | Resolved::Broken => None,
         }
     }
 }
@@ -120,6 +130,9 @@ pub struct Site {
     pub text_of: HashMap<SourceId, TextId>,
     /// How each use resolved, by document and use number.
     pub resolved: HashMap<DocId, Vec<Resolved>>,
+    /// Each document's links into the site (Markdown links and images, embeds), by how
+    /// they are written.
+    pub links: HashMap<DocId, HashMap<LinkKey, LinkTarget>>,
     /// The use-map, inverted: target → uses, in document then source order.
     pub uses_of: HashMap<Target, Vec<UseRef>>,
     /// Topics, by slug.
@@ -279,6 +292,22 @@ impl Site {
     pub fn resolved_uses(&self, doc: DocId) -> &[Resolved] {
         self.resolved.get(&doc).map_or(&[], Vec::as_slice)
     }
+
+    /// Where a document's link, image or embed leads, when it points inside the site.
+    pub fn link(&self, doc: DocId, kind: markdown::LinkKind, dest: &str) -> Option<&LinkTarget> {
+        self.links.get(&doc)?.get(&(kind, dest.to_string()))
+    }
+
+    pub fn asset(&self, id: AssetId) -> &crate::content::Asset {
+        &self.content.assets[id.0]
+    }
+
+    /// The assets published (those whose path no page or other file takes).
+    pub fn asset_ids(&self) -> impl Iterator<Item = AssetId> + '_ {
+        (0..self.content.assets.len())
+            .map(AssetId)
+            .filter(|&i| self.routes.parse(&self.content.assets[i.0].rel) == Some(Route::Asset(i)))
+    }
 }
 
 /// The tag slug: the tag's slug (ASCII), or for a tag of another script its own letters
@@ -313,6 +342,29 @@ fn display_name(written: &str, name: &str) -> Option<String> {
         return Some(head + chars.as_str());
     }
     Some(name.to_string())
+}
+
+/// What an unpiped `[[folder/Name]]` or `[[Name#Heading]]` shows, as Obsidian shows it: the
+/// file's name without its folders, and the heading's text (`Name › Heading`). `None` keeps
+/// the text as written.
+fn path_display(
+    written: &str,
+    title: &str,
+    anchor: Option<&str>,
+    headings: &[markdown::Heading],
+) -> Option<String> {
+    let mut name = written.rsplit('/').next().unwrap_or(written);
+    // `[[lecture 2/index]]`: the folder's note, and Zettlr's `[[20200318120000]]`, by title.
+    let zettel_id = name.len() == 14 && name.bytes().all(|b| b.is_ascii_digit());
+    if name.eq_ignore_ascii_case("index") || name.eq_ignore_ascii_case("readme") || zettel_id {
+        name = title;
+    }
+    let heading = anchor.and_then(|a| headings.iter().find(|h| h.id == a));
+    match heading {
+        Some(h) => Some(format!("{name} › {}", h.text)),
+        None if name != written => Some(name.to_string()),
+        None => None,
+    }
 }
 
 /// Scans kept between rebuilds (for `serve`), keyed by a document's body and the set of
@@ -393,7 +445,8 @@ pub fn index(
         published_pos[i.0] = Some(pos);
     }
     let (tags, essay_tags) = topics(&content, &published, diagnostics);
-    let routes = routes(&config, &content, &bib, &tags);
+    let mut routes = routes(&config, &content, &bib, &tags);
+    let routable = publish_assets(&mut routes, &content, diagnostics);
     let mut site = Site {
         config,
         translations,
@@ -407,6 +460,7 @@ pub fn index(
         text_scans,
         text_of: HashMap::new(),
         resolved: HashMap::new(),
+        links: HashMap::new(),
         uses_of: HashMap::new(),
         tags,
         essay_tags,
@@ -431,14 +485,21 @@ pub fn index(
     let formatted = format_citations(&site, &all_docs);
     timing("format citations", t);
 
-    let resolved: Vec<(DocId, Vec<Resolved>)> = all_docs
+    let files = links::Files::new(&site, &routable);
+    let resolved: Vec<(DocId, Vec<Resolved>, HashMap<LinkKey, LinkTarget>)> = all_docs
         .par_iter()
         .map(|&doc| {
-            let uses = resolve_doc(&site, &namespace, &formatted, doc, diagnostics);
-            (doc, uses)
+            let uses = resolve_doc(&site, &namespace, &files, &formatted, doc, diagnostics);
+            let links = links::resolve(&site, &namespace, &files, doc, diagnostics);
+            (doc, uses, links)
         })
         .collect();
-    site.resolved = resolved.into_iter().collect();
+    for (doc, uses, links) in resolved {
+        site.resolved.insert(doc, uses);
+        if !links.is_empty() {
+            site.links.insert(doc, links);
+        }
+    }
     let unchecked = namespace.unchecked_cites.load(Ordering::Relaxed);
     if unchecked > 0 {
         let mut note = Diagnostic::note(format!(
@@ -558,6 +619,34 @@ fn routes(config: &Config, content: &Content, bib: &Bibliography, tags: &[Tag]) 
     .with_book_title(&config.book.title)
 }
 
+/// Give each asset its route; a file whose path a page (or a file of `static/` and of the
+/// content folder both) takes is an error. Returns which assets are published.
+fn publish_assets(routes: &mut Routes, content: &Content, diagnostics: &Diagnostics) -> Vec<bool> {
+    let paths: Vec<String> = content.assets.iter().map(|a| a.rel.clone()).collect();
+    let taken = routes.set_assets(paths);
+    let mut routable = vec![true; content.assets.len()];
+    for i in taken {
+        routable[i] = false;
+        let asset = &content.assets[i];
+        let other = content
+            .assets
+            .iter()
+            .take(i)
+            .find(|a| a.rel == asset.rel)
+            .map(|a| a.display.display().to_string());
+        let hint = match other {
+            Some(other) => format!("`{other}` is published at the same path; rename or remove one"),
+            None => "Scholion writes a page or file of its own there; rename the file or move it to another folder".to_string(),
+        };
+        diagnostics.push(
+            Diagnostic::error(format!("this file cannot be published at `/{}`", asset.rel))
+                .at(crate::diagnostics::Location::file(&asset.display))
+                .hint(hint),
+        );
+    }
+    routable
+}
+
 /// Format each distinct citation item once, fed to the formatter in document order (the
 /// formatter is stateful: the same input order gives the same output).
 fn format_citations(site: &Site, docs: &[DocId]) -> HashMap<(markdown::CiteItem, bool), String> {
@@ -603,6 +692,7 @@ fn invert(site: &Site) -> HashMap<Target, Vec<UseRef>> {
 fn resolve_doc(
     site: &Site,
     namespace: &Namespace,
+    files: &links::Files,
     formatted: &HashMap<(markdown::CiteItem, bool), String>,
     doc: DocId,
     diagnostics: &Diagnostics,
@@ -625,7 +715,60 @@ fn resolve_doc(
                     anchor,
                     piped,
                 } => {
-                    let Some((t, by_slug)) = namespace.resolve(site, target, &location, diagnostics)
+                    // `[[#Heading]]`: a heading of this page.
+                    if target.is_empty()
+                        && let Some(a) = anchor
+                    {
+                        let headings = &scan.headings;
+                        return match links::find_anchor(headings, a) {
+                            Some(id) => Resolved::Anchor {
+                                anchor: id.to_string(),
+                                display: (!piped).then(|| {
+                                    headings
+                                        .iter()
+                                        .find(|h| h.id == id)
+                                        .map_or_else(|| a.clone(), |h| h.text.clone())
+                                }),
+                            },
+                            None => {
+                                let ids: Vec<&str> = headings.iter().map(|h| h.id.as_str()).collect();
+                                diagnostics.push(
+                                    Diagnostic::error(format!("this page has no heading `{a}`"))
+                                        .at(location())
+                                        .maybe_hint(did_you_mean(a, ids.iter().copied()).or_else(|| {
+                                            Some("`[[#…]]` names a heading of this page by its text or id".into())
+                                        })),
+                                );
+                                Resolved::Broken
+                            }
+                        };
+                    }
+                    // `[[paper.pdf]]`: a file, found by name as Obsidian does.
+                    if links::names_file(target) && namespace.lookup(files, target).is_empty() {
+                        let dir = file.rel.rsplit_once('/').map_or("", |(d, _)| d);
+                        match files.assets_named(site, target, dir).as_slice() {
+                            [one] => return Resolved::File(*one),
+                            [] => {}
+                            many => {
+                                let paths: Vec<String> = many
+                                    .iter()
+                                    .map(|a| format!("`{}`", site.asset(*a).display.display()))
+                                    .collect();
+                                diagnostics.push(
+                                    Diagnostic::error(format!("ambiguous link `{target}`"))
+                                        .at(location())
+                                        .hint(format!(
+                                            "it names {}; write the path to choose one, e.g. `[[{}]]`",
+                                            paths.join(" and "),
+                                            site.asset(many[0]).rel
+                                        )),
+                                );
+                                return Resolved::Broken;
+                            }
+                        }
+                    }
+                    let Some((t, by_slug)) =
+                        namespace.resolve(site, files, target, &location, diagnostics)
                     else {
                         return Resolved::Broken;
                     };
@@ -644,20 +787,34 @@ fn resolve_doc(
                         );
                     }
                     let anchor = anchor.as_ref().filter(|a| !a.is_empty());
-                    if let Some(a) = anchor {
-                        check_anchor(site, t, target, a, &location, diagnostics);
-                    }
+                    let anchor = match anchor {
+                        Some(a) => check_anchor(site, t, target, a, &location, diagnostics),
+                        None => None,
+                    };
                     let title = match t {
                         Target::Essay(i) => &site.essay(i).title,
                         Target::Term(i) => &site.term(i).name,
                         Target::Source(_) => unreachable!("cross-references never name sources"),
                     };
+                    let display = if *piped {
+                        None
+                    } else if by_slug {
+                        // `[[two#Part]]` written as the name: `Two › Part`, not the raw text.
+                        display_name(target, title).or_else(|| {
+                            let d = t.doc()?;
+                            anchor.as_deref().and_then(|_| {
+                                path_display(title, title, anchor.as_deref(), &site.scan(d).headings)
+                            })
+                        })
+                    } else {
+                        t.doc().and_then(|d| {
+                            path_display(target, title, anchor.as_deref(), &site.scan(d).headings)
+                        })
+                    };
                     Resolved::Xref {
                         target: t,
-                        anchor: anchor.cloned(),
-                        display: (!piped && by_slug)
-                            .then(|| display_name(target, title))
-                            .flatten(),
+                        anchor,
+                        display,
                     }
                 }
                 UseKind::Cite(item) => match site.bib.index_of(&item.key) {
@@ -694,7 +851,8 @@ fn resolve_doc(
         .collect()
 }
 
-/// An anchor of a cross-reference must be a heading id of the target page.
+/// An anchor of a cross-reference must name a heading of the target page, by its id or
+/// its text (`[[page#Heading Text]]`): the heading's id, or `None` (reported).
 fn check_anchor(
     site: &Site,
     t: Target,
@@ -702,11 +860,11 @@ fn check_anchor(
     anchor: &str,
     location: &dyn Fn() -> crate::diagnostics::Location,
     diagnostics: &Diagnostics,
-) {
-    let Some(doc) = t.doc() else { return };
+) -> Option<String> {
+    let doc = t.doc()?;
     let headings = &site.scan(doc).headings;
-    if headings.iter().any(|h| h.id == anchor) {
-        return;
+    if let Some(id) = links::find_anchor(headings, anchor) {
+        return Some(id.to_string());
     }
     let ids: Vec<&str> = headings.iter().map(|h| h.id.as_str()).collect();
     diagnostics.push(
@@ -724,6 +882,7 @@ fn check_anchor(
             }),
         ),
     );
+    None
 }
 
 fn unknown_key_hint(site: &Site, key: &str) -> Option<String> {
@@ -1055,6 +1214,29 @@ impl Namespace {
                 names.entry(name).or_default().push(t);
             }
         }
+        // Essays' aliases (Obsidian's `aliases:`), after the terms' names.
+        for (i, essay) in content.essays.iter().enumerate() {
+            let t = Target::Essay(EssayId(i));
+            for a in &essay.aliases {
+                let name = crate::content::names::name_key(&a.value);
+                if name == essay.slug {
+                    continue;
+                }
+                if let Some(other) = owner.get(&name).filter(|o| **o != t) {
+                    diagnostics.push(
+                        Diagnostic::error(format!("the alias `{name}` is already taken"))
+                            .at(a.location.clone())
+                            .hint(format!(
+                                "{} has the same slug, name or alias; names must be unique",
+                                describe(*other)
+                            )),
+                    );
+                    continue;
+                }
+                owner.insert(name.clone(), t);
+                names.entry(name).or_default().push(t);
+            }
+        }
         let broken = content.broken.iter().cloned().collect();
         Namespace {
             slugs,
@@ -1064,8 +1246,11 @@ impl Namespace {
         }
     }
 
-    /// Candidates for a target, each with whether it matched by slug.
-    fn lookup(&self, target: &str) -> Vec<(Target, bool)> {
+    /// Candidates for a target, each with whether it matched by slug. The order (the
+    /// first rule that matches decides): a slug as written; a term's name, alias, original
+    /// name or transliteration, or an essay's alias (any case); a file name without `.md`
+    /// (any case), or a path ending in one (`folder/Name`); a slug in other capitals.
+    fn lookup(&self, files: &links::Files, target: &str) -> Vec<(Target, bool)> {
         if let Some(ts) = self.slugs.get(target) {
             return ts.iter().map(|t| (*t, true)).collect();
         }
@@ -1075,25 +1260,52 @@ impl Namespace {
         if let Some(ts) = self.names.get(&lower) {
             return ts.iter().map(|t| (*t, false)).collect();
         }
+        let by_file = links::by_file(files, target);
+        if !by_file.is_empty() {
+            return by_file.into_iter().map(|t| (t, false)).collect();
+        }
         self.slugs
             .get(&lower)
             .map(|ts| ts.iter().map(|t| (*t, false)).collect())
             .unwrap_or_default()
     }
 
-    fn suggest(&self, target: &str) -> Option<String> {
+    fn suggest(&self, site: &Site, target: &str) -> Option<String> {
         let mut all: Vec<&str> = self.slugs.keys().map(String::as_str).collect();
         all.extend(self.names.keys().map(String::as_str));
+        let stems: Vec<&str> = site
+            .content
+            .essays
+            .iter()
+            .map(|e| &e.file.rel)
+            .chain(site.content.terms.iter().map(|t| &t.file.rel))
+            .filter_map(|rel| rel.rsplit('/').next()?.strip_suffix(".md"))
+            .collect();
+        all.extend(stems);
         all.sort_unstable();
+        all.dedup();
         did_you_mean(target, all)
     }
 
     fn describe(&self, site: &Site, t: Target) -> String {
         match t {
-            Target::Essay(i) => format!("the essay `{}`", site.essay(i).slug),
-            Target::Term(i) => format!("the term `{}`", site.term(i).slug),
+            Target::Essay(i) => format!("the essay `{}`", site.essay(i).file.path.display()),
+            Target::Term(i) => format!("the term `{}`", site.term(i).file.path.display()),
             Target::Source(i) => format!("the source `{}`", site.source(i).key),
         }
+    }
+
+    /// Whether `target` names an essay or term left out for errors (`Content::broken`), by
+    /// its slug or file name as a link may write it: any case, with or without a folder
+    /// (`[[notes/My Essay]]`) or `.md`. Such a link is not reported again.
+    fn names_broken(&self, target: &str) -> bool {
+        let name = target.rsplit('/').next().unwrap_or(target);
+        let name = name.strip_suffix(".md").unwrap_or(name);
+        [target, name].iter().any(|t| {
+            self.broken.contains(*t)
+                || self.broken.contains(&t.to_lowercase())
+                || self.broken.contains(&slug::slugify(t))
+        })
     }
 
     /// The one target `target` names, with whether it matched by slug; an unknown or
@@ -1101,23 +1313,19 @@ impl Namespace {
     fn resolve(
         &self,
         site: &Site,
+        files: &links::Files,
         target: &str,
         location: &dyn Fn() -> crate::diagnostics::Location,
         diagnostics: &Diagnostics,
     ) -> Option<(Target, bool)> {
-        match self.lookup(target).as_slice() {
-            [] if self.broken.contains(target)
-                || self.broken.contains(&target.to_lowercase())
-                || self.broken.contains(&slug::slugify(target)) =>
-            {
-                None
-            }
+        match self.lookup(files, target).as_slice() {
+            [] if self.names_broken(target) => None,
             [] => {
                 diagnostics.push(
                     Diagnostic::error(format!("unknown cross-reference target `{target}`"))
                         .at(location())
-                        .maybe_hint(self.suggest(target).or_else(|| {
-                            Some("a target is an essay slug, a glossary slug, or a term's name or alias".into())
+                        .maybe_hint(self.suggest(site, target).or_else(|| {
+                            Some("a target is an essay or glossary slug, a file name, or a term's or essay's name or alias".into())
                         })),
                 );
                 None
@@ -1130,8 +1338,9 @@ impl Namespace {
                     Diagnostic::error(format!("ambiguous cross-reference target `{target}`"))
                         .at(location())
                         .hint(format!(
-                            "it names {}; use a slug to choose one",
-                            names.join(" and ")
+                            "it names {}; use a slug or the file's path (`[[folder/{}]]`) to choose one",
+                            names.join(" and "),
+                            target.rsplit('/').next().unwrap_or(target)
                         )),
                 );
                 None

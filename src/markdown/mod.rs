@@ -22,10 +22,12 @@ use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use cite::{CiteItem, Cluster, LocatorKind};
 pub use render::{
-    Blocks, Card, CiteStyle, Edition, NoteForm, NoteLabels, Rendered, TocEntry, UseLink, render,
-    render_blocks, render_edition,
+    Blocks, Card, CiteStyle, Edition, LinkOut, NoteForm, NoteLabels, Rendered, ResolveLink,
+    TocEntry, UseLink, render, render_blocks, render_edition, render_embed,
 };
-pub use scan::{Context, Heading, Scan, Use, UseKind, WordCounts, count_words, scan};
+pub use scan::{
+    Context, Heading, LinkKind, LinkUse, Scan, Use, UseKind, WordCounts, count_words, scan,
+};
 
 /// The Markdown dialect: CommonMark plus tables, strikethrough, footnotes, heading
 /// attributes, smart punctuation and wikilinks (our cross-references).

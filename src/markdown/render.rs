@@ -11,8 +11,51 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd, html};
 
-use super::{Node, escape, heading_ids};
+use super::{LinkKind, Node, escape, heading_ids};
 use crate::ids::Target;
+
+/// Where a link, image or embed of the document leads, as this HTML sink shows it (made by
+/// the render stage from the index's `LinkTarget`s): `None` leaves it as written.
+#[derive(Debug, Clone)]
+pub enum LinkOut {
+    /// A link's new URL (a page's, a file's, an anchor).
+    Href(String),
+    /// An image published by the site, with its size when known.
+    Image {
+        src: String,
+        size: Option<(u32, u32)>,
+    },
+    /// Another note shown in place (`html`; empty where it is shown as a link only), with
+    /// a link to it.
+    Embed {
+        html: String,
+        href: String,
+        title: String,
+    },
+}
+
+/// How the document's links resolve: by how each is written and its destination.
+pub type ResolveLink<'a> = &'a dyn Fn(LinkKind, &str) -> Option<LinkOut>;
+
+/// An image (or embed) being rendered: its alt text is collected from its label's events.
+enum Open {
+    Image {
+        src: String,
+        size: Option<(u32, u32)>,
+        title: String,
+        /// `![[x.png|300]]`: the label may be a width (`300`) or a size (`300x200`).
+        wiki: bool,
+        alt: String,
+    },
+    /// `![[paper.pdf]]` or a note embedded where only a link fits: a link with the label
+    /// (`![[x|label]]`), else `title` (for a note: its title).
+    Link {
+        href: String,
+        label: String,
+        dest: String,
+        title: String,
+    },
+}
 
 /// One use (by index) as this HTML sink shows it: made by the render stage from the index's
 /// typed resolution (`index::Resolved`) and the route table.
@@ -116,6 +159,13 @@ struct Renderer<'r> {
     /// The start of every id (see [`Edition`]).
     prefix: String,
     notes: NoteForm,
+    /// The document's links, images and embeds.
+    resolve: ResolveLink<'r>,
+    /// Images and embeds being rendered (their labels are collected).
+    open: Vec<Open>,
+    /// Another note's text shown inside a page: no ids (they would repeat the page's) and
+    /// no cards or notes.
+    bare: bool,
 }
 
 /// How the top-level blocks of a document (paragraphs, list items, block quotes, tables)
@@ -183,6 +233,9 @@ pub enum NoteForm {
 pub struct Edition<'a> {
     pub id_prefix: &'a str,
     pub notes: NoteForm,
+    /// Another note's text shown inside a page (an embed): no ids (they would repeat the
+    /// page's), no cards and no notes.
+    pub bare: bool,
 }
 
 /// Render a document's nodes. `uses` is indexed by use number.
@@ -192,18 +245,51 @@ pub fn render<'a>(
     style: &CiteStyle,
     labels: &NoteLabels,
 ) -> Rendered {
-    render_blocks(nodes, uses, style, Blocks::None, labels)
+    render_blocks(nodes, uses, style, Blocks::None, labels, &|_, _| None)
 }
 
-/// `render`, with the document's blocks addressed as `blocks` says.
+/// Another note's text (or a section of it) to show inside a page: its links resolved by
+/// `links`, without ids, cards or notes.
+pub fn render_embed<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    uses: &[UseLink<'_>],
+    style: &CiteStyle,
+    links: ResolveLink<'_>,
+) -> String {
+    render_inner(
+        nodes,
+        uses,
+        style,
+        Blocks::None,
+        &NoteLabels::default(),
+        links,
+        Edition {
+            bare: true,
+            ..Edition::default()
+        },
+    )
+    .html
+}
+
+/// `render`, with the document's blocks addressed as `blocks` says and its links, images
+/// and embeds resolved by `links`.
 pub fn render_blocks<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
     uses: &[UseLink<'_>],
     style: &CiteStyle,
     blocks: Blocks<'_>,
     labels: &NoteLabels,
+    links: ResolveLink<'_>,
 ) -> Rendered {
-    render_edition(nodes, uses, style, blocks, labels, Edition::default())
+    render_edition(
+        nodes,
+        uses,
+        style,
+        blocks,
+        labels,
+        links,
+        Edition::default(),
+    )
 }
 
 /// `render_blocks` for an edition other than the website's own page (see [`Edition`]).
@@ -213,9 +299,98 @@ pub fn render_edition<'a>(
     style: &CiteStyle,
     blocks: Blocks<'_>,
     labels: &NoteLabels,
+    links: ResolveLink<'_>,
+    edition: Edition<'_>,
+) -> Rendered {
+    render_inner(nodes, uses, style, blocks, labels, links, edition)
+}
+/// A paragraph that holds only a note embed (`![[Note]]` on its own line) becomes the
+/// embedded text (a block: it cannot sit inside a `<p>`).
+fn embed_blocks<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    links: ResolveLink<'_>,
+) -> Vec<(Node<'a>, Range<usize>)> {
+    let is_para = |n: &Node<'_>| matches!(n, Node::Event(Event::Start(Tag::Paragraph)));
+    if !nodes.iter().any(|(n, _)| {
+        matches!(
+            n,
+            Node::Event(Event::Start(Tag::Image {
+                link_type: pulldown_cmark::LinkType::WikiLink { .. },
+                ..
+            }))
+        )
+    }) {
+        return nodes;
+    }
+    let mut out: Vec<(Node<'a>, Range<usize>)> = Vec::with_capacity(nodes.len());
+    let mut iter = nodes.into_iter().peekable();
+    while let Some((node, range)) = iter.next() {
+        if !is_para(&node) {
+            out.push((node, range));
+            continue;
+        }
+        let embed = match iter.peek() {
+            Some((
+                Node::Event(Event::Start(Tag::Image {
+                    link_type: pulldown_cmark::LinkType::WikiLink { .. },
+                    dest_url,
+                    ..
+                })),
+                _,
+            )) => match links(LinkKind::Embed, dest_url) {
+                Some(LinkOut::Embed { html, .. }) if !html.is_empty() => Some(html),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(html) = embed else {
+            out.push((node, range));
+            continue;
+        };
+        // Take the image's events; the paragraph must end right after it.
+        let mut taken = vec![(node, range)];
+        let mut depth = 0usize;
+        for (n, r) in iter.by_ref() {
+            let end = matches!(n, Node::Event(Event::End(TagEnd::Image)));
+            let start = matches!(n, Node::Event(Event::Start(Tag::Image { .. })));
+            taken.push((n, r));
+            if start {
+                depth += 1;
+            }
+            if end {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        let only = matches!(
+            iter.peek(),
+            Some((Node::Event(Event::End(TagEnd::Paragraph)), _))
+        );
+        if only {
+            let (_, r) = iter.next().unwrap_or((Node::XrefEnd, 0..0));
+            let start = taken[0].1.start;
+            out.push((Node::Event(Event::Html(html.into())), start..r.end));
+        } else {
+            out.extend(taken);
+        }
+    }
+    out
+}
+
+fn render_inner<'a>(
+    nodes: Vec<(Node<'a>, Range<usize>)>,
+    uses: &[UseLink<'_>],
+    style: &CiteStyle,
+    blocks: Blocks<'_>,
+    labels: &NoteLabels,
+    links: ResolveLink<'_>,
     edition: Edition<'_>,
 ) -> Rendered {
     let p = edition.id_prefix;
+    let bare = edition.bare;
+    let nodes = embed_blocks(nodes, links);
     let headings = heading_ids(&nodes);
     let toc = headings
         .iter()
@@ -262,7 +437,7 @@ pub fn render_edition<'a>(
 
     // Number notes by first reference (and, in a note style, every citation).
     let mut note_numbers = HashMap::new();
-    for (node, _) in &main {
+    for (node, _) in main.iter().filter(|_| !bare) {
         if let Node::Event(Event::FootnoteReference(label)) = node
             && definitions.contains_key(label.as_ref())
             && !note_numbers.contains_key(label.as_ref())
@@ -302,6 +477,9 @@ pub fn render_edition<'a>(
         paragraph_number: labels.paragraph_number.to_string(),
         prefix: p.to_string(),
         notes: edition.notes,
+        resolve: links,
+        open: Vec::new(),
+        bare,
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -415,10 +593,10 @@ impl<'r> Renderer<'r> {
                             display,
                         }) => {
                             let mut tag = format!("<a class=\"{class}\" href=\"{}\"", escape(href));
-                            if mode != Mode::Endnote {
+                            if mode != Mode::Endnote && !self.bare {
                                 let _ = write!(tag, " id=\"{}use_{use_index}\"", self.prefix);
                             }
-                            if let Some(card) = card {
+                            if let Some(card) = card.as_ref().filter(|_| !self.bare) {
                                 let _ = write!(tag, " data-card=\"{}\"", escape(&card.id));
                                 self.cards.insert(card.id.clone(), card.target);
                             }
@@ -436,7 +614,7 @@ impl<'r> Renderer<'r> {
                     link_depth = link_depth.saturating_sub(1);
                     out.push(Event::InlineHtml("</a>".into()));
                 }
-                Node::Cite(cluster) if self.style.note && mode == Mode::Body => {
+                Node::Cite(cluster) if self.style.note && mode == Mode::Body && !self.bare => {
                     self.cite_note(&cluster, &mut out);
                 }
                 Node::Cite(cluster) => {
@@ -446,7 +624,8 @@ impl<'r> Renderer<'r> {
                         (escape(&self.style.open), escape(&self.style.close))
                     };
                     let delimiter = escape(&self.style.delimiter);
-                    let items = self.cite_links(&cluster.items, &delimiter, mode != Mode::Endnote);
+                    let ids = mode != Mode::Endnote && !self.bare;
+                    let items = self.cite_links(&cluster.items, &delimiter, ids);
                     let html = format!("<span class=\"citation\">{open}{items}{close}</span>");
                     out.push(Event::InlineHtml(html.into()));
                 }
@@ -473,7 +652,7 @@ impl<'r> Renderer<'r> {
                     if ids {
                         let _ = write!(html, " id=\"{}use_{}\"", self.prefix, item.use_index);
                     }
-                    if let Some(card) = card {
+                    if let Some(card) = card.as_ref().filter(|_| ids) {
                         let _ = write!(html, " data-card=\"{}\"", escape(&card.id));
                         self.cards.insert(card.id.clone(), card.target);
                     }
@@ -539,7 +718,7 @@ impl<'r> Renderer<'r> {
     ) {
         self.offset = offset;
         if mode == Mode::Sidenote {
-            out.push(phrasing(event));
+            out.push(phrasing(self.relink(event)));
             return;
         }
         if mode == Mode::Body && !matches!(self.blocks, Blocks::None) {
@@ -676,6 +855,116 @@ impl<'r> Renderer<'r> {
         None
     }
 
+    /// A link with its URL resolved (a `.md` file's page, a file's published path).
+    fn relink<'a>(&self, event: Event<'a>) -> Event<'a> {
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = match (self.resolve)(LinkKind::Link, &dest_url) {
+                    Some(LinkOut::Href(href)) => CowStr::from(href),
+                    _ => dest_url,
+                };
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// Images and embeds: opened here, their label collected, written when they close.
+    /// Returns the event when it is not theirs.
+    fn image<'a>(&mut self, event: Event<'a>, out: &mut Vec<Event<'a>>) -> Option<Event<'a>> {
+        match event {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                ..
+            }) => {
+                let wiki = matches!(link_type, pulldown_cmark::LinkType::WikiLink { .. });
+                let kind = if wiki {
+                    LinkKind::Embed
+                } else {
+                    LinkKind::Image
+                };
+                let open = match (self.resolve)(kind, &dest_url) {
+                    Some(LinkOut::Image { src, size }) => Open::Image {
+                        src,
+                        size,
+                        title: title.to_string(),
+                        wiki,
+                        alt: String::new(),
+                    },
+                    Some(LinkOut::Href(href)) if wiki => Open::Link {
+                        href,
+                        label: String::new(),
+                        title: dest_url.to_string(),
+                        dest: dest_url.to_string(),
+                    },
+                    Some(LinkOut::Embed {
+                        href,
+                        title: note_title,
+                        ..
+                    }) => Open::Link {
+                        href,
+                        label: String::new(),
+                        title: note_title,
+                        dest: dest_url.to_string(),
+                    },
+                    Some(LinkOut::Href(href)) => Open::Image {
+                        src: href,
+                        size: None,
+                        title: title.to_string(),
+                        wiki,
+                        alt: String::new(),
+                    },
+                    // Unresolved (an external image, or an embed already reported).
+                    None => Open::Image {
+                        src: if wiki {
+                            String::new()
+                        } else {
+                            dest_url.to_string()
+                        },
+                        size: None,
+                        title: title.to_string(),
+                        wiki,
+                        alt: String::new(),
+                    },
+                };
+                self.open.push(open);
+                None
+            }
+            Event::Text(t) | Event::Code(t) if !self.open.is_empty() => {
+                match self.open.last_mut() {
+                    Some(Open::Image { alt, .. }) => alt.push_str(&t),
+                    Some(Open::Link { label, .. }) => label.push_str(&t),
+                    None => {}
+                }
+                None
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some(open) = self.open.pop() {
+                    out.push(Event::InlineHtml(image_html(open).into()));
+                }
+                None
+            }
+            other if !self.open.is_empty() => {
+                // Markup inside alt text (emphasis, a link) is dropped; its text is kept.
+                let _ = other;
+                None
+            }
+            other => Some(other),
+        }
+    }
+
     fn event_inner<'a>(
         &mut self,
         event: Event<'a>,
@@ -704,6 +993,10 @@ impl<'r> Renderer<'r> {
             }
             _ => {}
         }
+        let Some(event) = self.image(event, out) else {
+            return;
+        };
+        let event = self.relink(event);
         match event {
             Event::Start(Tag::Heading {
                 level,
@@ -711,7 +1004,11 @@ impl<'r> Renderer<'r> {
                 attrs,
                 ..
             }) => {
-                let id = self.heading_ids.get(&offset).cloned();
+                let id = self
+                    .heading_ids
+                    .get(&offset)
+                    .cloned()
+                    .filter(|_| !self.bare);
                 out.push(Event::Start(Tag::Heading {
                     level,
                     id: id.map(CowStr::from),
@@ -727,6 +1024,7 @@ impl<'r> Renderer<'r> {
                 out.push(Event::End(TagEnd::Table));
                 out.push(Event::Html("</div>\n".into()));
             }
+            Event::FootnoteReference(_) if self.bare => {}
             Event::FootnoteReference(label) => {
                 let Some(&n) = self.note_numbers.get(label.as_ref()) else {
                     out.push(Event::Text(format!("[^{label}]").into()));
@@ -755,6 +1053,75 @@ impl<'r> Renderer<'r> {
                 out.push(Event::InlineHtml(reference.into()));
             }
             other => out.push(other),
+        }
+    }
+}
+
+/// An image as HTML: its size from the file (a wikilink's `|300` or `|300x200` sets it, the
+/// height kept in proportion), loaded lazily; a file embed as a link.
+fn image_html(open: Open) -> String {
+    match open {
+        Open::Link {
+            href,
+            label,
+            dest,
+            title,
+        } => {
+            let label = label.trim();
+            let text = if label.is_empty() || label == dest.trim() {
+                title.as_str()
+            } else {
+                label
+            };
+            format!(
+                "<a class=\"file\" href=\"{}\">{}</a>",
+                escape(&href),
+                escape(text)
+            )
+        }
+        Open::Image {
+            src,
+            size,
+            title,
+            wiki,
+            alt,
+        } => {
+            if src.is_empty() {
+                return escape(&alt);
+            }
+            let mut size = size;
+            let mut alt = alt;
+            if wiki {
+                let label = alt.trim();
+                let parsed = match label.split_once('x') {
+                    Some((w, h)) => w.parse::<u32>().ok().zip(h.parse::<u32>().ok()),
+                    None => label.parse::<u32>().ok().map(|w| {
+                        let h = size.map_or(0, |(ow, oh)| {
+                            (u64::from(w) * u64::from(oh) / u64::from(ow.max(1))) as u32
+                        });
+                        (w, h)
+                    }),
+                };
+                if let Some((w, h)) = parsed.filter(|(w, _)| *w > 0) {
+                    size = Some((w, h));
+                    alt = String::new();
+                } else if label == src.rsplit('/').next().unwrap_or("") || src.ends_with(label) {
+                    // `![[x.png]]`: the label is the file name, not a description.
+                    alt = String::new();
+                }
+            }
+            let mut html = format!("<img src=\"{}\" alt=\"{}\"", escape(&src), escape(&alt));
+            if let Some((w, h)) = size {
+                let _ = write!(html, " width=\"{w}\"");
+                if h > 0 {
+                    let _ = write!(html, " height=\"{h}\"");
+                }
+            }
+            if !title.is_empty() {
+                let _ = write!(html, " title=\"{}\"", escape(&title));
+            }
+            html.push_str(" loading=\"lazy\" decoding=\"async\">");
+            html
         }
     }
 }

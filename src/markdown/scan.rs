@@ -107,6 +107,30 @@ pub struct Scan {
     /// Links and images whose URL the URL policy refuses (`javascript:` …): byte offset and
     /// length in the body, and the URL. They are rendered as text.
     pub unsafe_links: Vec<(usize, usize, String)>,
+    /// Every Markdown link and image and every wikilink embed (`![[…]]`), in source order:
+    /// the index resolves those that point inside the site.
+    pub links: Vec<LinkUse>,
+}
+
+/// How a link is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LinkKind {
+    /// `[text](url)` (or an autolink, or a reference link).
+    Link,
+    /// `![alt](url)`.
+    Image,
+    /// `![[name]]`: an image, a file or another note shown in place.
+    Embed,
+}
+
+/// A link, image or embed as written: its destination and where it is (byte offset and
+/// length in the body).
+#[derive(Debug, Clone)]
+pub struct LinkUse {
+    pub kind: LinkKind,
+    pub dest: String,
+    pub offset: usize,
+    pub len: usize,
 }
 
 /// A document's search tokens (see `markdown::tokenize`) and
@@ -202,6 +226,7 @@ impl Block {
 /// The state of one scan: everything collected so far.
 struct Scanner<'s> {
     unsafe_links: Vec<(usize, usize, String)>,
+    links: Vec<LinkUse>,
     want_text: bool,
     headings: &'s [Heading],
     heading_cursor: usize,
@@ -239,12 +264,14 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         footnote_sections: HashMap::new(),
         open_xref: None,
         unsafe_links: Vec::new(),
+        links: Vec::new(),
     };
     for (node, range) in &annotated.nodes {
         scanner.node(node, range);
     }
     scanner.flush();
     let unsafe_links = std::mem::take(&mut scanner.unsafe_links);
+    let links = std::mem::take(&mut scanner.links);
     let (uses, text, first_paragraph, words) = scanner.finish();
     let tokens = WordCounts::of(&text);
     Scan {
@@ -254,6 +281,7 @@ pub fn scan(annotated: &Annotated<'_>, want_text: bool) -> Scan {
         words,
         tokens,
         unsafe_links,
+        links,
     }
 }
 
@@ -303,6 +331,22 @@ impl Scanner<'_> {
             {
                 self.unsafe_links
                     .push((range.start, range.len(), dest_url.to_string()));
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                let kind = match event {
+                    Event::Start(Tag::Image {
+                        link_type: pulldown_cmark::LinkType::WikiLink { .. },
+                        ..
+                    }) => LinkKind::Embed,
+                    Event::Start(Tag::Image { .. }) => LinkKind::Image,
+                    _ => LinkKind::Link,
+                };
+                self.links.push(LinkUse {
+                    kind,
+                    dest: dest_url.to_string(),
+                    offset: range.start,
+                    len: range.len(),
+                });
             }
             Event::Start(Tag::Heading { .. }) => {
                 self.flush();

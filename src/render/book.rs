@@ -11,8 +11,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ids::{DocId, EssayId, SourceId, Target, TermId};
-use crate::index::{Resolved, Site};
+use crate::index::{LinkTarget, Resolved, Site};
 use crate::markdown::{self, Blocks, Edition, NoteForm, UseLink};
+use crate::route::Route;
 
 /// Where the parts of the book are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,6 +255,20 @@ impl Builder<'_> {
                     card: None,
                     html: text,
                 },
+                Resolved::Anchor { anchor, display } => UseLink::Link {
+                    href: format!("#{prefix}{anchor}"),
+                    class: "xref",
+                    card: None,
+                    display: display.as_deref(),
+                },
+                Resolved::File(a) => UseLink::Link {
+                    href: site
+                        .routes
+                        .absolute(&site.config.site_url(), &Route::Asset(*a)),
+                    class: "xref xref-file",
+                    card: None,
+                    display: None,
+                },
                 Resolved::Broken => UseLink::Broken,
             })
             .collect();
@@ -270,6 +285,50 @@ impl Builder<'_> {
                 Layout::Print => NoteForm::Endnotes,
                 Layout::Epub => NoteForm::Epub,
             },
+            bare: false,
+        };
+        // Links and images as the author wrote them: an essay or a heading of one leads
+        // inside the book; anything else (a term page, an asset) to the published site.
+        // Embeds show as links (PRODUCT.md §3 "Print edition and EPUB").
+        let resolve = |kind, dest: &str| -> Option<markdown::LinkOut> {
+            let site_url = |route: &Route, anchor: Option<&String>| {
+                let mut href = site.routes.absolute(&site.config.site_url(), route);
+                if let Some(a) = anchor {
+                    href.push('#');
+                    href.push_str(a);
+                }
+                href
+            };
+            Some(match site.link(doc, kind, dest)? {
+                LinkTarget::Route(Route::Essay(i), anchor) => {
+                    markdown::LinkOut::Href(self.target_href(Target::Essay(*i), anchor.as_deref()))
+                }
+                LinkTarget::Route(route @ Route::Asset(a), anchor) => {
+                    let href = site_url(route, anchor.as_ref());
+                    if kind != markdown::LinkKind::Link
+                        && crate::content::is_image(&site.asset(*a).rel)
+                    {
+                        markdown::LinkOut::Image {
+                            src: href,
+                            size: site.asset(*a).size,
+                        }
+                    } else {
+                        markdown::LinkOut::Href(href)
+                    }
+                }
+                LinkTarget::Route(route, anchor) => {
+                    markdown::LinkOut::Href(site_url(route, anchor.as_ref()))
+                }
+                LinkTarget::Anchor(a) => markdown::LinkOut::Href(format!("#{prefix}{a}")),
+                LinkTarget::Embed(target, section) => markdown::LinkOut::Embed {
+                    html: String::new(),
+                    href: match target {
+                        DocId::Essay(i) => self.target_href(Target::Essay(*i), section.as_deref()),
+                        other => site_url(&Site::doc_route(*other), section.as_ref()),
+                    },
+                    title: site.doc_title(*target),
+                },
+            })
         };
         markdown::render_edition(
             annotated.nodes,
@@ -277,6 +336,7 @@ impl Builder<'_> {
             &bib.cite_style,
             Blocks::None,
             &labels,
+            &resolve,
             edition,
         )
     }

@@ -29,6 +29,33 @@ pub fn file(format: CiteFormat, records: &[&Record]) -> Vec<u8> {
     }
 }
 
+/// The records as a `data:` URL of `format` (for a download link in the page): the text
+/// percent-encoded but for letters, digits and the characters a URL may carry as they are.
+pub fn data_url(format: CiteFormat, records: &[&Record]) -> String {
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b',')
+        .remove(b':')
+        .remove(b'/')
+        .remove(b'(')
+        .remove(b')')
+        .remove(b'@')
+        .remove(b'=')
+        .remove(b';');
+    let mime = match format {
+        CiteFormat::Bibtex => "application/x-bibtex",
+        CiteFormat::Ris => "application/x-research-info-systems",
+        CiteFormat::CslJson => "application/vnd.citationstyles.csl+json",
+    };
+    let text = file(format, records);
+    let mut out = format!("data:{mime};charset=utf-8,");
+    out.extend(percent_encoding::percent_encode(&text, KEEP));
+    out
+}
+
 /// A BibTeX value: TeX's special characters escaped (the text is plain, as the bibliography
 /// library reads it).
 fn tex(s: &str) -> String {

@@ -21,7 +21,7 @@ use tera::Context;
 use crate::diagnostics::Diagnostic;
 use crate::index::record::{Kind, Name, Record, RecordDate};
 use crate::index::{
-    DocId, EssayId, Resolved, Site, SourceId, TagId, Target, TermId, TextId, UseRef,
+    DocId, EssayId, LinkTarget, Resolved, Site, SourceId, TagId, Target, TermId, TextId, UseRef,
 };
 use crate::markdown::{self, Card, UseLink, escape};
 use crate::route::{CiteFormat, Route};
@@ -287,10 +287,12 @@ struct GuideEssay {
     sources: Vec<LinkView>,
 }
 
-/// How to cite a page's work: the formatted entry, its files, its meta tags and COinS.
+/// How to cite a page's work: the formatted entry, its downloads, its meta tags and COinS.
 #[derive(Serialize)]
 struct CiteView {
     html: String,
+    /// The downloads' file name without its extension (`download="<name>.bib"`).
+    name: String,
     bibtex: String,
     ris: String,
     csl_json: String,
@@ -416,20 +418,9 @@ impl Renderer for HtmlRenderer<'_> {
                 self.cite_files(&[&self.reader_record()], Route::ReaderCite, emit);
                 Ok(())
             }
-            Route::Essay(i) => {
-                page("essay.html", &self.essay(*i))?;
-                let i = *i;
-                self.cite_files(&[&self.essay_record(i)], |f| Route::EssayCite(i, f), emit);
-                Ok(())
-            }
+            Route::Essay(i) => page("essay.html", &self.essay(*i)),
             Route::Term(i) => page("term.html", &self.term(*i)),
-            Route::Source(i) => {
-                page("source.html", &self.source(*i))?;
-                let i = *i;
-                let record = &site.source(i).record;
-                self.cite_files(&[record], |f| Route::SourceCite(i, f), emit);
-                Ok(())
-            }
+            Route::Source(i) => page("source.html", &self.source(*i)),
             Route::Text(i) => page("text.html", &self.text(*i)),
             Route::Tag(i) => page("tag.html", &self.tag(*i)),
             Route::Tags => page("tags.html", &self.tags()),
@@ -468,14 +459,14 @@ impl Renderer for HtmlRenderer<'_> {
                 }
                 Ok(())
             }
+            // Copied as they are by the write stage (render reads no files).
+            Route::Asset(_) => Ok(()),
             Route::SearchMeta
             | Route::SearchShard(_)
             | Route::SearchDocs(_)
             | Route::NoJekyll
             | Route::ReaderCite(_)
-            | Route::EssayCite(..)
-            | Route::BibliographyFile(_)
-            | Route::SourceCite(..) => Renderer::render(self, &route.job(), emit),
+            | Route::BibliographyFile(_) => Renderer::render(self, &route.job(), emit),
         }
     }
 }
@@ -578,22 +569,31 @@ impl<'a> HtmlRenderer<'a> {
     /// The "Cite this" block of a record: its entry in the reader's style, the download
     /// links, and the page's meta tags.
     /// `html` is the formatted entry when it is known (a source's), else it is formatted.
+    /// The downloads are the files at `route`'s addresses when given (the reader's own
+    /// record), else `data:` URLs in the page: three files for each of 10,000 essays and
+    /// 2,000 sources were three quarters of a build's files (PRODUCT.md §8).
     fn cite_view(
         &self,
         record: &Record,
-        route: impl Fn(CiteFormat) -> Route,
+        route: Option<fn(CiteFormat) -> Route>,
+        name: &str,
         html: Option<String>,
     ) -> CiteView {
         let site = self.site;
+        let link = |format: CiteFormat| match route {
+            Some(route) => self.href(&route(format)),
+            None => cite::data_url(format, &[record]),
+        };
         CiteView {
             html: html.unwrap_or_else(|| {
                 site.bib
                     .format_bibtex(&cite::bibtex(record))
                     .unwrap_or_else(|| escape(&record.title.text))
             }),
-            bibtex: self.href(&route(CiteFormat::Bibtex)),
-            ris: self.href(&route(CiteFormat::Ris)),
-            csl_json: self.href(&route(CiteFormat::CslJson)),
+            name: name.to_string(),
+            bibtex: link(CiteFormat::Bibtex),
+            ris: link(CiteFormat::Ris),
+            csl_json: link(CiteFormat::CslJson),
             meta: cite::meta_tags(record, site.config.book.license.as_deref()),
             coins: cite::coins(record),
         }
@@ -638,7 +638,7 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("essays", &self.essay_cards(site.published_essays()));
         ctx.insert(
             "cite",
-            &self.cite_view(&self.reader_record(), Route::ReaderCite, None),
+            &self.cite_view(&self.reader_record(), Some(Route::ReaderCite), "cite", None),
         );
         ctx
     }
@@ -892,7 +892,116 @@ impl<'a> HtmlRenderer<'a> {
             paragraph_link: t.str("paragraph_link"),
             paragraph_number: t.str("paragraph_number"),
         };
-        markdown::render_blocks(annotated.nodes, &links, &bib.cite_style, blocks, &labels)
+        let resolve = |kind, dest: &str| self.link_out(doc, kind, dest, true);
+        markdown::render_blocks(
+            annotated.nodes,
+            &links,
+            &bib.cite_style,
+            blocks,
+            &labels,
+            &resolve,
+        )
+    }
+
+    /// How a document's link, image or embed shows: hrefs from the route table, images
+    /// with their size, another note's text (when `embeds`; else a link to it).
+    fn link_out(
+        &self,
+        doc: DocId,
+        kind: markdown::LinkKind,
+        dest: &str,
+        embeds: bool,
+    ) -> Option<markdown::LinkOut> {
+        let site = self.site;
+        let with_anchor = |mut href: String, anchor: Option<&String>| {
+            if let Some(a) = anchor {
+                href.push('#');
+                href.push_str(a);
+            }
+            href
+        };
+        Some(match site.link(doc, kind, dest)? {
+            LinkTarget::Route(route, anchor) => {
+                let href = with_anchor(self.href(route), anchor.as_ref());
+                match route {
+                    Route::Asset(a)
+                        if kind != markdown::LinkKind::Link
+                            && crate::content::is_image(&site.asset(*a).rel) =>
+                    {
+                        markdown::LinkOut::Image {
+                            src: href,
+                            size: site.asset(*a).size,
+                        }
+                    }
+                    _ => markdown::LinkOut::Href(href),
+                }
+            }
+            // Inside another page (an embed), an anchor of this note leads to this note.
+            LinkTarget::Anchor(a) if !embeds => {
+                markdown::LinkOut::Href(format!("{}#{a}", self.href(&Site::doc_route(doc))))
+            }
+            LinkTarget::Anchor(a) => markdown::LinkOut::Href(format!("#{a}")),
+            LinkTarget::Embed(target, section) => {
+                let href = with_anchor(self.href(&Site::doc_route(*target)), section.as_ref());
+                let mut title = site.doc_title(*target);
+                let headings = &site.scan(*target).headings;
+                if let Some(h) = section
+                    .as_ref()
+                    .and_then(|id| headings.iter().find(|h| &h.id == id))
+                {
+                    title = format!("{title} › {}", h.text);
+                }
+                let html = if embeds {
+                    self.embed_html(*target, section.as_deref(), &href, &title)
+                } else {
+                    String::new()
+                };
+                markdown::LinkOut::Embed { html, href, title }
+            }
+        })
+    }
+
+    /// Another note (or the section under one of its headings) shown in place, with a link
+    /// to its source. Embeds inside it are links (no embed within an embed).
+    fn embed_html(&self, doc: DocId, section: Option<&str>, href: &str, title: &str) -> String {
+        let site = self.site;
+        let body = site.file(doc).body();
+        let scan = site.scan(doc);
+        let (start, end) = match section.and_then(|id| {
+            let i = scan.headings.iter().position(|h| h.id == id)?;
+            let h = &scan.headings[i];
+            let end = scan.headings[i + 1..]
+                .iter()
+                .find(|n| n.level <= h.level)
+                .map_or(body.len(), |n| n.offset);
+            Some((h.offset, end))
+        }) {
+            Some(range) => range,
+            None => (0, body.len()),
+        };
+        let Some(text) = body.get(start..end) else {
+            return String::new();
+        };
+        // The uses before the section are not in it: its first use is the next one.
+        let skip = scan.uses.iter().filter(|u| u.offset < start).count();
+        let page = self.href(&Site::doc_route(doc));
+        let mut uses = self.use_links(doc);
+        for u in &mut uses {
+            if let UseLink::Link { href, .. } = u
+                && href.starts_with('#')
+            {
+                *href = format!("{page}{href}");
+            }
+        }
+        let uses = uses.get(skip..).unwrap_or(&[]);
+        let annotated = markdown::annotate(text, &|k| site.bib.contains(k));
+        let resolve = |kind, dest: &str| self.link_out(doc, kind, dest, false);
+        let inner = markdown::render_embed(annotated.nodes, uses, &site.bib.cite_style, &resolve);
+        format!(
+            "<figure class=\"embed\"><blockquote class=\"embed-body\" cite=\"{href}\">\n{inner}</blockquote><figcaption><a class=\"embed-source\" href=\"{href}\">{title}</a></figcaption></figure>\n",
+            href = escape(href),
+            title = escape(title),
+        )
     }
 
     /// The index's resolved uses of a document as links: hrefs from the route table, the
@@ -939,6 +1048,18 @@ impl<'a> HtmlRenderer<'a> {
                         target: Target::Source(*source),
                     }),
                     html: text,
+                },
+                Resolved::Anchor { anchor, display } => UseLink::Link {
+                    href: format!("#{anchor}"),
+                    class: "xref",
+                    card: None,
+                    display: display.as_deref(),
+                },
+                Resolved::File(a) => UseLink::Link {
+                    href: self.href(&Route::Asset(*a)),
+                    class: "xref xref-file",
+                    card: None,
+                    display: None,
                 },
                 Resolved::Broken => UseLink::Broken,
             })
@@ -1290,7 +1411,7 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("objectives", &inline(&e.objectives));
         ctx.insert(
             "cite",
-            &self.cite_view(&self.essay_record(i), |f| Route::EssayCite(i, f), None),
+            &self.cite_view(&self.essay_record(i), None, &e.slug, None),
         );
         ctx
     }
@@ -1400,7 +1521,12 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("link", &link);
         ctx.insert("uses", &uses);
         ctx.insert("annotated_by", &annotated_by);
-        let mut cite = self.cite_view(&s.record, |f| Route::SourceCite(i, f), Some(s.html.clone()));
+        let mut cite = self.cite_view(
+            &s.record,
+            None,
+            site.routes.path(&Route::Source(i))["citations/".len()..].trim_end_matches('/'),
+            Some(s.html.clone()),
+        );
         cite.meta = Vec::new(); // the page is about the source, not published with it
         ctx.insert("cite", &cite);
         ctx

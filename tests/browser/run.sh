@@ -107,9 +107,11 @@ serve() { # DIR PREFIX NAME
 READER_PORT="$(serve "$WORK/reader" /reader/ reader)"
 ROOT_PORT="$(serve "$WORK/root" / root)"
 COMPANION_PORT="$(serve "$WORK/companion" / companion)"
+VAULT_PORT="$(serve "$WORK/vault" /vault/ vault)"
 export READER_URL="http://127.0.0.1:$READER_PORT/reader/"
 export ROOT_URL="http://127.0.0.1:$ROOT_PORT/"
 export COMPANION_URL="http://127.0.0.1:$COMPANION_PORT/"
+export VAULT_URL="http://127.0.0.1:$VAULT_PORT/vault/" VAULT_DIR="$WORK/vault"
 export READER_DIR="$WORK/reader" ROOT_DIR="$WORK/root" COMPANION_DIR="$WORK/companion"
 export CHROMIUM=/usr/bin/chromium
 export SCHOLION
@@ -119,6 +121,8 @@ echo "== building the bundled reader with $SCHOLION"
 "$SCHOLION" build "$REPO" --out "$READER_DIR" --base-url "$READER_URL"
 "$SCHOLION" build "$REPO" --out "$ROOT_DIR" --base-url "$ROOT_URL"
 "$SCHOLION" build "$REPO/tests/fixtures/companion" --out "$COMPANION_DIR" --base-url "$COMPANION_URL"
+# An Obsidian vault as its author keeps it (tests/fixtures/obsidian): images, PDFs, embeds.
+"$SCHOLION" build "$REPO/tests/fixtures/obsidian" --out "$VAULT_DIR" --base-url "$VAULT_URL"
 
 echo "== node --test"
 if [ "$#" -gt 0 ]; then TESTS=("$@"); else TESTS=("$HERE"/*.test.js); fi

@@ -9,7 +9,7 @@ const os = require("node:os");
 const path = require("node:path");
 const net = require("node:net");
 const { spawn } = require("node:child_process");
-const { launch, open } = require("./lib/env");
+const { launch, open, env } = require("./lib/env");
 
 function freePort() {
   return new Promise((resolve) => {
@@ -76,6 +76,20 @@ test("the open page reloads itself after an edit, shows a broken save as an erro
     assert.equal((await page.textContent("#scholion-error h2")).trim(), "error");
     assert.match(await page.textContent("#scholion-error pre"), /content\/essays\/live\.md:\d+:\d+/);
     assert.match(await page.textContent(".essay-body"), /Second version/);
+    // Nothing of the page shows through or above the overlay's heading (the site title did).
+    const cover = await page.evaluate(() => {
+      const box = document.getElementById("scholion-error");
+      const h = box.querySelector("h2").getBoundingClientRect();
+      const top = document.elementFromPoint(h.left + 4, h.top + h.height / 2);
+      const pre = getComputedStyle(box.querySelector("pre"));
+      return { background: getComputedStyle(box).backgroundColor, inside: box.contains(top), pre: [pre.backgroundColor, pre.color] };
+    });
+    assert.ok(cover.inside, "something of the page lies above the overlay's heading");
+    assert.match(cover.background, /^rgb\(/, `the overlay lets the page show through: ${cover.background}`);
+    fs.mkdirSync(env.screenshots, { recursive: true });
+    // The theme's own `pre` colours must not reach it (they made white text on cream).
+    assert.deepEqual(cover.pre, ["rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"]);
+    await page.screenshot({ path: path.join(env.screenshots, "serve-error-overlay.png") });
 
     // Fixed: the overlay goes and the new text shows.
     fs.writeFileSync(file, essay("Live", "Fourth version."));

@@ -28,6 +28,12 @@ test("every HTML page of the bundled reader passes the W3C Nu checker with zero 
   assert.equal(errors.length, 0, `${errors.length} Nu checker error(s) in ${pages.length} pages:\n${lines.slice(0, 60).join("\n")}`);
 });
 
+test("every HTML page of the Obsidian vault (images, embeds) passes the W3C Nu checker", () => {
+  const errors = check(env.vaultDir);
+  const lines = errors.map((m) => `${path.relative(env.vaultDir, new URL(m.url).pathname)}:${m.lastLine ?? "?"}: ${m.message}`);
+  assert.equal(errors.length, 0, lines.join("\n"));
+});
+
 test("the Nu checker finds errors when there are some (the check can fail)", () => {
   const fs = require("node:fs");
   const os = require("node:os");

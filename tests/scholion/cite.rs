@@ -18,6 +18,25 @@ fn entries(text: &str) -> BTreeMap<String, hayagriva::Entry> {
         .collect()
 }
 
+/// The text of a page's "Cite this" download of MIME `kind`: a `data:` URL of that type
+/// (essays and sources carry their records in the page, not in three files each).
+fn download(page: &crate::support::Page, kind: &str) -> String {
+    let href = page.attrs(&format!(".cite-downloads a[type='{kind}']"), "href");
+    assert_eq!(href.len(), 1, "one {kind} download");
+    let prefix = format!("data:{kind};charset=utf-8,");
+    let data = href[0]
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("not a data URL of {kind}: {}", href[0]));
+    assert!(
+        !data.contains([' ', '\n', '"', '#', '<']),
+        "characters a URL may not carry: {data}"
+    );
+    percent_encoding::percent_decode_str(data)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
+}
+
 #[test]
 fn every_source_s_bibtex_reimports_to_an_equal_entry() {
     let p = Project::bundled();
@@ -28,10 +47,9 @@ fn every_source_s_bibtex_reimports_to_an_equal_entry() {
     let mut whole = BTreeMap::new();
     for (key, entry) in &original {
         let page = p.page(&format!("/citations/{key}/"));
-        let href = page.attrs(".cite-downloads a[type='application/x-bibtex']", "href");
-        assert_eq!(href, vec![format!("/citations/{key}/cite.bib")], "{key}");
-        let text = std::fs::read_to_string(p.out().join(format!("citations/{key}/cite.bib")))
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        let text = download(&page, "application/x-bibtex");
+        let name = page.attrs(".cite-downloads a[type='application/x-bibtex']", "download");
+        assert_eq!(name, vec![format!("{key}.bib")]);
         let again = entries(&text);
         assert_eq!(again.len(), 1, "{key}: one entry");
         assert_eq!(
@@ -188,12 +206,17 @@ fn ris_and_csl_json_read_by_pandoc_agree_with_the_bibliography() {
         c["series"] = serde_json::Value::Null;
         assert_eq!(r, &c, "RIS through pandoc");
     }
-    // An essay's and the reader's own files parse too, with their title.
-    let essay = pandoc_csl(
-        &pandoc,
-        &out.join("essays/framing-the-agenda/cite.ris"),
-        "ris",
-    );
+    // An essay's download and the reader's own files parse too, with their title.
+    let ris_file = p.path().join("framing-the-agenda.ris");
+    std::fs::write(
+        &ris_file,
+        download(
+            &p.page("/essays/framing-the-agenda/"),
+            "application/x-research-info-systems",
+        ),
+    )
+    .unwrap();
+    let essay = pandoc_csl(&pandoc, &ris_file, "ris");
     assert!(
         essay[0]["title"]
             .as_str()
@@ -321,7 +344,7 @@ fn essay_meta_tags_carry_what_zotero_and_google_scholar_read() {
         "{}",
         cite[0]
     );
-    let bib = std::fs::read_to_string(p.out().join("essays/framing-the-agenda/cite.bib")).unwrap();
+    let bib = download(&page, "application/x-bibtex");
     let e = entries(&bib);
     let e = &e["framing-the-agenda"];
     assert_eq!(e.doi(), Some("10.5555/wuzhen"));

@@ -239,7 +239,22 @@ fn stored_xss_through_urls_is_shown_as_text() {
             "src=\"javascript:",
             "src=\" javascript:",
         ] {
-            if text.contains(bad) {
+            // The only `data:` links are the "Cite this" downloads Scholion makes from an
+            // essay's record, in the three citation types (never a type a browser runs).
+            let made_here = |rest: &str| {
+                [
+                    "application/x-bibtex;",
+                    "application/x-research-info-systems;",
+                    "application/vnd.citationstyles.csl+json;",
+                ]
+                .iter()
+                .any(|kind| rest.starts_with(kind))
+            };
+            if text
+                .split(bad)
+                .skip(1)
+                .any(|rest| !(bad == "href=\"data:" && made_here(rest)))
+            {
                 live.push(format!("{}: {bad}", rel.display()));
             }
         }

@@ -111,3 +111,34 @@ fn every_example_command_of_the_guide_works() {
     assert!(reader.join("content/essays/second-thoughts.md").is_file());
     assert!(reader.join("content/glossary/close-reading.md").is_file());
 }
+
+/// The guide's diagnostics page shows every diagnostic of the catalogue of broken projects
+/// (`tests/fixtures/bad/`) as Scholion prints it: each case's message and hint are on the
+/// page. The page is written by `scripts/diagnostics_page.py`; a new case without a new
+/// page fails here.
+#[test]
+fn the_guide_shows_every_diagnostic_of_the_catalogue() {
+    let page =
+        std::fs::read_to_string(repo().join("docs/guide/content/essays/diagnostics.md")).unwrap();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(repo().join("tests/fixtures/bad")).unwrap() {
+        let folder = entry.unwrap().path();
+        let expect: toml::Table =
+            toml::from_str(&std::fs::read_to_string(folder.join("expect.toml")).unwrap()).unwrap();
+        for key in ["message", "hint"] {
+            if let Some(text) = expect.get(key).and_then(|v| v.as_str()) {
+                checked += 1;
+                if !page.contains(text) {
+                    missing.push(format!("{}: {key} `{text}`", folder.display()));
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} messages and hints");
+    assert!(
+        missing.is_empty(),
+        "not on the guide's diagnostics page (run `python3 scripts/diagnostics_page.py`):\n{}",
+        missing.join("\n")
+    );
+}

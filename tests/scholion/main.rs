@@ -2,6 +2,7 @@
 //! output parsed and its links followed.
 
 mod architecture;
+mod authoring;
 mod citations;
 mod cite;
 mod companion;

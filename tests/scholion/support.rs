@@ -292,6 +292,7 @@ pub fn crawl(out: &Path, base: &str) -> Vec<String> {
             if attr.starts_with("http://")
                 || attr.starts_with("https://")
                 || attr.starts_with("mailto:")
+                || attr.starts_with("data:")
             {
                 continue;
             }

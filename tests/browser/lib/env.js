@@ -21,6 +21,9 @@ const env = {
   // tests/fixtures/companion (a text with commentary), built for the root path /.
   companionUrl: need("COMPANION_URL"),
   companionDir: need("COMPANION_DIR"),
+  // tests/fixtures/obsidian (an Obsidian vault: images, PDFs, embeds), served under /vault/.
+  vaultUrl: need("VAULT_URL"),
+  vaultDir: need("VAULT_DIR"),
   chromium: process.env.CHROMIUM || "/usr/bin/chromium",
   screenshots: process.env.SCREENSHOT_DIR || path.resolve(__dirname, "../../../target/screenshots"),
 };
