@@ -390,6 +390,22 @@ fn render_inner<'a>(
 ) -> Rendered {
     let p = edition.id_prefix;
     let bare = edition.bare;
+    // In an EPUB, raw HTML from the Markdown is shown as text: an EPUB's pages must be
+    // well-formed XML, which HTML as people write it (`<br>`, `<p>` left open) is not. (Before
+    // embeds are placed: their HTML is ours.)
+    let nodes = if edition.notes == NoteForm::Epub {
+        nodes
+            .into_iter()
+            .map(|(n, r)| match n {
+                Node::Event(Event::Html(h) | Event::InlineHtml(h)) => {
+                    (Node::Event(Event::Text(h)), r)
+                }
+                other => (other, r),
+            })
+            .collect()
+    } else {
+        nodes
+    };
     let nodes = embed_blocks(nodes, links);
     let headings = heading_ids(&nodes);
     let toc = headings
@@ -973,12 +989,6 @@ impl<'r> Renderer<'r> {
         out: &mut Vec<Event<'a>>,
         definitions: &HashMap<String, Vec<Node<'a>>>,
     ) {
-        // In an EPUB, raw HTML from the Markdown is shown as text: an EPUB's pages must be
-        // well-formed XML, which HTML as people write it (`<br>`, `<p>` left open) is not.
-        let event = match event {
-            Event::Html(h) | Event::InlineHtml(h) if self.notes == NoteForm::Epub => Event::Text(h),
-            other => other,
-        };
         // The URL policy: a link or image whose URL is refused is shown as its text.
         match &event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
