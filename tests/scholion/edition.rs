@@ -441,13 +441,21 @@ fn cover_from_book_toml_goes_into_the_epub_and_a_bad_one_is_an_error_at_its_line
 }
 
 #[test]
-fn raw_html_in_the_markdown_is_text_in_the_epub_so_its_pages_stay_xml() {
+fn raw_html_is_text_and_images_are_links_in_the_epub_so_its_pages_stay_xml_and_local() {
     let p = Project::new();
     p.essay(
         "one",
         "title: One",
         "A line<br>broken, <span class=\"x\">never closed.\n\n<div>\nAn open block\n\nText[^n].\n\n[^n]: A note with <b>bold.\n",
     );
+    // Images, published by the site or on the web: links in the EPUB (an EPUB may not load
+    // remote resources), images on the website.
+    p.essay(
+        "two",
+        "title: Two",
+        "A figure:\n\n![A red dot](dot.png)\n\nFrom afar ![remote](https://example.org/x.png) and ![[dot.png]].\n",
+    );
+    std::fs::write(p.path().join("content/essays/dot.png"), tiny_png()).unwrap();
     p.build().assert_ok();
     let zip = read_zip(&epub_of(&p.out()).1);
     for (name, data) in &zip.files {
@@ -455,6 +463,18 @@ fn raw_html_in_the_markdown_is_text_in_the_epub_so_its_pages_stay_xml() {
     }
     let page = String::from_utf8(zip.files["EPUB/e1.xhtml"].clone()).unwrap();
     assert!(page.contains("A line&lt;br&gt;broken"), "{page}");
+    let figures = String::from_utf8(zip.files["EPUB/e2.xhtml"].clone()).unwrap();
+    assert!(!figures.contains("<img"), "{figures}");
+    assert!(
+        figures.contains(">A red dot</a>")
+            && figures.contains("href=\"https://example.org/x.png\""),
+        "{figures}"
+    );
+    assert!(
+        p.page("/essays/two/")
+            .text
+            .contains("<img src=\"/essays/dot.png\"")
+    );
     // The website keeps the HTML as written.
     assert!(p.page("/essays/one/").text.contains("A line<br>broken"));
 }
