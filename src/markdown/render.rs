@@ -431,6 +431,22 @@ fn render_inner<'a>(
     let bare = edition.bare;
     let no_citations = HashMap::new();
     let citations = edition.citations.unwrap_or(&no_citations);
+    // In an EPUB, raw HTML from the Markdown is shown as text: an EPUB's pages must be
+    // well-formed XML, which HTML as people write it (`<br>`, `<p>` left open) is not. (Before
+    // embeds are placed: their HTML is ours.)
+    let nodes = if edition.notes == NoteForm::Epub {
+        nodes
+            .into_iter()
+            .map(|(n, r)| match n {
+                Node::Event(Event::Html(h) | Event::InlineHtml(h)) => {
+                    (Node::Event(Event::Text(h)), r)
+                }
+                other => (other, r),
+            })
+            .collect()
+    } else {
+        nodes
+    };
     let nodes = embed_blocks(nodes, links);
     let headings = heading_ids(&nodes);
     let toc = headings

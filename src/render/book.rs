@@ -304,6 +304,29 @@ impl Builder<'_> {
                 }
                 href
             };
+            // An EPUB may not load images from the web (epubcheck: remote resources must be
+            // in the package), so there an image is a link to it: on the published site, or
+            // its own URL.
+            if self.layout == Layout::Epub && kind != markdown::LinkKind::Link {
+                let target = site.link(doc, kind, dest);
+                let image_href = match &target {
+                    Some(LinkTarget::Route(route @ Route::Asset(_), anchor)) => {
+                        Some(site_url(route, anchor.as_ref()))
+                    }
+                    None if crate::route::is_safe_link(dest) && dest.contains("://") => {
+                        Some(dest.to_string())
+                    }
+                    _ => None,
+                };
+                if let Some(href) = image_href {
+                    let name = dest.rsplit('/').next().unwrap_or(dest).to_string();
+                    return Some(markdown::LinkOut::Embed {
+                        html: String::new(),
+                        href,
+                        title: name,
+                    });
+                }
+            }
             Some(match site.link(doc, kind, dest)? {
                 LinkTarget::Route(Route::Essay(i), anchor) => {
                     markdown::LinkOut::Href(self.target_href(Target::Essay(*i), anchor.as_deref()))

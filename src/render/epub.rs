@@ -274,8 +274,8 @@ pub fn epub(site: &Site) -> Vec<u8> {
     opf.push_str("<item id=\"style\" href=\"style.css\" media-type=\"text/css\"/>\n");
     // The reading order: the title page, the contents, the chapters, glossary, bibliography
     // (the cover is shown by reading systems on their own, outside the linear order).
-    let mut spine = String::from(
-        "<spine>\n<itemref idref=\"cover\" linear=\"no\"/>\n<itemref idref=\"x-title\"/>\n<itemref idref=\"nav\"/>\n",
+    let mut spine = format!(
+        "<spine page-progression-direction=\"{dir}\">\n<itemref idref=\"cover\" linear=\"no\"/>\n<itemref idref=\"x-title\"/>\n<itemref idref=\"nav\"/>\n",
     );
     for (file, _) in &files {
         let id = file.trim_end_matches(".xhtml");

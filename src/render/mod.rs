@@ -1813,3 +1813,21 @@ fn locator_text(kind: markdown::LocatorKind, value: &str) -> String {
     };
     format!("{word} {}", value.replace('-', "–"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::css_string;
+
+    #[test]
+    fn a_running_head_cannot_end_its_string_rule_or_style_element() {
+        let title = "A \"Reader\" \\ </style><script>x</script> & {}; 网络";
+        let css = css_string(title);
+        for bad in ['"', '<', '>', '{', '}', '&'] {
+            assert!(!css.contains(bad), "{css}");
+        }
+        // Backslashes appear only as CSS escapes (`\5c ` for the title's own).
+        assert!(css.contains("\\22 Reader\\22 "), "{css}");
+        assert!(css.contains("\\5c "), "{css}");
+        assert!(css.ends_with("网络"), "{css}");
+    }
+}

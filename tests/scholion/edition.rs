@@ -147,6 +147,31 @@ fn read_zip(bytes: &[u8]) -> Zip {
     }
 }
 
+/// An XML file of the EPUB (pages, package, container, cover) parses as XML.
+fn assert_well_formed(name: &str, data: &[u8]) {
+    if !(name.ends_with(".xhtml")
+        || name.ends_with(".opf")
+        || name.ends_with(".xml")
+        || name.ends_with(".svg"))
+    {
+        return;
+    }
+    let mut reader = quick_xml::Reader::from_reader(data);
+    let mut buf = Vec::new();
+    let mut depth = 0i32;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(_) => {}
+            Err(e) => panic!("{name} is not well-formed XML: {e}"),
+        }
+        buf.clear();
+    }
+    assert_eq!(depth, 0, "{name}: unbalanced");
+}
+
 /// The EPUB of a built project (the one `.epub` at the top of the output).
 fn epub_of(out: &Path) -> (String, Vec<u8>) {
     let mut found: Vec<_> = std::fs::read_dir(out)
@@ -191,26 +216,7 @@ fn epub_has_the_reading_order_and_every_note_and_link_resolves_inside_it() {
 
     // Every XML file is well-formed.
     for (name, data) in &zip.files {
-        if name.ends_with(".xhtml")
-            || name.ends_with(".opf")
-            || name.ends_with(".xml")
-            || name.ends_with(".svg")
-        {
-            let mut reader = quick_xml::Reader::from_reader(data.as_slice());
-            let mut buf = Vec::new();
-            let mut depth = 0i32;
-            loop {
-                match reader.read_event_into(&mut buf) {
-                    Ok(quick_xml::events::Event::Eof) => break,
-                    Ok(quick_xml::events::Event::Start(_)) => depth += 1,
-                    Ok(quick_xml::events::Event::End(_)) => depth -= 1,
-                    Ok(_) => {}
-                    Err(e) => panic!("{name} is not well-formed XML: {e}"),
-                }
-                buf.clear();
-            }
-            assert_eq!(depth, 0, "{name}: unbalanced");
-        }
+        assert_well_formed(name, data);
     }
 
     // The spine: cover (not in the linear order), title page, contents, introduction, the
@@ -432,4 +438,43 @@ fn cover_from_book_toml_goes_into_the_epub_and_a_bad_one_is_an_error_at_its_line
     let zip = read_zip(&epub_of(&p.out()).1);
     let svg = String::from_utf8(zip.files["EPUB/cover.svg"].clone()).unwrap();
     assert!(svg.contains(">Covered</text>"), "{svg}");
+}
+
+#[test]
+fn raw_html_is_text_and_images_are_links_in_the_epub_so_its_pages_stay_xml_and_local() {
+    let p = Project::new();
+    p.essay(
+        "one",
+        "title: One",
+        "A line<br>broken, <span class=\"x\">never closed.\n\n<div>\nAn open block\n\nText[^n].\n\n[^n]: A note with <b>bold.\n",
+    );
+    // Images, published by the site or on the web: links in the EPUB (an EPUB may not load
+    // remote resources), images on the website.
+    p.essay(
+        "two",
+        "title: Two",
+        "A figure:\n\n![A red dot](dot.png)\n\nFrom afar ![remote](https://example.org/x.png) and ![[dot.png]].\n",
+    );
+    std::fs::write(p.path().join("content/essays/dot.png"), tiny_png()).unwrap();
+    p.build().assert_ok();
+    let zip = read_zip(&epub_of(&p.out()).1);
+    for (name, data) in &zip.files {
+        assert_well_formed(name, data);
+    }
+    let page = String::from_utf8(zip.files["EPUB/e1.xhtml"].clone()).unwrap();
+    assert!(page.contains("A line&lt;br&gt;broken"), "{page}");
+    let figures = String::from_utf8(zip.files["EPUB/e2.xhtml"].clone()).unwrap();
+    assert!(!figures.contains("<img"), "{figures}");
+    assert!(
+        figures.contains(">A red dot</a>")
+            && figures.contains("href=\"https://example.org/x.png\""),
+        "{figures}"
+    );
+    assert!(
+        p.page("/essays/two/")
+            .text
+            .contains("<img src=\"/essays/dot.png\"")
+    );
+    // The website keeps the HTML as written.
+    assert!(p.page("/essays/one/").text.contains("A line<br>broken"));
 }
