@@ -758,7 +758,7 @@ impl<'r> Renderer<'r> {
                 {
                     let first = cluster.items.first().map_or(0, |f| f.use_index);
                     let formatted = self.citations.get(&first).cloned().unwrap_or_default();
-                    let ids = mode != Mode::Endnote;
+                    let ids = mode != Mode::Endnote && !self.bare;
                     let mut html = String::from("<span class=\"citation\">");
                     html.push_str(&self.cite_parts(&formatted.text, ids, &[]));
                     if ids {
@@ -801,7 +801,7 @@ impl<'r> Renderer<'r> {
                     Some(UseLink::Cite { href, card, .. }) => {
                         let _ = write!(html, "<a class=\"cite\" href=\"{}\"", escape(href));
                         if ids && !anchored.contains(use_index) {
-                            let _ = write!(html, " id=\"use_{use_index}\"");
+                            let _ = write!(html, " id=\"{}use_{use_index}\"", self.prefix);
                         }
                         if let Some(card) = card {
                             let _ = write!(html, " data-card=\"{}\"", escape(&card.id));
@@ -830,7 +830,11 @@ impl<'r> Renderer<'r> {
                 |p| matches!(p, CitePart::Item { use_index, .. } if *use_index == item.use_index),
             );
             if !shown && matches!(self.uses.get(item.use_index), Some(UseLink::Cite { .. })) {
-                let _ = write!(html, "<span id=\"use_{}\"></span>", item.use_index);
+                let _ = write!(
+                    html,
+                    "<span id=\"{}use_{}\"></span>",
+                    self.prefix, item.use_index
+                );
             }
         }
     }
