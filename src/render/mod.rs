@@ -344,7 +344,7 @@ pub fn render_site(renderer: &dyn Renderer, emit: &Emit) -> Vec<Diagnostic> {
         for route in &heavy {
             s.spawn(|_| one(route));
         }
-        rest.par_iter().for_each(&one);
+        rest.par_iter().for_each(one);
     });
     let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
     errors.sort_by(|a, b| a.message.cmp(&b.message));
