@@ -51,6 +51,9 @@ pub enum Route {
     /// The reader's own record (`cite.bib` …), made with the home page.
     ReaderCite(CiteFormat),
     Essay(EssayId),
+    /// An essay's link-preview image (`essays/x/preview.png`, the `og:image`), made with the
+    /// essay's page.
+    Preview(EssayId),
     Glossary,
     Term(TermId),
     Citations,
@@ -95,6 +98,7 @@ impl Route {
             Route::SearchMeta | Route::SearchShard(_) | Route::SearchDocs(_) => Route::Search,
             Route::NoJekyll => Route::NotFound,
             Route::ReaderCite(_) => Route::Home,
+            Route::Preview(i) => Route::Essay(*i),
             Route::BibliographyFile(_) => Route::Citations,
             other => other.clone(),
         }
@@ -329,6 +333,7 @@ impl Routes {
             Route::Home => "".into(),
             Route::ReaderCite(f) => format!("cite.{}", f.extension()).into(),
             Route::Essay(i) => format!("essays/{}/", self.essays[i.0]).into(),
+            Route::Preview(i) => format!("essays/{}/preview.png", self.essays[i.0]).into(),
             Route::Glossary => "glossary/".into(),
             Route::Term(i) => format!("glossary/{}/", self.terms[i.0]).into(),
             Route::Citations => "citations/".into(),
@@ -395,6 +400,7 @@ impl Routes {
                 Route::ReaderCite(CiteFormat::from_file(file, "cite")?)
             }
             ["essays", seg, "index.html"] => Route::Essay(*self.essay_by_segment.get(*seg)?),
+            ["essays", seg, "preview.png"] => Route::Preview(*self.essay_by_segment.get(*seg)?),
             ["glossary", "index.html"] => Route::Glossary,
             ["glossary", seg, "index.html"] => Route::Term(*self.term_by_segment.get(*seg)?),
             ["citations", "index.html"] => Route::Citations,
@@ -517,6 +523,7 @@ mod tests {
         let all = [
             Route::Home,
             Route::Essay(EssayId(0)),
+            Route::Preview(EssayId(0)),
             Route::Glossary,
             Route::Term(TermId(0)),
             Route::Citations,

@@ -9,6 +9,7 @@ pub mod book;
 pub mod cite;
 pub mod epub;
 pub mod filters;
+pub mod preview;
 pub mod search;
 pub mod theme;
 
@@ -106,6 +107,15 @@ struct EssayCard {
     minutes: usize,
     tags: Vec<TagView>,
     draft: bool,
+}
+
+/// An essay's link-preview image (`og:image`).
+#[derive(Serialize)]
+struct PreviewView {
+    url: String,
+    width: usize,
+    height: usize,
+    alt: String,
 }
 
 #[derive(Serialize)]
@@ -431,7 +441,15 @@ impl Renderer for HtmlRenderer<'_> {
                 self.cite_files(&[&self.reader_record()], Route::ReaderCite, emit);
                 Ok(())
             }
-            Route::Essay(i) => page("essay.html", &self.essay(*i)),
+            Route::Essay(i) => {
+                page("essay.html", &self.essay(*i))?;
+                let title = &site.essay(*i).title;
+                emit((
+                    site.routes.output_path(&Route::Preview(*i)),
+                    preview::png(title, &site.config.book.title),
+                ));
+                Ok(())
+            }
             Route::Term(i) => page("term.html", &self.term(*i)),
             Route::Source(i) => page("source.html", &self.source(*i)),
             Route::Text(i) => page("text.html", &self.text(*i)),
@@ -478,6 +496,7 @@ impl Renderer for HtmlRenderer<'_> {
             | Route::SearchShard(_)
             | Route::SearchDocs(_)
             | Route::NoJekyll
+            | Route::Preview(_)
             | Route::ReaderCite(_)
             | Route::BibliographyFile(_) => Renderer::render(self, &route.job(), emit),
         }
@@ -1481,6 +1500,17 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("annotates", &annotates);
         ctx.insert("extra", &e.extra);
         ctx.insert("questions", &inline(&e.questions));
+        ctx.insert(
+            "preview",
+            &PreviewView {
+                url: site
+                    .routes
+                    .absolute(&site.config.site_url(), &Route::Preview(i)),
+                width: preview::WIDTH,
+                height: preview::HEIGHT,
+                alt: format!("{} · {}", e.title, site.config.book.title),
+            },
+        );
         ctx.insert("objectives", &inline(&e.objectives));
         ctx.insert(
             "cite",

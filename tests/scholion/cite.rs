@@ -330,7 +330,7 @@ fn essay_meta_tags_carry_what_zotero_and_google_scholar_read() {
         "{summary:?}"
     );
     assert_eq!(meta("twitter:description"), summary);
-    assert_eq!(meta("twitter:card"), ["summary"]);
+    assert_eq!(meta("twitter:card"), ["summary_large_image"]);
     // "Cite this", in the reader's style (Chicago author-date), with its files.
     let cite = page.texts("#cite-this .entry");
     assert_eq!(cite.len(), 1);

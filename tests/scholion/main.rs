@@ -17,6 +17,7 @@ mod hostile;
 mod hostile_input;
 mod markdown_syntax;
 mod oracle;
+mod preview;
 mod publish;
 mod reader;
 mod release;
