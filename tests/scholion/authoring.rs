@@ -6,12 +6,11 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use scraper::{Html, Selector};
 
-use crate::serve::{Server, free_port, get, wait_for};
+use crate::serve::{Server, get, wait_for};
 use crate::support::*;
 
 /// Every page's text (not its markup) and its `<img>` elements.
@@ -205,15 +204,6 @@ fn zettlr_and_pandoc_notes_build_with_every_link_resolved() {
     );
 }
 
-struct StaticServer(Child);
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn every_link_and_image_of_a_vault_loads_from_a_plain_static_server() {
     let p = Project::fixture("obsidian");
@@ -233,27 +223,7 @@ fn every_link_and_image_of_a_vault_loads_from_a_plain_static_server() {
         }
     }
     assert!(links.contains("/essays/lecture%201/board.jpg"), "{links:?}");
-    let port = free_port();
-    let _server = StaticServer(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(&out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m http.server"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while get(port, "/").is_none() {
-        assert!(Instant::now() < deadline, "the static server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_server, port) = crate::routes::StaticServer::start(&out);
     let failures: Vec<String> = links
         .iter()
         .filter_map(|l| match get(port, l) {

@@ -142,7 +142,37 @@ fn fetch_all(port: u16, links: &BTreeSet<String>) -> Vec<String> {
     failures
 }
 
-struct StaticServer(Child);
+/// `python3 -m http.server` on a free port over `dir`: a plain static server, as GitHub
+/// Pages is one. Stopped when dropped.
+pub struct StaticServer(Child);
+
+impl StaticServer {
+    /// Start one over `dir` and wait until it answers; returns it and its port.
+    pub fn start(dir: &std::path::Path) -> (StaticServer, u16) {
+        let port = free_port();
+        let server = StaticServer(
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "http.server",
+                    "--bind",
+                    "127.0.0.1",
+                    &port.to_string(),
+                ])
+                .current_dir(dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("python3 -m http.server"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while get(port, "/").is_none() {
+            assert!(Instant::now() < deadline, "the static server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (server, port)
+    }
+}
 
 impl Drop for StaticServer {
     fn drop(&mut self) {
@@ -175,27 +205,7 @@ fn names_in_every_script_reach_their_pages_under_a_plain_static_server() {
     );
     assert!(links.len() > 20, "{links:?}");
 
-    let port = free_port();
-    let server = StaticServer(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(&out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m http.server"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while get(port, "/").is_none() {
-        assert!(Instant::now() < deadline, "the static server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (server, port) = StaticServer::start(&out);
     let failures = fetch_all(port, &links);
     drop(server);
     assert!(
