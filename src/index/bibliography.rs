@@ -2,6 +2,7 @@
 //! formatting entries (once, for the whole site) and in-text citation items.
 
 mod csl;
+pub use csl::escape as tex_escape;
 mod guard;
 mod mapping;
 

@@ -278,7 +278,7 @@ pub fn render_embed<'a>(
     style: &CiteStyle,
     links: ResolveLink<'_>,
 ) -> String {
-    render_inner(
+    render_edition(
         nodes,
         uses,
         style,
@@ -317,7 +317,7 @@ pub fn render_document<'a>(
     links: ResolveLink<'_>,
     citations: &HashMap<usize, FormattedCitation>,
 ) -> Rendered {
-    render_inner(
+    render_edition(
         nodes,
         uses,
         style,
@@ -331,18 +331,6 @@ pub fn render_document<'a>(
     )
 }
 
-/// `render_document` for an edition other than the website's own page (see [`Edition`]).
-pub fn render_edition<'a>(
-    nodes: Vec<(Node<'a>, Range<usize>)>,
-    uses: &[UseLink<'_>],
-    style: &CiteStyle,
-    blocks: Blocks<'_>,
-    labels: &NoteLabels<'_>,
-    links: ResolveLink<'_>,
-    edition: Edition<'_>,
-) -> Rendered {
-    render_inner(nodes, uses, style, blocks, labels, links, edition)
-}
 /// A paragraph that holds only a note embed (`![[Note]]` on its own line) becomes the
 /// embedded text (a block: it cannot sit inside a `<p>`).
 fn embed_blocks<'a>(
@@ -418,7 +406,8 @@ fn embed_blocks<'a>(
     out
 }
 
-fn render_inner<'a>(
+/// `render_document` for an edition other than the website's own page (see [`Edition`]).
+pub fn render_edition<'a>(
     nodes: Vec<(Node<'a>, Range<usize>)>,
     uses: &[UseLink<'_>],
     style: &CiteStyle,

@@ -59,20 +59,7 @@ pub fn data_url(format: CiteFormat, records: &[&Record]) -> String {
 /// A BibTeX value: TeX's special characters escaped (the text is plain, as the bibliography
 /// library reads it).
 fn tex(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\textbackslash{}"),
-            '{' | '}' | '&' | '%' | '$' | '#' | '_' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '~' => out.push_str("\\textasciitilde{}"),
-            '^' => out.push_str("\\textasciicircum{}"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::index::bibliography::tex_escape(s)
 }
 
 /// A title in BibTeX: the parts whose case is kept in braces.

@@ -130,8 +130,9 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-/// Text with BibLaTeX's special characters escaped (as Better BibTeX writes them).
-fn escape(s: &str) -> String {
+/// Text with BibLaTeX's special characters escaped (as Better BibTeX writes them); also
+/// the BibTeX writer of "Cite this" (`render::cite`).
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
