@@ -6,7 +6,10 @@ Generates a reader of N essays (default 1,000, with glossary and citations), sta
 save does) and polls the page over HTTP until the marker is served. Prints the median,
 p95 and max latency in milliseconds.
 
-usage: benches/serve_latency.py [--essays 1000] [--edits 30] [--scholion target/release/scholion]
+The corpus has every feature on (images, math, code, citations in notes, Chinese: see
+corpus.py --features) unless --plain-corpus.
+
+usage: benches/serve_latency.py [--essays 1000] [--edits 30] [--scholion target/release/scholion] [--plain-corpus]
 """
 import argparse
 import http.client
@@ -38,9 +41,12 @@ def main():
     ap.add_argument("--essays", type=int, default=1000)
     ap.add_argument("--edits", type=int, default=30)
     ap.add_argument("--scholion", default=os.path.join(ROOT, "target/release/scholion"))
+    ap.add_argument("--plain-corpus", action="store_true",
+                    help="the corpus without images, math, code and Chinese")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="scholion-serve-bench-")
-    subprocess.run([sys.executable, f"{HERE}/corpus.py", str(args.essays), work], check=True)
+    subprocess.run([sys.executable, f"{HERE}/corpus.py", str(args.essays), work]
+                   + ([] if args.plain_corpus else ["--features"]), check=True)
     s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
     server = subprocess.Popen([args.scholion, "serve", ".", "--port", str(port)], cwd=work,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
