@@ -168,9 +168,30 @@ type ParsedFile = (Loaded, Vec<Diagnostic>);
 
 /// Parsed files kept between `serve` rebuilds, keyed by path, size and modification time:
 /// a file that has not changed parses to the same thing, so it is taken from here.
+/// Only the files of the latest load are kept (a day of saves must not pile up every
+/// version of every file).
 #[derive(Default)]
 pub struct LoadCache {
     files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), ParsedFile>>,
+    used: std::sync::Mutex<std::collections::HashSet<(PathBuf, u64)>>,
+}
+
+impl LoadCache {
+    fn mark(&self, key: &(PathBuf, u64)) {
+        self.used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone());
+    }
+
+    /// Drop what the load that just ended did not use.
+    fn prune(&self) {
+        let used = std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()));
+        self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|k, _| used.contains(k));
+    }
 }
 
 /// Find and load every content file under `content_dir`. `root` is the project root, used to
@@ -304,6 +325,9 @@ pub fn load_cached(
         Ok(pool) if paths.len() > 64 => pool.install(load),
         _ => load(),
     };
+    if let Some(cache) = cache {
+        cache.prune();
+    }
 
     let mut content = Content {
         assets: read_assets(root, assets),
@@ -507,14 +531,16 @@ fn load_file(
         (kind, len, nanos).hash(&mut h);
         (path.to_path_buf(), h.finish())
     });
-    if let Some(key) = &key
-        && let Some(hit) = cache
+    if let Some(key) = &key {
+        cache.mark(key);
+        if let Some(hit) = cache
             .files
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(key)
-    {
-        return Ok(hit.clone());
+        {
+            return Ok(hit.clone());
+        }
     }
     let text = read_text(path, display).map_err(|d| vec![d])?;
     let parsed = parse_file(kind, path, display, text)?;
