@@ -478,12 +478,13 @@ pub fn index(
     diagnostics: &Diagnostics,
     cache: Option<&ScanCache>,
 ) -> Site {
-    let t = std::time::Instant::now();
-    let namespace = Namespace::build(&content, diagnostics);
-    timing("namespace", t);
     let scans_start = std::time::Instant::now();
-    let (home_scan, essay_scans, term_scans, text_scans) = scan_all(&content, &bib, cache);
-    timing("scans", scans_start);
+    // Independent: the names (one thread) while the documents are scanned (the others).
+    let (namespace, (home_scan, essay_scans, term_scans, text_scans)) = rayon::join(
+        || Namespace::build(&content, diagnostics),
+        || scan_all(&content, &bib, cache),
+    );
+    timing("namespace + scans", scans_start);
 
     let published: Vec<EssayId> = (0..content.essays.len())
         .map(EssayId)
@@ -534,12 +535,13 @@ pub fn index(
     site.text_of = texts_of_sources(&site, diagnostics);
 
     let t = std::time::Instant::now();
-    site.citations = format_citations(&site, &all_docs);
-    timing("format citations", t);
-
-    let t = std::time::Instant::now();
-    let files = links::Files::new(&site, &routable);
-    timing("files", t);
+    // Independent: the map of files (one thread) while citations are formatted.
+    let (citations, files) = rayon::join(
+        || format_citations(&site, &all_docs),
+        || links::Files::new(&site, &routable),
+    );
+    site.citations = citations;
+    timing("format citations + files", t);
     let t = std::time::Instant::now();
     let resolved: Vec<(DocId, Vec<Resolved>, HashMap<LinkKey, LinkTarget>)> = all_docs
         .par_iter()
