@@ -623,7 +623,9 @@ impl WatchSet {
 
 fn spawn_watcher(root: PathBuf, mut builder: Builder, shared: Arc<Shared>) -> anyhow::Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = new_debouncer(Duration::from_millis(15), None, tx)?;
+    // 10 ms: an editor's save (write a temporary file, rename it) is one burst well within
+    // it, and every millisecond here is a millisecond before the page shows the edit.
+    let mut debouncer = new_debouncer(Duration::from_millis(10), None, tx)?;
     let abs_root = crate::output::normalise(&root);
     let mut set = WatchSet::of(&abs_root);
     let mut watched: HashMap<PathBuf, RecursiveMode> = HashMap::new();
@@ -642,7 +644,7 @@ fn spawn_watcher(root: PathBuf, mut builder: Builder, shared: Arc<Shared>) -> an
             };
             // Drain whatever else arrived: one rebuild per burst.
             let mut batches: Vec<_> = first.into_iter().collect();
-            while let Ok(more) = rx.recv_timeout(Duration::from_millis(5)) {
+            while let Ok(more) = rx.recv_timeout(Duration::from_millis(2)) {
                 batches.push(more);
             }
             let events: Vec<notify_debouncer_full::DebouncedEvent> =
