@@ -4,8 +4,16 @@
 //!
 //! A fenced block whose language syntect knows (by name or file extension: `rust`, `rs`,
 //! `python`, `py`, `js`, `sh`, `html`, `latex` …) is highlighted; others stay plain text.
+//!
+//! A block's HTML is a pure function of its language and text (and the program), so it is
+//! remembered: a process-wide memo keyed by a hash of both, so each block is highlighted once
+//! per build although the website, the print edition and the EPUB all render it, and once
+//! across `serve`'s generations. The memo is seeded from the previous build's file (see
+//! [`decode`]; read and written by the pipeline, not here: render does no IO) and holds
+//! what the last two epochs (builds, generations) used, capped at [`MEMO_CAP_BYTES`].
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
@@ -20,6 +28,134 @@ const STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 fn syntaxes() -> &'static SyntaxSet {
     static SYNTAXES: OnceLock<SyntaxSet> = OnceLock::new();
     SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines)
+}
+
+/// The memo holds at most this much HTML; beyond it, blocks are highlighted but not kept.
+pub const MEMO_CAP_BYTES: usize = 128 * 1024 * 1024;
+
+struct Memo {
+    /// Key → HTML and the epoch that last used it (0: loaded from disk, not used yet).
+    entries: HashMap<u128, (Arc<str>, u64)>,
+    bytes: usize,
+    epoch: u64,
+}
+
+fn memo() -> std::sync::MutexGuard<'static, Memo> {
+    static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(|| {
+        Mutex::new(Memo {
+            entries: HashMap::new(),
+            bytes: 0,
+            epoch: 1,
+        })
+    });
+    // A panic while it was held cannot leave it inconsistent in a way that matters: every
+    // entry is a complete highlighting.
+    MEMO.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The memo's key of a block: its language and text, hashed (128 bits: no collisions).
+fn key(lang: &str, code: &str) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&(lang.len() as u64).to_le_bytes());
+    h.update(lang.as_bytes());
+    h.update(code.as_bytes());
+    h.digest128()
+}
+
+/// Start an epoch (a build, or one of `serve`'s generations): entries that neither this
+/// epoch nor the one before used are dropped. Returns the epoch, for [`used_since`].
+pub fn start_epoch() -> u64 {
+    let mut memo = memo();
+    memo.epoch += 1;
+    let keep_from = memo.epoch - 1;
+    let mut bytes = memo.bytes;
+    memo.entries.retain(|_, (html, used)| {
+        let keep = *used >= keep_from;
+        if !keep {
+            bytes -= html.len();
+        }
+        keep
+    });
+    memo.bytes = bytes;
+    memo.epoch
+}
+
+/// Add a previous build's entries (see [`decode`]); they count as used only when a block asks.
+pub fn seed(entries: Vec<(u128, String)>) {
+    let mut memo = memo();
+    for (k, html) in entries {
+        if memo.bytes + html.len() > MEMO_CAP_BYTES {
+            break;
+        }
+        if !memo.entries.contains_key(&k) {
+            memo.bytes += html.len();
+            memo.entries.insert(k, (html.into(), 0));
+        }
+    }
+}
+
+/// The entries used since `epoch` began (sorted by key: a deterministic file).
+pub fn used_since(epoch: u64) -> Vec<(u128, Arc<str>)> {
+    let memo = memo();
+    let mut used: Vec<(u128, Arc<str>)> = memo
+        .entries
+        .iter()
+        .filter(|(_, (_, e))| *e >= epoch)
+        .map(|(k, (html, _))| (*k, html.clone()))
+        .collect();
+    used.sort_unstable_by_key(|(k, _)| *k);
+    used
+}
+
+/// The file's first bytes; then the format, the salt, the entries, and a checksum.
+const MAGIC: &[u8; 16] = b"scholion-hl-v1\n\0";
+
+/// `entries` as the cache file's bytes; `salt` identifies the program that made them.
+pub fn encode(salt: u64, entries: &[(u128, Arc<str>)]) -> Vec<u8> {
+    let size: usize = entries.iter().map(|(_, h)| 20 + h.len()).sum();
+    let mut out = Vec::with_capacity(MAGIC.len() + 8 + 8 + size + 8);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&salt.to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for (k, html) in entries {
+        out.extend_from_slice(&k.to_le_bytes());
+        out.extend_from_slice(&(html.len() as u32).to_le_bytes());
+        out.extend_from_slice(html.as_bytes());
+    }
+    let sum = xxhash_rust::xxh3::xxh3_64(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// The entries of a cache file made by [`encode`] with the same `salt`; anything else (another
+/// program's file, a truncated or corrupt one) is no entries.
+pub fn decode(salt: u64, bytes: &[u8]) -> Vec<(u128, String)> {
+    decode_checked(salt, bytes).unwrap_or_default()
+}
+
+fn decode_checked(salt: u64, bytes: &[u8]) -> Option<Vec<(u128, String)>> {
+    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    if xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() != sum {
+        return None;
+    }
+    let mut rest = body.strip_prefix(MAGIC.as_slice())?;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
+    };
+    if u64::from_le_bytes(take(8)?.try_into().ok()?) != salt {
+        return None;
+    }
+    let count = u64::from_le_bytes(take(8)?.try_into().ok()?);
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        let k = u128::from_le_bytes(take(16)?.try_into().ok()?);
+        let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        let html = std::str::from_utf8(take(len)?).ok()?;
+        entries.push((k, html.to_string()));
+    }
+    rest.is_empty().then_some(entries)
 }
 
 /// The language of a fence's info string (`rust`, `rust,ignore`, `{.python}`, `py title="x"`).
@@ -39,6 +175,30 @@ pub fn highlight(lang: &str, code: &str) -> Option<String> {
     if lang.is_empty() || code.len() > MAX_HIGHLIGHT_BYTES {
         return None;
     }
+    let k = key(lang, code);
+    {
+        let mut memo = memo();
+        let epoch = memo.epoch;
+        if let Some((html, used)) = memo.entries.get_mut(&k) {
+            *used = epoch;
+            return Some(html.to_string());
+        }
+    }
+    let html = highlight_uncached(lang, code)?;
+    let mut memo = memo();
+    if memo.bytes + html.len() <= MEMO_CAP_BYTES {
+        let epoch = memo.epoch;
+        if let Some((_, used)) = memo.entries.get_mut(&k) {
+            *used = epoch;
+        } else {
+            memo.bytes += html.len();
+            memo.entries.insert(k, (html.as_str().into(), epoch));
+        }
+    }
+    Some(html)
+}
+
+fn highlight_uncached(lang: &str, code: &str) -> Option<String> {
     let set = syntaxes();
     let syntax = set
         .find_syntax_by_token(lang)
@@ -79,5 +239,52 @@ mod tests {
         assert_eq!(language("rust,ignore"), "rust");
         assert_eq!(language("{.python}"), "python");
         assert_eq!(language("py title=\"a\""), "py");
+    }
+
+    #[test]
+    fn the_memo_gives_what_highlighting_gives_and_is_used() {
+        let code = "fn memo_test_7f3a() -> u32 { 42 }\n";
+        let fresh = highlight_uncached("rust", code).unwrap();
+        assert_eq!(highlight("rust", code).as_deref(), Some(fresh.as_str()));
+        assert_eq!(highlight("rust", code).as_deref(), Some(fresh.as_str()));
+        // A seeded entry is what a block gets (so a file's entries are used, not redone).
+        let other = "fn memo_test_seeded_91c2() {}\n";
+        seed(vec![(key("rust", other), "<span>seeded</span>".into())]);
+        assert_eq!(
+            highlight("rust", other).as_deref(),
+            Some("<span>seeded</span>")
+        );
+        // Language and text are both in the key.
+        assert_ne!(key("rust", "ab"), key("rus", "tab"));
+    }
+
+    #[test]
+    fn cache_files_round_trip_and_corrupt_ones_are_empty() {
+        let entries: Vec<(u128, Arc<str>)> =
+            vec![(1, "<b>a</b>".into()), (u128::MAX, "é\n".into())];
+        let bytes = encode(7, &entries);
+        let back = decode(7, &bytes);
+        assert_eq!(
+            back,
+            vec![(1, "<b>a</b>".to_string()), (u128::MAX, "é\n".to_string())]
+        );
+        // Another program's file, every truncation and every flipped byte: nothing.
+        assert!(decode(8, &bytes).is_empty());
+        for cut in 0..bytes.len() {
+            assert!(decode(7, &bytes[..cut]).is_empty(), "cut at {cut}");
+        }
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x40;
+            assert!(decode(7, &bad).is_empty(), "byte {i} flipped");
+        }
+        assert!(decode(7, b"").is_empty());
+        assert!(decode(7, &[0xff; 64]).is_empty());
+        // A well-summed file whose lengths lie (or whose HTML is not UTF-8) is empty too.
+        let mut lying = bytes[..bytes.len() - 8].to_vec();
+        lying[MAGIC.len() + 8] = 200; // the count
+        let sum = xxhash_rust::xxh3::xxh3_64(&lying);
+        lying.extend_from_slice(&sum.to_le_bytes());
+        assert!(decode(7, &lying).is_empty());
     }
 }
