@@ -13,7 +13,7 @@
 //! what the last two epochs (builds, generations) used, capped at [`MEMO_CAP_BYTES`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
@@ -34,20 +34,84 @@ fn syntaxes() -> &'static SyntaxSet {
 pub const MEMO_CAP_BYTES: usize = 128 * 1024 * 1024;
 
 struct Memo {
-    /// Key → HTML and the epoch that last used it (0: loaded from disk, not used yet).
-    entries: HashMap<u128, (Arc<str>, u64)>,
+    /// Key → HTML and the epoch that last used it (a seeded entry: the epoch before the
+    /// current one, so it survives one more epoch without being written back unused).
+    entries: HashMap<u128, (Arc<str>, u64), rustc_hash::FxBuildHasher>,
     bytes: usize,
     epoch: u64,
 }
 
-fn memo() -> std::sync::MutexGuard<'static, Memo> {
-    static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(|| {
-        Mutex::new(Memo {
-            entries: HashMap::new(),
+impl Memo {
+    const fn new() -> Memo {
+        Memo {
+            entries: HashMap::with_hasher(rustc_hash::FxBuildHasher),
             bytes: 0,
             epoch: 1,
-        })
-    });
+        }
+    }
+
+    fn start_epoch(&mut self) -> u64 {
+        self.epoch += 1;
+        let keep_from = self.epoch - 1;
+        let mut bytes = self.bytes;
+        self.entries.retain(|_, (html, used)| {
+            let keep = *used >= keep_from;
+            if !keep {
+                bytes -= html.len();
+            }
+            keep
+        });
+        self.bytes = bytes;
+        self.epoch
+    }
+
+    fn seed(&mut self, entries: Vec<(u128, Arc<str>)>) {
+        let previous = self.epoch - 1;
+        for (k, html) in entries {
+            if self.bytes + html.len() > MEMO_CAP_BYTES {
+                break;
+            }
+            if !self.entries.contains_key(&k) {
+                self.bytes += html.len();
+                self.entries.insert(k, (html, previous));
+            }
+        }
+    }
+
+    fn get(&mut self, k: u128) -> Option<Arc<str>> {
+        let epoch = self.epoch;
+        let (html, used) = self.entries.get_mut(&k)?;
+        *used = epoch;
+        Some(html.clone())
+    }
+
+    fn put(&mut self, k: u128, html: &str) {
+        if self.bytes + html.len() > MEMO_CAP_BYTES {
+            return;
+        }
+        let epoch = self.epoch;
+        if let Some((_, used)) = self.entries.get_mut(&k) {
+            *used = epoch;
+        } else {
+            self.bytes += html.len();
+            self.entries.insert(k, (html.into(), epoch));
+        }
+    }
+
+    fn used_since(&self, epoch: u64) -> Vec<(u128, Arc<str>)> {
+        let mut used: Vec<(u128, Arc<str>)> = self
+            .entries
+            .iter()
+            .filter(|(_, (_, e))| *e >= epoch)
+            .map(|(k, (html, _))| (*k, html.clone()))
+            .collect();
+        used.sort_unstable_by_key(|(k, _)| *k);
+        used
+    }
+}
+
+fn memo() -> std::sync::MutexGuard<'static, Memo> {
+    static MEMO: Mutex<Memo> = Mutex::new(Memo::new());
     // A panic while it was held cannot leave it inconsistent in a way that matters: every
     // entry is a complete highlighting.
     MEMO.lock().unwrap_or_else(|e| e.into_inner())
@@ -65,46 +129,17 @@ fn key(lang: &str, code: &str) -> u128 {
 /// Start an epoch (a build, or one of `serve`'s generations): entries that neither this
 /// epoch nor the one before used are dropped. Returns the epoch, for [`used_since`].
 pub fn start_epoch() -> u64 {
-    let mut memo = memo();
-    memo.epoch += 1;
-    let keep_from = memo.epoch - 1;
-    let mut bytes = memo.bytes;
-    memo.entries.retain(|_, (html, used)| {
-        let keep = *used >= keep_from;
-        if !keep {
-            bytes -= html.len();
-        }
-        keep
-    });
-    memo.bytes = bytes;
-    memo.epoch
+    memo().start_epoch()
 }
 
 /// Add a previous build's entries (see [`decode`]); they count as used only when a block asks.
 pub fn seed(entries: Vec<(u128, Arc<str>)>) {
-    let mut memo = memo();
-    for (k, html) in entries {
-        if memo.bytes + html.len() > MEMO_CAP_BYTES {
-            break;
-        }
-        if !memo.entries.contains_key(&k) {
-            memo.bytes += html.len();
-            memo.entries.insert(k, (html, 0));
-        }
-    }
+    memo().seed(entries);
 }
 
 /// The entries used since `epoch` began (sorted by key: a deterministic file).
 pub fn used_since(epoch: u64) -> Vec<(u128, Arc<str>)> {
-    let memo = memo();
-    let mut used: Vec<(u128, Arc<str>)> = memo
-        .entries
-        .iter()
-        .filter(|(_, (_, e))| *e >= epoch)
-        .map(|(k, (html, _))| (*k, html.clone()))
-        .collect();
-    used.sort_unstable_by_key(|(k, _)| *k);
-    used
+    memo().used_since(epoch)
 }
 
 /// The file's first bytes; then the format, the salt, the entries, and a checksum.
@@ -176,25 +211,12 @@ pub fn highlight(lang: &str, code: &str) -> Option<String> {
         return None;
     }
     let k = key(lang, code);
-    {
-        let mut memo = memo();
-        let epoch = memo.epoch;
-        if let Some((html, used)) = memo.entries.get_mut(&k) {
-            *used = epoch;
-            return Some(html.to_string());
-        }
+    // (The lock is not held while highlighting: two threads may do one block twice.)
+    if let Some(html) = memo().get(k) {
+        return Some(html.to_string());
     }
     let html = highlight_uncached(lang, code)?;
-    let mut memo = memo();
-    if memo.bytes + html.len() <= MEMO_CAP_BYTES {
-        let epoch = memo.epoch;
-        if let Some((_, used)) = memo.entries.get_mut(&k) {
-            *used = epoch;
-        } else {
-            memo.bytes += html.len();
-            memo.entries.insert(k, (html.as_str().into(), epoch));
-        }
-    }
+    memo().put(k, &html);
     Some(html)
 }
 
@@ -256,6 +278,31 @@ mod tests {
         );
         // Language and text are both in the key.
         assert_ne!(key("rust", "ab"), key("rus", "tab"));
+    }
+
+    #[test]
+    fn the_memo_keeps_what_the_last_two_epochs_used_and_writes_what_this_one_used() {
+        let mut memo = Memo::new();
+        let first = memo.start_epoch();
+        memo.seed(vec![(1, Arc::from("one")), (2, Arc::from("two"))]);
+        memo.put(3, "three");
+        assert_eq!(memo.get(1).as_deref(), Some("one"));
+        // Written back: what this epoch used or made, not the seeded entry it did not use.
+        let keys = |v: Vec<(u128, Arc<str>)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(keys(memo.used_since(first)), [1, 3]);
+        // The next epoch drops the seed nobody used, keeps what the first used.
+        let second = memo.start_epoch();
+        assert_eq!(memo.get(2), None);
+        assert!(memo.used_since(second).is_empty());
+        assert_eq!(memo.get(3).as_deref(), Some("three"));
+        // Unused for a whole epoch (the second): gone, and the byte count follows.
+        memo.start_epoch();
+        assert_eq!(memo.get(1), None);
+        assert_eq!(memo.get(3).as_deref(), Some("three"));
+        assert_eq!(memo.bytes, "three".len());
+        // The cap: an entry that would pass it is not kept.
+        memo.put(4, &"x".repeat(MEMO_CAP_BYTES));
+        assert_eq!(memo.get(4), None);
     }
 
     #[test]
