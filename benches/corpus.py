@@ -38,10 +38,12 @@ def sentence(rng, n=None):
 ZH = ("网络主权是国家主权在网络空间的自然延伸。各国有权自主选择网络发展道路和治理模式，"
       "平等参与国际网络空间治理。数据安全与个人信息保护日益成为各国立法的重点。")
 
+# Each essay's code differs (its number in a name and a comment), as real essays' code
+# does: a cache of highlighted blocks must not make a first build look cheaper than it is.
 CODE = """```python
-def sovereign(state, network):
-    \"\"\"Return the rules that apply to a network inside a state.\"\"\"
-    rules = [r for r in state.laws if r.applies_to(network)]
+def sovereign_{e}(state, network):
+    \"\"\"Return the rules that apply to a network inside a state (essay {e}).\"\"\"
+    rules = [r for r in state.laws if r.applies_to(network) and r.year > {year}]
     return sorted(rules, key=lambda r: r.year)
 ```"""
 
@@ -83,15 +85,15 @@ FORMULAS = [
 ]
 
 
-def lecture_notes(rng):
+def lecture_notes(rng, e):
     """Math, a callout and code, as lecture notes have them."""
     inline = " ".join(f"Then ${rng.choice(FORMULAS).format(i=rng.randint(1, 99))}$ holds." for _ in range(6))
     matrix = (r"$$" "\n" r"A = \begin{pmatrix} 1 & %d \\ %d & 4 \end{pmatrix}" "\n" r"$$") % (rng.randint(1, 9), rng.randint(1, 9))
     aligned = (r"$$" "\n" r"\begin{aligned} f(x) &= (x+%d)^2 \\ &= x^2 + %dx + %d \end{aligned}" "\n" r"$$") % (
         rng.randint(1, 9), rng.randint(1, 9), rng.randint(1, 9))
     callout = "> [!note] A remark\n> " + sentence(rng)
-    python = "```python\ndef mean(xs: list[float]) -> float:\n    # the average\n    return sum(xs) / len(xs)\n```"
-    rust = "```rust\nfn main() {\n    let total: u32 = (1..=%d).sum();\n    println!(\"{total}\");\n}\n```" % rng.randint(2, 99)
+    python = "```python\ndef mean_%d(xs: list[float]) -> float:\n    # the average of sample %d\n    return sum(xs) / len(xs)\n```" % (e, e)
+    rust = "```rust\nfn main() {\n    let total: u32 = (1..=%d).sum();\n    println!(\"{total} (essay %d)\");\n}\n```" % (rng.randint(2, 99), e)
     return [inline, matrix, aligned, callout, python, rust]
 
 
@@ -191,9 +193,9 @@ def main():
             extra.append(f"![Figure {e}: a flat colour](img/{name})")
         if features and e % 10 == 2:  # math
             # Its own random source: the rest of the corpus is the same with or without it.
-            extra += [f"Take {MATH_INLINE}.", MATH_BLOCK] + lecture_notes(random.Random(e))
+            extra += [f"Take {MATH_INLINE}.", MATH_BLOCK] + lecture_notes(random.Random(e), e)
         if features and e % 5 == 3:  # a code block
-            extra.append(CODE)
+            extra.append(CODE.format(e=e, year=1990 + e % 30))
         if features and e % 20 == 5:  # Chinese text
             extra += ["## 网络主权", ZH, ZH]
         parts_rich += extra + [" ".join(tail_r), notes]

@@ -223,6 +223,8 @@ pub fn check(request: &Request) -> Outcome {
     let mut pages = 0;
     let mut drafts_left_out = 0;
     if let Some((site, theme)) = load(request, &diagnostics) {
+        // Read (never written by `check`): the blocks the last build highlighted.
+        let _highlights = index::HighlightCache::open(&request.root);
         drafts_left_out = site.drafts_left_out();
         let count = AtomicUsize::new(0);
         let renderer = render::HtmlRenderer::new(&site, &theme);
@@ -262,6 +264,11 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     // Preparing the staging folder (claiming the spare and listing its files, ~0.4 s at
     // 10,000 essays) needs only the output folder's name: do it while the project loads.
     let early = early_staging(request, out, force);
+    // The highlighted-code cache (16 MB at 10,000 essays) is read meanwhile too.
+    let highlights = {
+        let root = request.root.clone();
+        std::thread::spawn(move || index::HighlightCache::open(&root))
+    };
     let Some((site, theme)) = load(request, &diagnostics) else {
         if let Some(staging) = early.and_then(|h| h.join().ok()?.ok()) {
             staging.abandon();
@@ -323,6 +330,9 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     };
     let count = AtomicUsize::new(0);
     let write_error = std::sync::Mutex::new(None::<anyhow::Error>);
+    let highlights_start = std::time::Instant::now();
+    let highlights = highlights.join().ok();
+    timing("highlight cache (wait)", highlights_start);
     let render_start = std::time::Instant::now();
     let renderer = render::HtmlRenderer::new(&site, &theme);
     let errors = render::render_site(&renderer, &|(path, bytes): Page| {
@@ -386,6 +396,10 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     }
     // The formatted-citation cache, for the next build (only a build writes it).
     if let Some((path, bytes)) = site.bib.cache_file() {
+        output::write_cache_file(&path, &bytes);
+    }
+    // The highlighted code blocks, likewise.
+    if let Some((path, bytes)) = highlights.and_then(|h| h.pending()) {
         output::write_cache_file(&path, &bytes);
     }
     // Freeing the index (millions of small allocations) took ~100 ms at 10,000 essays. A

@@ -126,6 +126,8 @@ impl Builder {
     /// Load, index and render one page of each template. `Err` holds the diagnostics text.
     pub fn build(&mut self) -> Result<(Generation, Vec<String>), String> {
         let diagnostics = Diagnostics::new();
+        // Highlighted code blocks are kept across generations: those the last two used.
+        crate::markdown::highlight::start_epoch();
         let loaded = pipeline::load_with(&self.request, &diagnostics, Some(&self.caches));
         let mut generation = None;
         let mut theme_checked = None;

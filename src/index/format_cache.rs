@@ -58,12 +58,7 @@ impl FormatCache {
         };
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let path = dir.join(format!("citations-{:016x}.json", hash_of(&root)));
-        // The program itself is part of the key: a rebuilt binary may format differently.
-        let exe = std::env::current_exe()
-            .and_then(std::fs::metadata)
-            .map(|m| (m.len(), m.modified().ok()))
-            .ok();
-        let salt = hash_of(&(FORMAT, env!("CARGO_PKG_VERSION"), style, exe));
+        let salt = hash_of(&(FORMAT, env!("CARGO_PKG_VERSION"), style, program()));
         let loaded = std::fs::read(&path)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<File>(&bytes).ok())
@@ -130,6 +125,72 @@ impl FormatCache {
             "entries": object,
         });
         Some((path.clone(), serde_json::to_vec(&file).ok()?))
+    }
+}
+
+/// The program itself is part of every key: a rebuilt binary may format (or highlight)
+/// differently.
+fn program() -> Option<(u64, Option<std::time::SystemTime>)> {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| (m.len(), m.modified().ok()))
+        .ok()
+}
+
+/// The highlighted code blocks of the project's last build (see `markdown::highlight`): one
+/// file beside the citation cache, holding what that build used. Opening it starts the
+/// memo's epoch for this build and seeds the memo; a missing, unreadable, corrupt or
+/// other program's file seeds nothing.
+pub struct HighlightCache {
+    /// The file and the salt of this program's entries; `None`: the cache is off.
+    file: Option<(PathBuf, u64)>,
+    epoch: u64,
+    /// The keys the file held (sorted): an unchanged set is not written again.
+    loaded: Vec<u128>,
+}
+
+/// Bump when the file's layout or the highlighted HTML's meaning changes.
+const HIGHLIGHT_FORMAT: u32 = 1;
+
+impl HighlightCache {
+    pub fn open(root: &Path) -> HighlightCache {
+        let epoch = crate::markdown::highlight::start_epoch();
+        let Some(dir) = cache_dir() else {
+            return HighlightCache {
+                file: None,
+                epoch,
+                loaded: Vec::new(),
+            };
+        };
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let path = dir.join(format!("highlights-{:016x}.bin", hash_of(&root)));
+        let salt = hash_of(&(HIGHLIGHT_FORMAT, env!("CARGO_PKG_VERSION"), program()));
+        let entries = std::fs::read(&path)
+            .map(|bytes| crate::markdown::highlight::decode(salt, &bytes))
+            .unwrap_or_default();
+        let mut loaded: Vec<u128> = entries.iter().map(|(k, _)| *k).collect();
+        loaded.sort_unstable();
+        crate::markdown::highlight::seed(entries);
+        HighlightCache {
+            file: Some((path, salt)),
+            epoch,
+            loaded,
+        }
+    }
+
+    /// What this build highlighted, as the file to write (its path and bytes), if that
+    /// differs from what was read (written by the write stage, after a build only).
+    pub fn pending(&self) -> Option<(PathBuf, Vec<u8>)> {
+        let (path, salt) = self.file.as_ref()?;
+        let used = crate::markdown::highlight::used_since(self.epoch);
+        if used.len() == self.loaded.len() && used.iter().zip(&self.loaded).all(|(u, k)| u.0 == *k)
+        {
+            return None;
+        }
+        Some((
+            path.clone(),
+            crate::markdown::highlight::encode(*salt, &used),
+        ))
     }
 }
 

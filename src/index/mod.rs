@@ -26,6 +26,7 @@ use crate::markdown::{self, Scan, UseKind};
 use crate::route::{Route, Routes, Segments};
 use crate::timing::timing;
 pub use bibliography::{Bibliography, DocCitations, Order, Source};
+pub use format_cache::HighlightCache;
 use format_cache::hash_of;
 pub use links::{LinkKey, LinkTarget};
 

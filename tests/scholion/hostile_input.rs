@@ -423,3 +423,33 @@ fn twenty_thousand_unclosed_pandoc_math_openers_tags_and_highlights_build_in_lin
     assert_eq!(page.select("mark").len(), 20_000);
     assert_eq!(page.select("math").len(), 20_000);
 }
+
+/// Code blocks just under the highlighting cap (256 KiB) built to make a regex grammar
+/// backtrack: deep brackets, endless generics, escapes in a JavaScript regex, an unclosed
+/// comment and nested shell substitutions. Each is highlighted (or left plain) in bounded
+/// time: Oniguruma's retry limit, like fancy-regex's backtrack limit before it, ends a
+/// runaway match (1.1 s of CPU for all of them in a release build).
+#[test]
+fn pathological_code_blocks_highlight_in_bounded_time() {
+    let p = Project::new();
+    let blocks = [
+        ("python", format!("x = {}\n", "(".repeat(100_000))),
+        ("python", "x = a + ".repeat(30_000) + "\n"),
+        ("rust", format!("type T = {}\n", "Vec<".repeat(50_000))),
+        ("js", format!("var r = /{}/;\n", "\\(".repeat(60_000))),
+        ("c", format!("/*{}\n", "*".repeat(200_000))),
+        ("bash", format!("echo \"{}\n", "$(".repeat(60_000))),
+    ];
+    for (i, (lang, code)) in blocks.iter().enumerate() {
+        p.essay(
+            &format!("code-{i}"),
+            &format!("title: Code {i}"),
+            &format!("```{lang}\n{code}```\n"),
+        );
+    }
+    hostile_build(&p).success();
+    for i in 0..blocks.len() {
+        let page = p.page(&format!("/essays/code-{i}/"));
+        assert_eq!(page.select(".essay-body pre").len(), 1, "block {i}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use scraper::{ElementRef, Node};
 
-use crate::support::{Project, crawl};
+use crate::support::{Project, crawl, scholion, snapshot};
 
 const ESSAYS: &[&str] = &[
     "/essays/brownian-motion/",
@@ -226,4 +226,91 @@ fn code_is_highlighted_with_classes_and_unknown_languages_stay_plain() {
         page.texts("pre.highlight code")[0].contains("return sum(xs) / len(xs)"),
         "the text is kept"
     );
+}
+
+/// Highlighted code blocks are kept in the user's cache folder between builds: a warm build
+/// is byte-identical to a cold one and to one without the cache, an unchanged set is not
+/// rewritten, and a corrupt file is an empty cache, not an error.
+#[test]
+fn highlight_cache_is_invisible_in_the_output() {
+    let project = Project::fixture("authors-markdown");
+    let cache = project.path().join(".cache-for-tests");
+    project.build().assert_ok();
+    let cold = snapshot(&project.out());
+    let file = std::fs::read_dir(&cache)
+        .expect("the build wrote its cache")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("highlights-"))
+        .expect("a highlight cache file");
+    let first = std::fs::read(&file).unwrap();
+    project.build().assert_ok();
+    assert_eq!(
+        snapshot(&project.out()),
+        cold,
+        "warm build differs from the cold one"
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        first,
+        "a warm build with nothing new rewrote the cache"
+    );
+    // Without the cache: the same bytes.
+    let output = scholion()
+        .args(["build", ".", "--out", "uncached"])
+        .current_dir(project.path())
+        .env("SCHOLION_CACHE_DIR", "")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let strip = |mut m: std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>| {
+        m.retain(|k, _| !k.starts_with(".scholion-output"));
+        m
+    };
+    assert_eq!(
+        strip(snapshot(&project.path().join("uncached"))),
+        strip(cold.clone()),
+        "cached output differs from uncached"
+    );
+    // Corrupt files (garbage, truncated, a flipped byte): an empty cache, the same site, and
+    // the file made good again.
+    let mut flipped = first.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x20;
+    for bad in [
+        b"{ not a cache".to_vec(),
+        first[..first.len() / 2].to_vec(),
+        flipped,
+    ] {
+        std::fs::write(&file, &bad).unwrap();
+        project.build().assert_ok();
+        assert_eq!(
+            snapshot(&project.out()),
+            cold,
+            "a corrupt cache changed the site"
+        );
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            first,
+            "the cache was not rewritten"
+        );
+    }
+    // An edited block misses and is highlighted afresh; the file keeps only what is used.
+    let note = project.path().join("content/essays/vault-note.md");
+    let text = std::fs::read_to_string(&note).unwrap();
+    assert!(text.contains("return sum(xs) / len(xs)"));
+    std::fs::write(
+        &note,
+        text.replace("return sum(xs) / len(xs)", "return max(xs)"),
+    )
+    .unwrap();
+    project.build().assert_ok();
+    let page = project.page("/essays/vault-note/");
+    assert!(page.texts("pre.highlight code")[0].contains("return max(xs)"));
+    assert!(!page.select("pre.highlight .hl-support").is_empty());
+    let after = std::fs::read(&file).unwrap();
+    assert_ne!(after, first);
+    // The entry count (after the 16-byte magic and the 8-byte salt) is the same: the old
+    // block's entry was dropped for the new one.
+    assert_eq!(after[24..32], first[24..32], "the old entry was pruned");
 }
