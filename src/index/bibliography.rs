@@ -174,10 +174,9 @@ pub struct Bibliography {
     /// this" entry, `format_bibtex`), when that is exactly the same entry: its citation
     /// is rendered twice by the driver and thrown away. With one entry nothing is
     /// ambiguous (no disambiguation, no year suffix), its citation number, position and
-    /// ibid state do not depend on the layout; the one thing the entry takes from its
-    /// citation is whether it showed a citation number or label (`IdentifierUsage`), so
-    /// a style that names either variable anywhere keeps its own layout (`None`).
-    /// With whether the entry must have authors (`entry_only_when`).
+    /// ibid state do not depend on the layout. What the entry can still take from the
+    /// citation layout, and when the layout is therefore kept (`None`) or kept for an entry
+    /// without authors (`true`): `entry_only_when`.
     entry_only: Option<(IndependentStyle, bool)>,
     /// Keys of entries whose first author (or, without one, title) another entry shares.
     shared_name: HashSet<String>,
