@@ -174,6 +174,14 @@ pub struct Bibliography {
     /// The style without its bibliography: a document's driver formats only its citations
     /// when its reference list is the reader-wide entries (see `format_document_now`).
     citations_only: IndependentStyle,
+    /// The style with an empty citation layout, for a bibliography of one entry (a "Cite
+    /// this" entry, `format_bibtex`), when that is exactly the same entry: its citation
+    /// is rendered twice by the driver and thrown away. With one entry nothing is
+    /// ambiguous (no disambiguation, no year suffix), its citation number, position and
+    /// ibid state do not depend on the layout. What the entry can still take from the
+    /// citation layout, and when the layout is therefore kept (`None`) or kept for an entry
+    /// without authors (`true`): `entry_only_when`.
+    entry_only: Option<(IndependentStyle, bool)>,
     /// Keys of entries whose first author (or, without one, title) another entry shares.
     shared_name: HashSet<String>,
     /// The locator words citations are read with (the locale's terms and English).
@@ -220,6 +228,11 @@ impl Bibliography {
             bibliography: None,
             ..style.clone()
         };
+        let entry_only = entry_only_when(&style).map(|needs_authors| {
+            let mut s = style.clone();
+            s.citation.layout.elements = Vec::new();
+            (s, needs_authors)
+        });
         let mut bib = Bibliography {
             failed_files: Vec::new(),
             failed_at: None,
@@ -230,6 +243,7 @@ impl Bibliography {
             style,
             locator_words: LocatorWords::english().clone(),
             citations_only,
+            entry_only,
             shared_name: HashSet::new(),
             punctuation_in_quote: false,
             locales: locales_for(&locale),
@@ -508,18 +522,27 @@ impl Bibliography {
     /// citation order; for the reader-wide list the number is left out (each essay numbers
     /// its own references by first citation).
     fn bibliography_of(&self, entries: &[&Entry]) -> Vec<(String, String)> {
+        self.bibliography_in(&self.style, entries)
+    }
+
+    /// `bibliography_of` through `style` (the book's, or `entry_only` for one entry).
+    fn bibliography_in(
+        &self,
+        style: &IndependentStyle,
+        entries: &[&Entry],
+    ) -> Vec<(String, String)> {
         let mut driver: BibliographyDriver<'_, Entry> = BibliographyDriver::new();
         for entry in entries {
             driver.citation(CitationRequest::new(
                 vec![CitationItem::with_entry(*entry)],
-                &self.style,
+                style,
                 Some(self.locale.clone()),
                 &self.locales,
                 None,
             ));
         }
         let rendered = driver.finish(BibliographyRequest {
-            style: &self.style,
+            style,
             locale: Some(self.locale.clone()),
             locale_files: &self.locales,
         });
@@ -918,7 +941,12 @@ impl Bibliography {
         }
         let library = hayagriva::io::from_biblatex_str(bibtex).ok()?;
         let entry = mapping::for_formatting(library.iter().next()?, true);
-        let html = self.bibliography_of(&[&entry]).into_iter().next()?.1;
+        let has_authors = entry.authors().is_some_and(|a| !a.is_empty());
+        let style = match &self.entry_only {
+            Some((style, needs_authors)) if has_authors || !needs_authors => style,
+            _ => &self.style,
+        };
+        let html = self.bibliography_in(style, &[&entry]).into_iter().next()?.1;
         self.disk.put(key, &html);
         Some(html)
     }
@@ -958,6 +986,100 @@ impl Bibliography {
         }
         h.finish()
     }
+}
+
+/// Whether a style names the citation number or label anywhere (its citation, bibliography,
+/// macros), which a bibliography entry takes from how its citation identified it. Read
+/// from the parsed style's debug form: a false "yes" only keeps the slower path.
+fn names_identifier(style: &IndependentStyle) -> bool {
+    let text = format!("{style:?}");
+    text.contains("CitationNumber") || text.contains("CitationLabel")
+}
+
+/// Whether `found` holds for an element the bibliography layout can render (directly or
+/// through macros, in any branch), given whether it is inside a `<substitute>`. A macro call
+/// too deep to follow counts as found.
+fn in_bibliography_layout(
+    style: &IndependentStyle,
+    found: &dyn Fn(&hayagriva::citationberg::LayoutRenderingElement, bool) -> bool,
+) -> bool {
+    use hayagriva::citationberg::{LayoutRenderingElement as E, TextTarget};
+    struct Walk<'a, 'f> {
+        style: &'a IndependentStyle,
+        found: &'f dyn Fn(&E, bool) -> bool,
+        seen: HashSet<(&'a str, bool)>,
+    }
+    impl<'a> Walk<'a, '_> {
+        fn any(&mut self, elements: &'a [E], in_substitute: bool, depth: usize) -> bool {
+            if depth > 256 {
+                return true;
+            }
+            let style = self.style;
+            elements.iter().any(|e| {
+                (self.found)(e, in_substitute)
+                    || match e {
+                        E::Text(t) => {
+                            match &t.target {
+                                TextTarget::Macro { name } => {
+                                    self.seen.insert((name.as_str(), in_substitute))
+                                        && style.macros.iter().filter(|m| &m.name == name).any(
+                                            |m| self.any(&m.children, in_substitute, depth + 1),
+                                        )
+                                }
+                                _ => false,
+                            }
+                        }
+                        E::Names(n) => n
+                            .substitute()
+                            .is_some_and(|s| self.any(&s.children, true, depth + 1)),
+                        E::Group(g) => self.any(&g.children, in_substitute, depth + 1),
+                        E::Choose(c) => {
+                            c.branches()
+                                .any(|b| self.any(&b.children, in_substitute, depth + 1))
+                                || c.otherwise.as_ref().is_some_and(|o| {
+                                    self.any(&o.children, in_substitute, depth + 1)
+                                })
+                        }
+                        E::Date(_) | E::Number(_) | E::Label(_) => false,
+                    }
+            })
+        }
+    }
+    let Some(bibliography) = &style.bibliography else {
+        return false;
+    };
+    let mut walk = Walk {
+        style,
+        found,
+        seen: HashSet::new(),
+    };
+    walk.any(&bibliography.layout.elements, false, 0)
+}
+
+/// When a lone entry can be formatted with `entry_only` (see there): `Some(false)` for
+/// every entry, `Some(true)` for an entry with authors, `None` never.
+///
+/// Besides the citation number or label, the citation layout reaches the entry in one
+/// way: at the entry's first year, hayagriva asks whether the citation layout shows a year
+/// suffix, and inside a `<substitute>` that question suppresses the variables it reads.
+/// So either no date can be rendered in a substitute, or no substitute is rendered: each
+/// `<names>` with one lists `author`, and the entry has authors.
+fn entry_only_when(style: &IndependentStyle) -> Option<bool> {
+    use hayagriva::citationberg::LayoutRenderingElement as E;
+    use hayagriva::citationberg::taxonomy::NameVariable;
+    if names_identifier(style) {
+        return None;
+    }
+    if !in_bibliography_layout(style, &|e, in_substitute| {
+        in_substitute && matches!(e, E::Date(_))
+    }) {
+        return Some(false);
+    }
+    let unauthored_substitute = in_bibliography_layout(style, &|e, _| {
+        matches!(e, E::Names(n) if n.substitute().is_some()
+            && !n.variable.contains(&NameVariable::Author))
+    });
+    (!unauthored_substitute).then_some(true)
 }
 
 /// Mend doubled punctuation hayagriva leaves when an entry lacks trailing fields
@@ -1627,5 +1749,36 @@ mod tests {
             .collect();
         german.sort();
         assert_eq!(german, ["de-AT", "de-CH", "de-DE", "en-US"]);
+    }
+}
+
+#[cfg(test)]
+mod entry_only_tests {
+    use super::*;
+
+    fn archived(name: &str) -> IndependentStyle {
+        hayagriva::archive::ArchivedStyle::by_name(name)
+            .unwrap()
+            .get()
+            .into_independent()
+    }
+
+    #[test]
+    fn which_styles_format_a_lone_entry_without_its_citation() {
+        for name in [
+            "chicago-author-date",
+            "apa",
+            "ieee",
+            "chicago-notes",
+            "modern-language-association",
+        ] {
+            let style = archived(name);
+            eprintln!("{name}: {:?}", entry_only_when(&style));
+        }
+        assert_eq!(entry_only_when(&archived("ieee")), None);
+        assert_eq!(entry_only_when(&archived("apa")), Some(false));
+        // A `<names variable="composer">` has a substitute (with a date in it, through
+        // the author's): the citation layout stays.
+        assert_eq!(entry_only_when(&archived("chicago-author-date")), None);
     }
 }
