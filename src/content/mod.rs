@@ -168,11 +168,15 @@ type ParsedFile = (Loaded, Vec<Diagnostic>);
 
 /// Parsed files kept between `serve` rebuilds, keyed by path, size and modification time:
 /// a file that has not changed parses to the same thing, so it is taken from here.
+type ImageSize = Option<(u32, u32)>;
+
 /// Only the files of the latest load are kept (a day of saves must not pile up every
 /// version of every file).
 #[derive(Default)]
 pub struct LoadCache {
     files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), ParsedFile>>,
+    /// Images' width and height.
+    sizes: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), ImageSize>>,
     used: std::sync::Mutex<std::collections::HashSet<(PathBuf, u64)>>,
 }
 
@@ -188,6 +192,10 @@ impl LoadCache {
     fn prune(&self) {
         let used = std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()));
         self.files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|k, _| used.contains(k));
+        self.sizes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|k, _| used.contains(k));
@@ -325,14 +333,13 @@ pub fn load_cached(
         Ok(pool) if paths.len() > 64 => pool.install(load),
         _ => load(),
     };
+    let mut content = Content {
+        assets: read_assets(root, assets, cache),
+        ..Content::default()
+    };
     if let Some(cache) = cache {
         cache.prune();
     }
-
-    let mut content = Content {
-        assets: read_assets(root, assets),
-        ..Content::default()
-    };
     for item in loaded.into_iter().flatten() {
         match item {
             Loaded::Home(home) => content.home = Some(home),
@@ -358,14 +365,55 @@ fn rel_string(rel: &Path) -> Option<String> {
 
 /// The assets' records: each image's size from its header (read in parallel; a file that
 /// is not an image, or whose header cannot be read, has none).
-fn read_assets(root: &Path, found: Vec<(PathBuf, String, bool)>) -> Vec<Asset> {
+/// A file's cache key in `serve`: its path, and a hash of `salt`, its size and its
+/// modification time (to the nanosecond). `None` when `stat` fails.
+fn stamp_key(path: &Path, salt: impl std::hash::Hash) -> Option<(PathBuf, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    let modified = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (salt, m.len(), modified.as_nanos()).hash(&mut h);
+    Some((path.to_path_buf(), h.finish()))
+}
+
+fn read_assets(
+    root: &Path,
+    found: Vec<(PathBuf, String, bool)>,
+    cache: Option<&LoadCache>,
+) -> Vec<Asset> {
+    // An image's width and height come from its header; `serve` keeps them while the file
+    // is unchanged (opening 1,000 images on every rebuild was half of loading the content).
+    let image_size = |source: &Path| -> Option<(u32, u32)> {
+        let read = || {
+            imagesize::size(source)
+                .ok()
+                .and_then(|s| Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?)))
+        };
+        let Some(cache) = cache else { return read() };
+        let Some(key) = stamp_key(source, "image") else {
+            return read();
+        };
+        cache.mark(&key);
+        let lock = || cache.sizes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = lock().get(&key) {
+            return *hit;
+        }
+        let size = read();
+        lock().insert(key, size);
+        size
+    };
     found
         .into_par_iter()
         .map(|(source, rel, from_static)| {
-            let size = is_image(&rel)
-                .then(|| imagesize::size(&source).ok())
-                .flatten()
-                .and_then(|s| Some((u32::try_from(s.width).ok()?, u32::try_from(s.height).ok()?)));
+            let size = if is_image(&rel) {
+                image_size(&source)
+            } else {
+                None
+            };
             Asset {
                 display: display_path(root, &source),
                 source,
@@ -517,20 +565,7 @@ fn load_file(
     // Keyed by what `stat` says (size and modification time, to the nanosecond): an
     // editor's save changes the time, so an unchanged key means unchanged text, and
     // unchanged files are not even read.
-    let stamp = std::fs::metadata(path).ok().and_then(|m| {
-        let modified = m
-            .modified()
-            .ok()?
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()?;
-        Some((m.len(), modified.as_nanos()))
-    });
-    let key = stamp.map(|(len, nanos)| {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (kind, len, nanos).hash(&mut h);
-        (path.to_path_buf(), h.finish())
-    });
+    let key = stamp_key(path, kind);
     if let Some(key) = &key {
         cache.mark(key);
         if let Some(hit) = cache
