@@ -287,7 +287,7 @@ pub fn check(request: &Request) -> Outcome {
     if let Some((site, theme)) = load(request, &diagnostics) {
         drafts_left_out = site.drafts_left_out();
         let count = AtomicUsize::new(0);
-        let renderer = render::HtmlRenderer::new(&site, &theme);
+        let renderer = render::HtmlRenderer::for_build(&site, &theme);
         let errors = render::render_site(&renderer, &Counting(&count));
         diagnostics.extend(errors);
         pages = count.into_inner();
@@ -360,7 +360,7 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
             staging.abandon();
         }
         // Render anyway to report template problems too, but write nothing.
-        let renderer = render::HtmlRenderer::new(&site, &theme);
+        let renderer = render::HtmlRenderer::for_build(&site, &theme);
         diagnostics.extend(render::render_site(
             &renderer,
             &Counting(&AtomicUsize::new(0)),
@@ -385,7 +385,7 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     let count = AtomicUsize::new(0);
     let write_error = std::sync::Mutex::new(None::<anyhow::Error>);
     let render_start = std::time::Instant::now();
-    let renderer = render::HtmlRenderer::new(&site, &theme);
+    let renderer = render::HtmlRenderer::for_build(&site, &theme);
     let errors = render::render_site(
         &renderer,
         &ToStaging {

@@ -5,7 +5,8 @@
 //! A fenced block whose language syntect knows (by name or file extension: `rust`, `rs`,
 //! `python`, `py`, `js`, `sh`, `html`, `latex` …) is highlighted; others stay plain text.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
@@ -60,6 +61,39 @@ pub fn highlight(lang: &str, code: &str) -> Option<String> {
     .flatten()
 }
 
+/// Highlighted blocks passed from one render to another of the same documents (the print
+/// edition and the EPUB render every essay once each, in parallel jobs): the first render
+/// of a block leaves its result here, the second takes it (and removes it), so each block
+/// is highlighted once for both and the memory held is only what one render is ahead of
+/// the other. A block is a pure function of its language and text (the key, compared
+/// whole), so which render computes it changes no byte. Owned by the renderer of one build
+/// (not process-wide).
+#[derive(Debug, Default)]
+pub struct Shared {
+    pending: Mutex<HashMap<(String, String), Option<String>>>,
+}
+
+impl Shared {
+    /// `highlight(lang, code)`, taken from the other render when it got there first.
+    pub fn highlight(&self, lang: &str, code: &str) -> Option<String> {
+        if lang.is_empty() || code.len() > MAX_HIGHLIGHT_BYTES {
+            return None;
+        }
+        let key = (lang.to_string(), code.to_string());
+        let pending = || self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(html) = pending().remove(&key) {
+            return html;
+        }
+        let html = highlight(lang, code);
+        let mut pending = pending();
+        // The other render made it meanwhile (for us): the pair is done. Else leave ours.
+        if pending.remove(&key).is_none() {
+            pending.insert(key, html.clone());
+        }
+        html
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +112,13 @@ mod tests {
         assert!(highlight("", "x").is_none());
         assert_eq!(language("rust,ignore"), "rust");
         assert_eq!(language("{.python}"), "python");
+        // Shared between two renders: the same bytes, and nothing left once both took it.
+        let shared = Shared::default();
+        let code = "fn main() {}\n";
+        assert_eq!(shared.highlight("rust", code), highlight("rust", code));
+        assert_eq!(shared.pending.lock().unwrap().len(), 1);
+        assert_eq!(shared.highlight("rust", code), highlight("rust", code));
+        assert!(shared.pending.lock().unwrap().is_empty());
         assert_eq!(language("py title=\"a\""), "py");
     }
 }

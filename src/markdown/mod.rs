@@ -13,7 +13,7 @@
 
 mod callout;
 pub mod cite;
-mod highlight;
+pub mod highlight;
 mod inline;
 pub mod locator;
 pub mod math;

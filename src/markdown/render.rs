@@ -129,6 +129,8 @@ enum Mode {
 }
 
 struct Renderer<'r> {
+    /// Code blocks another render shares (see [`Edition`]).
+    highlights: Option<&'r super::highlight::Shared>,
     uses: &'r [UseLink<'r>],
     style: &'r CiteStyle,
     cards: BTreeMap<String, Target>,
@@ -258,6 +260,9 @@ pub struct Edition<'a> {
     /// Another note's text shown inside a page (an embed): no ids (they would repeat the
     /// page's), no cards and no notes.
     pub bare: bool,
+    /// Code blocks highlighted by another render of the same documents (the print edition
+    /// and the EPUB share theirs).
+    pub highlights: Option<&'a super::highlight::Shared>,
 }
 
 /// Render a document's nodes. `uses` is indexed by use number.
@@ -538,6 +543,7 @@ pub fn render_edition<'a>(
             .collect(),
         callouts: Vec::new(),
         code: None,
+        highlights: edition.highlights,
     };
     let definitions: HashMap<String, Vec<Node<'_>>> = definitions;
     let mut out = String::new();
@@ -1295,7 +1301,11 @@ impl<'r> Renderer<'r> {
                 let Some((lang, code)) = self.code.take() else {
                     return;
                 };
-                match super::highlight::highlight(&lang, &code) {
+                let highlighted = match self.highlights {
+                    Some(shared) => shared.highlight(&lang, &code),
+                    None => super::highlight::highlight(&lang, &code),
+                };
+                match highlighted {
                     Some(html) => out.push(Event::Html(
                         format!(
                             "<pre class=\"highlight\"><code class=\"language-{}\">{html}</code></pre>\n",

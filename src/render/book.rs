@@ -93,7 +93,7 @@ impl Book {
         let parts = parts(site);
         let mut bodies: Vec<markdown::Rendered> = parts
             .par_iter()
-            .map(|&doc| Book::body(site, layout, doc))
+            .map(|&doc| Book::body(site, layout, doc, None))
             .collect::<Vec<_>>();
         let chapters = book.intro.iter_mut().chain(book.chapters.iter_mut());
         for (c, rendered) in chapters.zip(bodies.iter_mut()) {
@@ -117,12 +117,27 @@ impl Book {
     /// the index's headings (the same ids and text its render gives); the EPUB's are left
     /// empty (its bodies are rendered where they are written, with their headings).
     pub fn frame(site: &Site, layout: Layout) -> Book {
-        Builder { site, layout }.build()
+        Builder {
+            site,
+            layout,
+            shared: None,
+        }
+        .build()
     }
 
-    /// A part's body (`parts`) in `layout`: its Markdown rendered for the book.
-    pub fn body(site: &Site, layout: Layout, doc: DocId) -> markdown::Rendered {
-        let builder = Builder { site, layout };
+    /// A part's body (`parts`) in `layout`: its Markdown rendered for the book (its code
+    /// blocks taken from, or left for, the other layout's render in `shared`).
+    pub fn body(
+        site: &Site,
+        layout: Layout,
+        doc: DocId,
+        shared: Option<&markdown::highlight::Shared>,
+    ) -> markdown::Rendered {
+        let builder = Builder {
+            site,
+            layout,
+            shared,
+        };
         let prefix = match doc {
             DocId::Essay(i) => format!("{}-", builder.essay_id(i)),
             _ => "intro-".to_string(),
@@ -159,6 +174,7 @@ pub fn toc(n: usize, headings: impl Iterator<Item = (u8, String, String)>) -> Ve
 struct Builder<'a> {
     site: &'a Site,
     layout: Layout,
+    shared: Option<&'a markdown::highlight::Shared>,
 }
 
 impl Builder<'_> {
@@ -351,6 +367,7 @@ impl Builder<'_> {
             },
             citations: site.citations.get(&doc).map(|c| &c.citations),
             bare: false,
+            highlights: self.shared,
         };
         // Links and images as the author wrote them: an essay or a heading of one leads
         // inside the book; anything else (a term page, an asset) to the published site.

@@ -426,6 +426,9 @@ pub struct HtmlRenderer<'a> {
     site: &'a Site,
     theme: &'a Theme,
     base: Context,
+    /// Code blocks the print edition and the EPUB pass each other (`render_site` renders
+    /// both; `serve` renders one at a time and shares none).
+    edition_highlights: Option<markdown::highlight::Shared>,
 }
 
 impl Renderer for HtmlRenderer<'_> {
@@ -489,7 +492,7 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Epub => {
                 // A write error is the emitter's to report; the EPUB itself cannot fail.
                 let _ = emit.stream(site.routes.output_path(route), &mut |w| {
-                    epub::write(site, w)
+                    epub::write(site, w, self.edition_highlights.as_ref())
                 });
                 Ok(())
             }
@@ -541,6 +544,16 @@ impl<'a> HtmlRenderer<'a> {
             site,
             theme,
             base: site_context(site),
+            edition_highlights: None,
+        }
+    }
+
+    /// The renderer of a whole build, which renders both editions: they share their
+    /// highlighted code blocks (each is highlighted once for both).
+    pub fn for_build(site: &'a Site, theme: &'a Theme) -> HtmlRenderer<'a> {
+        HtmlRenderer {
+            edition_highlights: Some(markdown::highlight::Shared::default()),
+            ..HtmlRenderer::new(site, theme)
         }
     }
 
@@ -941,7 +954,9 @@ impl<'a> HtmlRenderer<'a> {
             for (batch, docs) in parts.chunks(BOOK_BATCH).enumerate() {
                 let bodies: Vec<String> = docs
                     .par_iter()
-                    .map(|&doc| book::Book::body(site, layout, doc).html)
+                    .map(|&doc| {
+                        book::Book::body(site, layout, doc, self.edition_highlights.as_ref()).html
+                    })
                     .collect();
                 for (j, body) in bodies.iter().enumerate() {
                     w.write_all(body.as_bytes())?;
