@@ -38,6 +38,7 @@ pub fn write(
     let lang = escape(&t.language);
     let dir = t.dir();
     let page = |title: &str, body: &str, kind: &str| -> Vec<u8> {
+        let body = mathml(body);
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" lang=\"{lang}\" xml:lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n<link rel=\"stylesheet\" type=\"text/css\" href=\"style.css\"/>\n</head>\n<body epub:type=\"{kind}\">\n{body}</body>\n</html>\n",
             escape(title)
@@ -79,7 +80,166 @@ pub fn write(
         "cover",
     );
 
-    // The package document: metadata, every file, the reading order.
+    // The title page.
+    let mut title_page = String::from("<section class=\"title-page\" epub:type=\"titlepage\">\n");
+    let _ = writeln!(title_page, "<h1>{}</h1>", escape(&book.title));
+    if !book.description.is_empty() {
+        let _ = writeln!(
+            title_page,
+            "<p class=\"description\">{}</p>",
+            escape(&book.description)
+        );
+    }
+    if !book.authors.is_empty() {
+        let _ = writeln!(
+            title_page,
+            "<p class=\"authors\">{}</p>",
+            escape(&book.authors.join(", "))
+        );
+    }
+    for line in [&book.publisher, &book.long_date, &book.license]
+        .into_iter()
+        .flatten()
+    {
+        let _ = writeln!(title_page, "<p>{}</p>", escape(line));
+    }
+    title_page.push_str("</section>\n");
+
+    let mut zip = ZipWriter::new(out);
+    zip.stored("mimetype", b"application/epub+zip")?;
+    zip.add("META-INF/container.xml", CONTAINER.as_bytes())?;
+    zip.add("EPUB/cover.xhtml", &cover_page)?;
+    zip.add(&format!("EPUB/{cover_file}"), &cover_bytes)?;
+    zip.add("EPUB/style.css", STYLE.as_bytes())?;
+    zip.add(
+        "EPUB/title.xhtml",
+        &page(&book.title, &title_page, "frontmatter"),
+    )?;
+
+    let chapter_page = |c: &Chapter, html: &str| -> Vec<u8> {
+        let mut body = format!(
+            "<section epub:type=\"chapter\" id=\"{}\">\n<header>\n",
+            c.id
+        );
+        let number = c.number.map(|n| format!("{n} ")).unwrap_or_default();
+        let _ = writeln!(
+            body,
+            "<h1 id=\"{}-chapter_title\">{}{}</h1>",
+            c.id,
+            escape(&number),
+            escape(&c.title)
+        );
+        if let Some(sub) = &c.subtitle {
+            let _ = writeln!(body, "<p class=\"subtitle\">{}</p>", escape(sub));
+        }
+        let byline: Vec<String> = c
+            .authors
+            .iter()
+            .map(|a| escape(a))
+            .chain(c.date.iter().map(|d| escape(d)))
+            .collect();
+        if !byline.is_empty() {
+            let _ = writeln!(body, "<p class=\"byline\">{}</p>", byline.join(" · "));
+        }
+        body.push_str("</header>\n");
+        body.push_str(html);
+        body.push_str("</section>\n");
+        page(&c.title, &body, "bodymatter")
+    };
+    // The chapters, a batch at a time: rendered and deflated in parallel, written in order;
+    // only their contents are kept, for the navigation document.
+    let parts = book::parts(site);
+    let mut tocs: Vec<Vec<Heading>> = Vec::with_capacity(chapters.len());
+    // The files holding MathML (the package document marks them).
+    let mut math: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (batch, docs) in parts.chunks(BOOK_BATCH).enumerate() {
+        let made: Vec<(Packed, Vec<Heading>, bool)> = docs
+            .par_iter()
+            .enumerate()
+            .map(|(j, &doc)| {
+                let c = chapters[batch * BOOK_BATCH + j];
+                let rendered = Book::body(site, Layout::Epub, doc, highlights);
+                let toc = match c.number {
+                    Some(n) => {
+                        book::toc(n, rendered.toc.into_iter().map(|h| (h.level, h.id, h.text)))
+                    }
+                    None => Vec::new(),
+                };
+                let has_math = rendered.html.contains("<math");
+                (
+                    Packed::deflate(&chapter_page(c, &rendered.html)),
+                    toc,
+                    has_math,
+                )
+            })
+            .collect();
+        for (j, (packed, toc, has_math)) in made.into_iter().enumerate() {
+            let c = chapters[batch * BOOK_BATCH + j];
+            if has_math {
+                math.insert(c.file.clone());
+            }
+            zip.packed(&format!("EPUB/{}", c.file), &packed)?;
+            tocs.push(toc);
+        }
+    }
+
+    if !book.bibliography.is_empty() {
+        let mut body = format!(
+            "<section epub:type=\"bibliography\" id=\"{BIBLIOGRAPHY}\">\n<h1>{}</h1>\n<ul>\n",
+            escape(bibliography_title)
+        );
+        for e in &book.bibliography {
+            let _ = writeln!(
+                body,
+                "<li id=\"{}\" epub:type=\"biblioentry\">{}</li>",
+                e.id, e.html
+            );
+        }
+        body.push_str("</ul>\n</section>\n");
+        if body.contains("<math") {
+            math.insert(format!("{BIBLIOGRAPHY}.xhtml"));
+        }
+        zip.add(
+            &format!("EPUB/{BIBLIOGRAPHY}.xhtml"),
+            &page(bibliography_title, &body, "backmatter"),
+        )?;
+    }
+
+    if !book.glossary.is_empty() {
+        let mut body = format!(
+            "<section epub:type=\"glossary\" id=\"{GLOSSARY}\">\n<h1>{}</h1>\n<dl>\n",
+            escape(glossary_title)
+        );
+        for e in &book.glossary {
+            let original = match (&e.original, &e.original_lang) {
+                (Some(o), Some(l)) => format!(
+                    " <span lang=\"{l}\" xml:lang=\"{l}\">{}</span>",
+                    escape(o),
+                    l = escape(l)
+                ),
+                (Some(o), None) => format!(" <span>{}</span>", escape(o)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                body,
+                "<dt id=\"{id}\" epub:type=\"glossterm\"><span id=\"{id}-chapter_title\">{}</span>{original}</dt>\n<dd epub:type=\"glossdef\">{}</dd>",
+                escape(&e.name),
+                e.html,
+                id = e.id,
+            );
+        }
+        body.push_str("</dl>\n</section>\n");
+        if body.contains("<math") {
+            math.insert(format!("{GLOSSARY}.xhtml"));
+        }
+        zip.add(
+            &format!("EPUB/{GLOSSARY}.xhtml"),
+            &page(glossary_title, &body, "backmatter"),
+        )?;
+    }
+
+    // The package document: metadata, every file, the reading order (written after the
+    // chapters: it says which hold MathML).
     let modified = format!("{}T00:00:00Z", book.date.as_deref().unwrap_or("2000-01-01"));
     let identifier = identifier(site, &book);
     let mut opf = format!(
@@ -123,9 +283,15 @@ pub fn write(
     );
     for file in &files {
         let id = file.trim_end_matches(".xhtml");
+        // A file with MathML must say so (epubcheck OPF-014).
+        let properties = if math.contains(file) {
+            " properties=\"mathml\""
+        } else {
+            ""
+        };
         let _ = writeln!(
             opf,
-            "<item id=\"x-{id}\" href=\"{file}\" media-type=\"application/xhtml+xml\"/>"
+            "<item id=\"x-{id}\" href=\"{file}\" media-type=\"application/xhtml+xml\"{properties}/>"
         );
         if id != "title" {
             let _ = writeln!(spine, "<itemref idref=\"x-{id}\"/>");
@@ -135,149 +301,8 @@ pub fn write(
     opf.push_str(&spine);
     opf.push_str("</spine>\n</package>\n");
 
-    // The title page.
-    let mut title_page = String::from("<section class=\"title-page\" epub:type=\"titlepage\">\n");
-    let _ = writeln!(title_page, "<h1>{}</h1>", escape(&book.title));
-    if !book.description.is_empty() {
-        let _ = writeln!(
-            title_page,
-            "<p class=\"description\">{}</p>",
-            escape(&book.description)
-        );
-    }
-    if !book.authors.is_empty() {
-        let _ = writeln!(
-            title_page,
-            "<p class=\"authors\">{}</p>",
-            escape(&book.authors.join(", "))
-        );
-    }
-    for line in [&book.publisher, &book.long_date, &book.license]
-        .into_iter()
-        .flatten()
-    {
-        let _ = writeln!(title_page, "<p>{}</p>", escape(line));
-    }
-    title_page.push_str("</section>\n");
-
-    let mut zip = ZipWriter::new(out);
-    zip.stored("mimetype", b"application/epub+zip")?;
-    zip.add("META-INF/container.xml", CONTAINER.as_bytes())?;
     zip.add("EPUB/package.opf", opf.as_bytes())?;
     drop(opf);
-    zip.add("EPUB/cover.xhtml", &cover_page)?;
-    zip.add(&format!("EPUB/{cover_file}"), &cover_bytes)?;
-    zip.add("EPUB/style.css", STYLE.as_bytes())?;
-    zip.add(
-        "EPUB/title.xhtml",
-        &page(&book.title, &title_page, "frontmatter"),
-    )?;
-
-    let chapter_page = |c: &Chapter, html: &str| -> Vec<u8> {
-        let mut body = format!(
-            "<section epub:type=\"chapter\" id=\"{}\">\n<header>\n",
-            c.id
-        );
-        let number = c.number.map(|n| format!("{n} ")).unwrap_or_default();
-        let _ = writeln!(
-            body,
-            "<h1 id=\"{}-chapter_title\">{}{}</h1>",
-            c.id,
-            escape(&number),
-            escape(&c.title)
-        );
-        if let Some(sub) = &c.subtitle {
-            let _ = writeln!(body, "<p class=\"subtitle\">{}</p>", escape(sub));
-        }
-        let byline: Vec<String> = c
-            .authors
-            .iter()
-            .map(|a| escape(a))
-            .chain(c.date.iter().map(|d| escape(d)))
-            .collect();
-        if !byline.is_empty() {
-            let _ = writeln!(body, "<p class=\"byline\">{}</p>", byline.join(" · "));
-        }
-        body.push_str("</header>\n");
-        body.push_str(html);
-        body.push_str("</section>\n");
-        page(&c.title, &body, "bodymatter")
-    };
-    // The chapters, a batch at a time: rendered and deflated in parallel, written in order;
-    // only their contents are kept, for the navigation document.
-    let parts = book::parts(site);
-    let mut tocs: Vec<Vec<Heading>> = Vec::with_capacity(chapters.len());
-    for (batch, docs) in parts.chunks(BOOK_BATCH).enumerate() {
-        let made: Vec<(Packed, Vec<Heading>)> = docs
-            .par_iter()
-            .enumerate()
-            .map(|(j, &doc)| {
-                let c = chapters[batch * BOOK_BATCH + j];
-                let rendered = Book::body(site, Layout::Epub, doc, highlights);
-                let toc = match c.number {
-                    Some(n) => {
-                        book::toc(n, rendered.toc.into_iter().map(|h| (h.level, h.id, h.text)))
-                    }
-                    None => Vec::new(),
-                };
-                (Packed::deflate(&chapter_page(c, &rendered.html)), toc)
-            })
-            .collect();
-        for (j, (packed, toc)) in made.into_iter().enumerate() {
-            let c = chapters[batch * BOOK_BATCH + j];
-            zip.packed(&format!("EPUB/{}", c.file), &packed)?;
-            tocs.push(toc);
-        }
-    }
-
-    if !book.bibliography.is_empty() {
-        let mut body = format!(
-            "<section epub:type=\"bibliography\" id=\"{BIBLIOGRAPHY}\">\n<h1>{}</h1>\n<ul>\n",
-            escape(bibliography_title)
-        );
-        for e in &book.bibliography {
-            let _ = writeln!(
-                body,
-                "<li id=\"{}\" epub:type=\"biblioentry\">{}</li>",
-                e.id, e.html
-            );
-        }
-        body.push_str("</ul>\n</section>\n");
-        zip.add(
-            &format!("EPUB/{BIBLIOGRAPHY}.xhtml"),
-            &page(bibliography_title, &body, "backmatter"),
-        )?;
-    }
-
-    if !book.glossary.is_empty() {
-        let mut body = format!(
-            "<section epub:type=\"glossary\" id=\"{GLOSSARY}\">\n<h1>{}</h1>\n<dl>\n",
-            escape(glossary_title)
-        );
-        for e in &book.glossary {
-            let original = match (&e.original, &e.original_lang) {
-                (Some(o), Some(l)) => format!(
-                    " <span lang=\"{l}\" xml:lang=\"{l}\">{}</span>",
-                    escape(o),
-                    l = escape(l)
-                ),
-                (Some(o), None) => format!(" <span>{}</span>", escape(o)),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                body,
-                "<dt id=\"{id}\" epub:type=\"glossterm\"><span id=\"{id}-chapter_title\">{}</span>{original}</dt>\n<dd epub:type=\"glossdef\">{}</dd>",
-                escape(&e.name),
-                e.html,
-                id = e.id,
-            );
-        }
-        body.push_str("</dl>\n</section>\n");
-        zip.add(
-            &format!("EPUB/{GLOSSARY}.xhtml"),
-            &page(glossary_title, &body, "backmatter"),
-        )?;
-    }
 
     // The navigation document: every part, and each essay's sections.
     let mut nav = format!(
@@ -348,6 +373,20 @@ pub fn write(
         &page(t.str("contents"), &nav, "frontmatter"),
     )?;
     zip.finish()
+}
+
+/// MathML in the MathML namespace: the website's HTML parser puts a `<math>` there on its
+/// own; an EPUB's XHTML needs it said (epubcheck RSC-005). Raw HTML is text in the EPUB
+/// (escaped), so every `<math` here is an element the math renderer made.
+fn mathml(body: &str) -> std::borrow::Cow<'_, str> {
+    if !body.contains("<math") {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    // (`<math>` or `<math display="block">`: no other element's name starts with `math`.)
+    std::borrow::Cow::Owned(body.replace(
+        "<math",
+        "<math xmlns=\"http://www.w3.org/1998/Math/MathML\"",
+    ))
 }
 
 /// A stable identifier: the reader's DOI, else a UUID-shaped hash of its title, authors and

@@ -519,3 +519,51 @@ fn a_print_template_that_does_not_print_each_body_once_still_gets_every_body() {
     );
     assert_eq!(page.matches("Second body.").count(), 2, "{page}");
 }
+
+/// MathML in the EPUB is in its namespace and its files are declared as holding it, so
+/// epubcheck passes a reader with math (the website's HTML needs neither).
+#[test]
+fn math_in_the_epub_is_mathml_that_epubcheck_passes() {
+    let p = Project::new();
+    p.write("content/index.md", "---\ntitle: Home\n---\nHello.\n");
+    p.essay(
+        "sums",
+        "title: Sums\norder: 1",
+        "The share $s_i = \\frac{x_i}{\\sum_j x_j}$ and\n\n$$\\sum_{j=1}^n s_j = 1$$\n",
+    );
+    p.essay("plain", "title: Plain\norder: 2", "No math.\n");
+    p.build().assert_ok();
+    let (name, bytes) = epub_of(&p.out());
+    let zip = read_zip(&bytes);
+    let chapter = String::from_utf8(zip.files["EPUB/e1.xhtml"].clone()).unwrap();
+    assert!(
+        chapter.contains("<math xmlns=\"http://www.w3.org/1998/Math/MathML\""),
+        "{chapter}"
+    );
+    let opf = String::from_utf8(zip.files["EPUB/package.opf"].clone()).unwrap();
+    assert!(
+        opf.contains(
+            "href=\"e1.xhtml\" media-type=\"application/xhtml+xml\" properties=\"mathml\""
+        ),
+        "{opf}"
+    );
+    assert!(
+        opf.contains("href=\"e2.xhtml\" media-type=\"application/xhtml+xml\"/>"),
+        "{opf}"
+    );
+    let output = std::process::Command::new("java")
+        .arg("-jar")
+        .arg("/usr/bin/epubcheck")
+        .arg(p.out().join(&name))
+        .output()
+        .expect("run java");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("0 fatals / 0 errors / 0 warnings"),
+        "epubcheck:\n{text}"
+    );
+}
