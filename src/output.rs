@@ -275,6 +275,70 @@ fn content_hash(bytes: &[u8]) -> u128 {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
+/// A writer that hashes what it writes (the record's hash, without the bytes in memory),
+/// and keeps its own first error apart from its caller's.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.inner.write(buf) {
+            Ok(n) => {
+                self.hasher.update(&buf[..n]);
+                Ok(n)
+            }
+            Err(err) => Err(self.failed(err)),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().map_err(|err| self.failed(err))
+    }
+}
+
+impl<W> HashingWriter<W> {
+    /// Remember the write stage's error; the caller gets one of the same kind.
+    fn failed(&mut self, err: std::io::Error) -> std::io::Error {
+        let kind = err.kind();
+        let message = err.to_string();
+        self.error.get_or_insert(err);
+        std::io::Error::new(kind, message)
+    }
+}
+
+/// Whether two files hold the same bytes (read in blocks, never whole).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read as _;
+    let (Ok(fa), Ok(fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
+        return false;
+    };
+    match (fa.metadata(), fb.metadata()) {
+        (Ok(ma), Ok(mb)) if ma.is_file() && ma.len() == mb.len() => {}
+        _ => return false,
+    }
+    let (mut ra, mut rb) = (
+        std::io::BufReader::with_capacity(1 << 16, fa),
+        std::io::BufReader::with_capacity(1 << 16, fb),
+    );
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = match ra.read(&mut ba) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        if n == 0 {
+            // Both are the same length: `b` is at its end too.
+            return true;
+        }
+        if rb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
+            return false;
+        }
+    }
+}
+
 const RECORD_HEADER: &str = "scholion output record 2 xxh3-128";
 
 /// `files-<n>` in the state folder: the record of the output folder whose inode is `n` (a
@@ -414,36 +478,152 @@ impl Staging {
         let rel = safe_relative(rel)?;
         let path = self.dir.join(&rel);
         let hash = content_hash(bytes);
-        if self.reused {
-            let existing = self
-                .stale
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&rel);
-            if let Some((id, links)) = existing {
-                // Unchanged bytes: leave the file (and its modification time) alone.
-                let unchanged = match &self.recorded {
-                    Some(recorded) => recorded
-                        .get(&rel)
-                        .is_some_and(|r| r.id == id && r.hash == hash),
-                    None => std::fs::read(&path).is_ok_and(|old| old == bytes),
-                };
-                if unchanged {
-                    self.record(rel, Recorded { id, hash });
-                    return Ok(());
-                }
-                // Other names share this inode (a hard-linked backup): writing in place
-                // would change them too. Unlink it; the write below makes a new inode.
-                if links > 1 {
-                    std::fs::remove_file(&path)
-                        .with_context(|| format!("cannot replace {}", path.display()))?;
-                }
+        if let Some((id, links)) = self.claim(&rel) {
+            // Unchanged bytes: leave the file (and its modification time) alone.
+            let unchanged = match &self.recorded {
+                Some(recorded) => recorded
+                    .get(&rel)
+                    .is_some_and(|r| r.id == id && r.hash == hash),
+                None => std::fs::read(&path).is_ok_and(|old| old == bytes),
+            };
+            if unchanged {
+                self.record(rel, Recorded { id, hash });
+                return Ok(());
+            }
+            // Other names share this inode (a hard-linked backup): writing in place
+            // would change them too. Unlink it; the write below makes a new inode.
+            if links > 1 {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot replace {}", path.display()))?;
             }
         }
+        self.make_parent(&path)?;
+        let written = match write_file(&path, bytes) {
+            // …or a folder where a file goes.
+            Err(_) if self.reused && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) => {
+                std::fs::remove_dir_all(&path).and_then(|()| write_file(&path, bytes))
+            }
+            other => other,
+        };
+        let id = written.with_context(|| format!("cannot write {}", path.display()))?;
+        self.record(rel, Recorded { id, hash });
+        Ok(())
+    }
+
+    /// Write one file as `make` produces it, never holding it whole in memory (the print
+    /// edition and the EPUB of a large reader are hundreds of MB). The bytes go to a
+    /// temporary file in the staging folder, hashed on the way; then, as `put` does, an
+    /// unchanged file is left alone (the temporary file is dropped) and a changed one is
+    /// replaced (a rename: the old inode, and any hard-linked backup of it, keeps its bytes).
+    ///
+    /// The outer error is the write stage's (the disk); the inner one is `make`'s own
+    /// failure, after which nothing is written or recorded.
+    pub fn put_stream(
+        &self,
+        rel: &str,
+        make: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<std::io::Result<()>> {
+        use std::io::Write as _;
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let rel = safe_relative(rel)?;
+        let path = self.dir.join(&rel);
+        // In the staging folder (one file system with the output, so the rename is one),
+        // under a name no route makes; a killed build's leftover is a stale file of the
+        // spare, removed by the next commit.
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self.dir.join(format!(".scholion-stream-{n}"));
+        // Never write into an inode another name shares.
+        let _ = std::fs::remove_file(&tmp);
+        let file = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut w = HashingWriter {
+            inner: std::io::BufWriter::with_capacity(1 << 20, file),
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            error: None,
+        };
+        let made = make(&mut w).and_then(|()| w.flush());
+        let HashingWriter {
+            inner,
+            hasher,
+            error,
+        } = w;
+        if let Some(err) = error {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err).with_context(|| format!("cannot write {}", path.display()));
+        }
+        if let Err(err) = made {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(Err(err));
+        }
+        drop(inner);
+        let hash = hasher.digest128();
+        if let Some((id, _links)) = self.claim(&rel) {
+            let unchanged = match &self.recorded {
+                Some(recorded) => recorded
+                    .get(&rel)
+                    .is_some_and(|r| r.id == id && r.hash == hash),
+                None => same_bytes(&path, &tmp),
+            };
+            if unchanged {
+                let _ = std::fs::remove_file(&tmp);
+                self.record(rel, Recorded { id, hash });
+                return Ok(Ok(()));
+            }
+        }
+        let placed = self.make_parent(&path).and_then(|()| {
+            let renamed = match std::fs::rename(&tmp, &path) {
+                // A folder where the file goes (an older build's layout, or hands).
+                Err(_)
+                    if self.reused
+                        && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) =>
+                {
+                    std::fs::remove_dir_all(&path).and_then(|()| std::fs::rename(&tmp, &path))
+                }
+                other => other,
+            };
+            renamed
+                .and_then(|()| std::fs::symlink_metadata(&path))
+                .with_context(|| format!("cannot write {}", path.display()))
+        });
+        match placed {
+            Ok(meta) => {
+                self.record(
+                    rel,
+                    Recorded {
+                        id: FileId::of(&meta),
+                        hash,
+                    },
+                );
+                Ok(Ok(()))
+            }
+            Err(err) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(err)
+            }
+        }
+    }
+
+    /// Take `rel` off the list of the spare's files this build has not written yet: its
+    /// identity and number of links, if the spare held it.
+    fn claim(&self, rel: &Path) -> Option<(FileId, u64)> {
+        if !self.reused {
+            return None;
+        }
+        self.stale
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(rel)
+    }
+
+    /// Create the folder a file goes in. In a reused spare, a file of an older build may
+    /// stand where a folder goes: it is removed.
+    fn make_parent(&self, path: &Path) -> Result<()> {
         if let Some(parent) = path.parent()
             && std::fs::create_dir_all(parent).is_err()
         {
-            // In a reused spare, a file of an older build may stand where a folder goes.
             if self.reused {
                 for ancestor in parent.ancestors().filter(|a| a.starts_with(&self.dir)) {
                     if std::fs::symlink_metadata(ancestor).is_ok_and(|m| !m.is_dir()) {
@@ -454,15 +634,6 @@ impl Staging {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        let written = match write_file(&path, bytes) {
-            // …or a folder where a file goes.
-            Err(_) if self.reused && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) => {
-                std::fs::remove_dir_all(&path).and_then(|()| write_file(&path, bytes))
-            }
-            other => other,
-        };
-        let id = written.with_context(|| format!("cannot write {}", path.display()))?;
-        self.record(rel, Recorded { id, hash });
         Ok(())
     }
 

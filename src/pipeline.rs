@@ -217,6 +217,68 @@ fn finish_drafts(
     }
 }
 
+/// Where `check` sends files: they are counted (pages) and dropped; a streamed file (an
+/// edition) is made into nothing, never held.
+struct Counting<'a>(&'a AtomicUsize);
+
+impl render::Emitter for Counting<'_> {
+    fn emit(&self, (path, _): Page) {
+        if path.ends_with(".html") {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn stream(&self, path: String, make: &mut render::Make<'_>) -> std::io::Result<()> {
+        make(&mut std::io::sink())?;
+        self.emit((path, Vec::new()));
+        Ok(())
+    }
+}
+
+/// Where `build` sends files: the staging folder (the first write error is kept).
+struct ToStaging<'a> {
+    staging: &'a Staging,
+    count: &'a AtomicUsize,
+    write_error: &'a std::sync::Mutex<Option<anyhow::Error>>,
+}
+
+impl ToStaging<'_> {
+    fn counted(&self, path: &str) {
+        // The summary counts pages, not assets or search-index files.
+        if path.ends_with(".html") {
+            self.count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn failed(&self, err: anyhow::Error) {
+        self.write_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(err);
+    }
+}
+
+impl render::Emitter for ToStaging<'_> {
+    fn emit(&self, (path, bytes): Page) {
+        self.counted(&path);
+        if let Err(err) = self.staging.put(&path, &bytes) {
+            self.failed(err);
+        }
+    }
+
+    fn stream(&self, path: String, make: &mut render::Make<'_>) -> std::io::Result<()> {
+        self.counted(&path);
+        match self.staging.put_stream(&path, make) {
+            Ok(made) => made,
+            Err(err) => {
+                let message = format!("{err:#}");
+                self.failed(err);
+                Err(std::io::Error::other(message))
+            }
+        }
+    }
+}
+
 /// Everything a build checks; writes nothing.
 pub fn check(request: &Request) -> Outcome {
     let diagnostics = Diagnostics::new();
@@ -228,11 +290,7 @@ pub fn check(request: &Request) -> Outcome {
         drafts_left_out = site.drafts_left_out();
         let count = AtomicUsize::new(0);
         let renderer = render::HtmlRenderer::new(&site, &theme);
-        let errors = render::render_site(&renderer, &|(path, _): Page| {
-            if path.ends_with(".html") {
-                count.fetch_add(1, Ordering::Relaxed);
-            }
-        });
+        let errors = render::render_site(&renderer, &Counting(&count));
         diagnostics.extend(errors);
         pages = count.into_inner();
         std::thread::spawn(move || drop((site, theme))); // as in `build`
@@ -310,7 +368,10 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
         }
         // Render anyway to report template problems too, but write nothing.
         let renderer = render::HtmlRenderer::new(&site, &theme);
-        diagnostics.extend(render::render_site(&renderer, &|_| {}));
+        diagnostics.extend(render::render_site(
+            &renderer,
+            &Counting(&AtomicUsize::new(0)),
+        ));
         return finish(diagnostics, request, 0);
     }
     let staging_start = std::time::Instant::now();
@@ -335,18 +396,14 @@ pub fn build(request: &Request, out: Option<&Path>, force: bool) -> Outcome {
     timing("highlight cache (wait)", highlights_start);
     let render_start = std::time::Instant::now();
     let renderer = render::HtmlRenderer::new(&site, &theme);
-    let errors = render::render_site(&renderer, &|(path, bytes): Page| {
-        // The summary counts pages, not assets or search-index files.
-        if path.ends_with(".html") {
-            count.fetch_add(1, Ordering::Relaxed);
-        }
-        if let Err(err) = staging.put(&path, &bytes) {
-            write_error
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get_or_insert(err);
-        }
-    });
+    let errors = render::render_site(
+        &renderer,
+        &ToStaging {
+            staging: &staging,
+            count: &count,
+            write_error: &write_error,
+        },
+    );
     // Files published as they are: read here (render reads no files), written like pages
     // (an unchanged file is left alone).
     let assets: Vec<crate::ids::AssetId> = site.asset_ids().collect();

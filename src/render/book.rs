@@ -86,10 +86,75 @@ pub const GLOSSARY: &str = "glossary";
 pub const BIBLIOGRAPHY: &str = "bibliography";
 
 impl Book {
+    /// The whole book, every chapter's body rendered (in memory: a large reader's print
+    /// edition streams its bodies instead, see `frame` and `body`).
     pub fn new(site: &Site, layout: Layout) -> Book {
-        let book = Builder { site, layout };
-        book.build()
+        let mut book = Book::frame(site, layout);
+        let parts = parts(site);
+        let mut bodies: Vec<markdown::Rendered> = parts
+            .par_iter()
+            .map(|&doc| Book::body(site, layout, doc))
+            .collect::<Vec<_>>();
+        let chapters = book.intro.iter_mut().chain(book.chapters.iter_mut());
+        for (c, rendered) in chapters.zip(bodies.iter_mut()) {
+            c.html = std::mem::take(&mut rendered.html);
+            if layout == Layout::Epub
+                && let Some(n) = c.number
+            {
+                c.toc = toc(
+                    n,
+                    std::mem::take(&mut rendered.toc)
+                        .into_iter()
+                        .map(|h| (h.level, h.id, h.text)),
+                );
+            }
+        }
+        book
     }
+
+    /// The book without its chapters' bodies (`html` is empty): the title page, the
+    /// contents, the glossary and the bibliography. The print edition's contents come from
+    /// the index's headings (the same ids and text its render gives); the EPUB's are left
+    /// empty (its bodies are rendered where they are written, with their headings).
+    pub fn frame(site: &Site, layout: Layout) -> Book {
+        Builder { site, layout }.build()
+    }
+
+    /// A part's body (`parts`) in `layout`: its Markdown rendered for the book (its code
+    /// blocks highlighted once for every render: see `markdown::highlight`).
+    pub fn body(site: &Site, layout: Layout, doc: DocId) -> markdown::Rendered {
+        let builder = Builder { site, layout };
+        let prefix = match doc {
+            DocId::Essay(i) => format!("{}-", builder.essay_id(i)),
+            _ => "intro-".to_string(),
+        };
+        builder.markdown(doc, &prefix)
+    }
+}
+
+/// The documents whose bodies are the book's chapters, in order: the home page's text (the
+/// introduction), if any, then the published essays in reading order.
+pub fn parts(site: &Site) -> Vec<DocId> {
+    site.content
+        .home
+        .as_ref()
+        .map(|_| DocId::Home)
+        .into_iter()
+        .chain(site.published.iter().map(|&i| DocId::Essay(i)))
+        .collect()
+}
+
+/// A chapter's contents: its level-2 headings, numbered `n.k`.
+pub fn toc(n: usize, headings: impl Iterator<Item = (u8, String, String)>) -> Vec<Heading> {
+    headings
+        .filter(|(level, _, _)| *level == 2)
+        .enumerate()
+        .map(|(k, (_, id, text))| Heading {
+            number: format!("{}.{}", n, k + 1),
+            id,
+            text,
+        })
+        .collect()
 }
 
 struct Builder<'a> {
@@ -107,29 +172,24 @@ impl Builder<'_> {
             .filter_map(|i| site.essay(i).date)
             .max()
             .map(|d| d.to_string());
-        let intro = site.content.home.as_ref().map(|_| {
-            let rendered = self.markdown(DocId::Home, "intro-");
-            Chapter {
-                number: None,
-                id: "intro".into(),
-                file: "intro.xhtml".into(),
-                title: t.str("introduction").to_string(),
-                subtitle: None,
-                authors: Vec::new(),
-                date: None,
-                html: rendered.html,
-                toc: Vec::new(),
-            }
+        let intro = site.content.home.as_ref().map(|_| Chapter {
+            number: None,
+            id: "intro".into(),
+            file: "intro.xhtml".into(),
+            title: t.str("introduction").to_string(),
+            subtitle: None,
+            authors: Vec::new(),
+            date: None,
+            html: String::new(),
+            toc: Vec::new(),
         });
-        // Chapters render in parallel (each is one essay's Markdown, as on its web page).
         let chapters = site
             .published
-            .par_iter()
+            .iter()
             .enumerate()
             .map(|(n, &i)| {
                 let e = site.essay(i);
                 let id = self.essay_id(i);
-                let rendered = self.markdown(DocId::Essay(i), &format!("{id}-"));
                 Chapter {
                     number: Some(n + 1),
                     file: format!("{id}.xhtml"),
@@ -137,18 +197,19 @@ impl Builder<'_> {
                     subtitle: e.subtitle.clone(),
                     authors: e.authors.clone(),
                     date: e.date.map(|d| t.long_date(&d.to_string())),
-                    html: rendered.html,
-                    toc: rendered
-                        .toc
-                        .into_iter()
-                        .filter(|h| h.level == 2)
-                        .enumerate()
-                        .map(|(k, h)| Heading {
-                            number: format!("{}.{}", n + 1, k + 1),
-                            id: h.id,
-                            text: h.text,
-                        })
-                        .collect(),
+                    html: String::new(),
+                    toc: match self.layout {
+                        // The headings the render finds: the scan's (the same recogniser
+                        // over the same nodes; the book's embeds are links, adding none).
+                        Layout::Print => toc(
+                            n + 1,
+                            site.scan(DocId::Essay(i))
+                                .headings
+                                .iter()
+                                .map(|h| (h.level, format!("{id}-{}", h.id), h.text.clone())),
+                        ),
+                        Layout::Epub => Vec::new(),
+                    },
                     id,
                 }
             })

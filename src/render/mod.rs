@@ -28,11 +28,40 @@ use crate::markdown::{self, Card, UseLink, escape};
 use crate::route::{CiteFormat, Route};
 pub use theme::Theme;
 
+/// How many chapters of the print edition and the EPUB are rendered at once (in parallel),
+/// then written in order: the memory the editions hold is a batch's, not the book's.
+pub const BOOK_BATCH: usize = 64;
+
 /// One output file: its path under the output folder (`essays/x/index.html`) and bytes.
 pub type Page = (String, Vec<u8>);
 
-/// Where a renderer hands its files (called from many threads).
-pub type Emit<'e> = dyn Fn(Page) + Sync + 'e;
+/// Where a renderer hands its files (called from many threads): whole (`emit`), or, for a
+/// file too large to hold (the print edition, the EPUB), written as it is made (`stream`).
+pub trait Emitter: Sync {
+    fn emit(&self, page: Page);
+
+    /// Write the file at `path` through `make`. An error `make` returns (its own, or the
+    /// writer's) cancels the file; a writer's failure is reported by the emitter itself.
+    /// By default the bytes are collected and emitted whole (`serve` keeps pages in memory).
+    fn stream(&self, path: String, make: &mut Make<'_>) -> std::io::Result<()> {
+        let mut bytes = Vec::new();
+        make(&mut bytes)?;
+        self.emit((path, bytes));
+        Ok(())
+    }
+}
+
+/// What writes a streamed file.
+pub type Make<'m> = dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()> + 'm;
+
+impl<F: Fn(Page) + Sync> Emitter for F {
+    fn emit(&self, page: Page) {
+        self(page)
+    }
+}
+
+/// Where a renderer hands its files.
+pub type Emit<'e> = dyn Emitter + 'e;
 
 /// An output format made from the indexed site: the routes it makes, and each route's files.
 /// `render_site` runs every route in parallel; `serve` renders the route a request asks for.
@@ -429,7 +458,7 @@ impl Renderer for HtmlRenderer<'_> {
     fn render(&self, route: &Route, emit: &Emit) -> Result<(), Diagnostic> {
         let site = self.site;
         let page = |template: &str, ctx: &Context| -> Result<(), Diagnostic> {
-            emit((
+            emit.emit((
                 site.routes.output_path(route),
                 self.template(template, ctx)?,
             ));
@@ -444,7 +473,7 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Essay(i) => {
                 page("essay.html", &self.essay(*i))?;
                 let title = &site.essay(*i).title;
-                emit((
+                emit.emit((
                     site.routes.output_path(&Route::Preview(*i)),
                     preview::png(title, &site.config.book.title),
                 ));
@@ -456,9 +485,12 @@ impl Renderer for HtmlRenderer<'_> {
             Route::Tag(i) => page("tag.html", &self.tag(*i)),
             Route::Tags => page("tags.html", &self.tags()),
             Route::StudyGuide => page("guide.html", &self.study_guide()),
-            Route::Print => page("print.html", &self.print()),
+            Route::Print => self.print(emit),
             Route::Epub => {
-                emit((site.routes.output_path(route), epub::epub(site)));
+                // A write error is the emitter's to report; the EPUB itself cannot fail.
+                let _ = emit.stream(site.routes.output_path(route), &mut |w| {
+                    epub::write(site, w)
+                });
                 Ok(())
             }
             Route::Glossary => self.glossary(emit),
@@ -473,20 +505,20 @@ impl Renderer for HtmlRenderer<'_> {
                 ctx.insert("search_strings", &search_strings(site));
                 page("search.html", &ctx)?;
                 for file in search::index_files(site) {
-                    emit(file);
+                    emit.emit(file);
                 }
                 Ok(())
             }
             Route::NotFound => {
                 page("404.html", &self.ctx(route))?;
-                emit((site.routes.output_path(&Route::NoJekyll), Vec::new()));
+                emit.emit((site.routes.output_path(&Route::NoJekyll), Vec::new()));
                 Ok(())
             }
             Route::Feed => page("atom.xml", &self.feed()),
             Route::Sitemap => page("sitemap.xml", &self.sitemap()),
             Route::Static(path) => {
                 if let Some(bytes) = self.theme.statics.get(path) {
-                    emit((site.routes.output_path(route), bytes.clone()));
+                    emit.emit((site.routes.output_path(route), bytes.clone()));
                 }
                 Ok(())
             }
@@ -533,7 +565,7 @@ impl<'a> HtmlRenderer<'a> {
     /// The records as a file in each citation format, at the routes `route` gives.
     fn cite_files(&self, records: &[&Record], route: impl Fn(CiteFormat) -> Route, emit: &Emit) {
         for format in CiteFormat::ALL {
-            emit((
+            emit.emit((
                 self.site.routes.output_path(&route(format)),
                 cite::file(format, records),
             ));
@@ -762,7 +794,7 @@ impl<'a> HtmlRenderer<'a> {
         ctx.insert("letters", &letters);
         ctx.insert("count", &site.content.terms.len());
         let bytes = self.template("glossary.html", &ctx)?;
-        emit((site.routes.output_path(&Route::Glossary), bytes));
+        emit.emit((site.routes.output_path(&Route::Glossary), bytes));
         Ok(())
     }
 
@@ -856,11 +888,76 @@ impl<'a> HtmlRenderer<'a> {
         ctx
     }
 
-    /// The print edition: the whole reader as one page (see `book`).
-    fn print(&self) -> Context {
+    /// The print edition: the whole reader as one page (see `book`), written as it is made.
+    /// The theme's `print.html` is rendered once with every chapter's body replaced by a
+    /// marker; the page is then written piece by piece, each marker replaced by its body,
+    /// the bodies rendered in parallel in batches (memory does not grow with the reader: at
+    /// 10,000 essays the page is ~300 MB). A template that does anything with a body but
+    /// print it once (`| safe`) gets the whole book instead, rendered in memory.
+    fn print(&self, emit: &Emit) -> Result<(), Diagnostic> {
+        let site = self.site;
+        let path = site.routes.output_path(&Route::Print);
+        let layout = book::Layout::Print;
+        let parts = book::parts(site);
+        let marker = |k: usize| format!("\u{E000}<{k}>\u{E000}");
+        let mut frame = book::Book::frame(site, layout);
+        let chapters = frame.intro.iter_mut().chain(frame.chapters.iter_mut());
+        for (k, c) in chapters.enumerate() {
+            c.html = marker(k);
+        }
+        let page = self.template("print.html", &self.print_context(&frame))?;
+        drop(frame);
+        // The page around the bodies: `pieces[k]` comes before body `k`, the last after all.
+        let pieces = String::from_utf8(page).ok().and_then(|page| {
+            let mut pieces = Vec::with_capacity(parts.len() + 1);
+            let mut rest = page.as_str();
+            for k in 0..parts.len() {
+                let m = marker(k);
+                let at = rest.find(&m)?;
+                pieces.push(&rest[..at]);
+                rest = &rest[at + m.len()..];
+            }
+            pieces.push(rest);
+            // No marker left over (one printed twice, or a title holding one).
+            let clean = pieces.iter().all(|p| !p.contains('\u{E000}'));
+            clean.then(|| {
+                pieces
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<String>>()
+            })
+        });
+        let Some(pieces) = pieces else {
+            let book = book::Book::new(site, layout);
+            emit.emit((
+                path,
+                self.template("print.html", &self.print_context(&book))?,
+            ));
+            return Ok(());
+        };
+        // A write error is the emitter's to report.
+        let _ = emit.stream(path, &mut |w| {
+            w.write_all(pieces[0].as_bytes())?;
+            for (batch, docs) in parts.chunks(BOOK_BATCH).enumerate() {
+                let bodies: Vec<String> = docs
+                    .par_iter()
+                    .map(|&doc| book::Book::body(site, layout, doc).html)
+                    .collect();
+                for (j, body) in bodies.iter().enumerate() {
+                    w.write_all(body.as_bytes())?;
+                    w.write_all(pieces[batch * BOOK_BATCH + j + 1].as_bytes())?;
+                }
+            }
+            Ok(())
+        });
+        Ok(())
+    }
+
+    /// The print page's context: the book, its running head, the home page's URL.
+    fn print_context(&self, book: &book::Book) -> Context {
         let site = self.site;
         let mut ctx = self.ctx(&Route::Print);
-        ctx.insert("book", &book::Book::new(site, book::Layout::Print));
+        ctx.insert("book", book);
         // The running head: the reader's title as a CSS string (in the page's `<style>`).
         ctx.insert("running_head", &css_string(&site.config.book.title));
         ctx.insert(

@@ -478,3 +478,92 @@ fn raw_html_is_text_and_images_are_links_in_the_epub_so_its_pages_stay_xml_and_l
     // The website keeps the HTML as written.
     assert!(p.page("/essays/one/").text.contains("A line<br>broken"));
 }
+
+/// The print page is rendered once with a marker for each chapter's body, then written with
+/// the bodies put in. A theme template that does anything else with a body (here: prints it
+/// twice, once escaped) still gets the page it asks for: the whole book, made in memory.
+#[test]
+fn a_print_template_that_does_not_print_each_body_once_still_gets_every_body() {
+    let p = Project::new();
+    p.write(
+        "content/index.md",
+        "---\ntitle: Home\n---\nThe introduction.\n",
+    );
+    p.essay(
+        "first",
+        "title: First\norder: 1",
+        "## Part\n\nFirst *body*.\n",
+    );
+    p.essay("second", "title: Second\norder: 2", "Second body.\n");
+    p.build().assert_ok();
+    let plain = std::fs::read_to_string(p.out().join("print/index.html")).unwrap();
+    assert!(plain.contains("First <em>body</em>."), "{plain}");
+    assert!(!plain.contains('\u{E000}'), "a marker is left on the page");
+    let template = include_str!("../../themes/default/templates/print.html");
+    let body = "{{ c.html | safe }}";
+    assert!(template.contains(body));
+    p.write(
+        "themes/default/templates/print.html",
+        &template.replace(body, "{{ c.html | safe }}<pre>{{ c.html }}</pre>"),
+    );
+    p.build().assert_ok();
+    let page = std::fs::read_to_string(p.out().join("print/index.html")).unwrap();
+    assert!(!page.contains('\u{E000}'), "a marker is left on the page");
+    assert_eq!(page.matches("First <em>body</em>.").count(), 1, "{page}");
+    assert_eq!(
+        page.matches("First &lt;em&gt;body&lt;&#x2F;em&gt;.")
+            .count()
+            + page.matches("First &lt;em&gt;body&lt;/em&gt;.").count(),
+        1,
+        "{page}"
+    );
+    assert_eq!(page.matches("Second body.").count(), 2, "{page}");
+}
+
+/// MathML in the EPUB is in its namespace and its files are declared as holding it, so
+/// epubcheck passes a reader with math (the website's HTML needs neither).
+#[test]
+fn math_in_the_epub_is_mathml_that_epubcheck_passes() {
+    let p = Project::new();
+    p.write("content/index.md", "---\ntitle: Home\n---\nHello.\n");
+    p.essay(
+        "sums",
+        "title: Sums\norder: 1",
+        "The share $s_i = \\frac{x_i}{\\sum_j x_j}$ and\n\n$$\\sum_{j=1}^n s_j = 1$$\n",
+    );
+    p.essay("plain", "title: Plain\norder: 2", "No math.\n");
+    p.build().assert_ok();
+    let (name, bytes) = epub_of(&p.out());
+    let zip = read_zip(&bytes);
+    let chapter = String::from_utf8(zip.files["EPUB/e1.xhtml"].clone()).unwrap();
+    assert!(
+        chapter.contains("<math xmlns=\"http://www.w3.org/1998/Math/MathML\""),
+        "{chapter}"
+    );
+    let opf = String::from_utf8(zip.files["EPUB/package.opf"].clone()).unwrap();
+    assert!(
+        opf.contains(
+            "href=\"e1.xhtml\" media-type=\"application/xhtml+xml\" properties=\"mathml\""
+        ),
+        "{opf}"
+    );
+    assert!(
+        opf.contains("href=\"e2.xhtml\" media-type=\"application/xhtml+xml\"/>"),
+        "{opf}"
+    );
+    let output = std::process::Command::new("java")
+        .arg("-jar")
+        .arg("/usr/bin/epubcheck")
+        .arg(p.out().join(&name))
+        .output()
+        .expect("run java");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("0 fatals / 0 errors / 0 warnings"),
+        "epubcheck:\n{text}"
+    );
+}

@@ -226,6 +226,107 @@ fn rebuilds_skip_unchanged_files_and_rewrite_tampered_ones() {
     assert_eq!(records().len(), 2, "old records are removed");
 }
 
+/// The editions are written as they are made (streamed through a temporary file): an
+/// unchanged edition is left alone on a rebuild (same inode, same modification time), a
+/// changed one replaced, and a hard-linked backup of the old one keeps its bytes.
+#[test]
+fn rebuilds_keep_unchanged_editions_and_replace_changed_ones() {
+    use std::os::unix::fs::MetadataExt as _;
+    let p = small();
+    let editions = |out: &std::path::Path| -> Vec<PathBuf> {
+        let epub = std::fs::read_dir(out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| f.extension().is_some_and(|x| x == "epub"))
+            .expect("an EPUB");
+        vec![out.join("print/index.html"), epub]
+    };
+    let identity = |f: &PathBuf| {
+        let m = std::fs::metadata(f).unwrap();
+        (m.ino(), m.modified().unwrap())
+    };
+    p.build().assert_ok();
+    let first: Vec<_> = editions(&p.out()).iter().map(identity).collect();
+    let first_bytes: Vec<Vec<u8>> = editions(&p.out())
+        .iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    p.build().assert_ok();
+    // The third build stages into the first one's folder: both editions are unchanged.
+    p.build().assert_ok();
+    let third: Vec<_> = editions(&p.out()).iter().map(identity).collect();
+    assert_eq!(third, first, "an unchanged edition was rewritten");
+    // No temporary file is left in the output or the spare.
+    for dir in [p.out(), p.path().join(".scholion/public/spare")] {
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".scholion-stream"))
+            .collect();
+        assert!(left.is_empty(), "{left:?} in {}", dir.display());
+    }
+    // A hard-linked backup of the output, then a change: the editions are replaced, the
+    // backup keeps the old bytes.
+    let backup = tempfile::tempdir().unwrap();
+    let linked: Vec<PathBuf> = editions(&p.out())
+        .iter()
+        .enumerate()
+        .map(|(n, f)| {
+            let to = backup.path().join(format!("{n}"));
+            std::fs::hard_link(f, &to).unwrap();
+            to
+        })
+        .collect();
+    p.essay(
+        "second",
+        "title: Second\norder: 2",
+        "See [[first#part-one-1|the repeat]]. Revised for the editions.\n",
+    );
+    // Twice, so that one of the builds stages into the folder holding the linked files.
+    p.build().assert_ok();
+    p.build().assert_ok();
+    let fresh = p.run(&["build", ".", "--out", "fresh"]);
+    fresh.assert_ok();
+    for (built, clean) in editions(&p.out())
+        .iter()
+        .zip(editions(&p.path().join("fresh")))
+    {
+        let bytes = std::fs::read(built).unwrap();
+        assert_eq!(bytes, std::fs::read(clean).unwrap(), "{}", built.display());
+    }
+    let print = std::fs::read_to_string(p.out().join("print/index.html")).unwrap();
+    assert!(print.contains("Revised for the editions."));
+    for (link, old) in linked.iter().zip(&first_bytes) {
+        assert_eq!(
+            &std::fs::read(link).unwrap(),
+            old,
+            "the hard-linked backup changed"
+        );
+    }
+    // Without a record, the editions are compared by reading them: still the same bytes.
+    for r in std::fs::read_dir(p.path().join(".scholion/public")).unwrap() {
+        let r = r.unwrap().path();
+        if r.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("files-")
+        {
+            std::fs::write(&r, "damaged").unwrap();
+        }
+    }
+    let before: Vec<_> = editions(&p.path().join(".scholion/public/spare"))
+        .iter()
+        .map(identity)
+        .collect();
+    p.build().assert_ok();
+    let after: Vec<_> = editions(&p.out()).iter().map(identity).collect();
+    assert_eq!(
+        after, before,
+        "an unchanged edition was rewritten without a record"
+    );
+}
+
 /// Files where folders go and folders where files go (an older build's layout, or hands
 /// in the output): a build staging into that spare repairs it.
 #[test]
