@@ -174,7 +174,7 @@ type ImageSize = Option<(u32, u32)>;
 /// version of every file).
 #[derive(Default)]
 pub struct LoadCache {
-    files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), ParsedFile>>,
+    files: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), std::sync::Arc<ParsedFile>>>,
     /// Images' width and height.
     sizes: std::sync::Mutex<std::collections::HashMap<(PathBuf, u64), ImageSize>>,
     used: std::sync::Mutex<std::collections::HashSet<(PathBuf, u64)>>,
@@ -568,13 +568,15 @@ fn load_file(
     let key = stamp_key(path, kind);
     if let Some(key) = &key {
         cache.mark(key);
-        if let Some(hit) = cache
+        // Copied outside the lock: the IO pool's threads all pass through it.
+        let hit = cache
             .files
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(key)
-        {
-            return Ok(hit.clone());
+            .cloned();
+        if let Some(hit) = hit {
+            return Ok((*hit).clone());
         }
     }
     let text = read_text(path, display).map_err(|d| vec![d])?;
@@ -584,7 +586,7 @@ fn load_file(
             .files
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, parsed.clone());
+            .insert(key, std::sync::Arc::new(parsed.clone()));
     }
     Ok(parsed)
 }
