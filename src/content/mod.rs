@@ -211,6 +211,7 @@ pub fn load_cached(
     diagnostics: &Diagnostics,
     cache: Option<&LoadCache>,
 ) -> Content {
+    let walk_start = std::time::Instant::now();
     let content_dir = inputs.content.as_path();
     let mut paths: Vec<(DocKind, PathBuf)> = Vec::new();
     let mut assets: Vec<(PathBuf, String, bool)> = Vec::new();
@@ -301,6 +302,8 @@ pub fn load_cached(
         }
     }
 
+    crate::timing::timing("content walk", walk_start);
+    let load_start = std::time::Instant::now();
     let load = || -> Vec<Option<Loaded>> {
         paths
             .par_iter()
@@ -333,6 +336,8 @@ pub fn load_cached(
         Ok(pool) if paths.len() > 64 => pool.install(load),
         _ => load(),
     };
+    crate::timing::timing("content load", load_start);
+    let load_start = std::time::Instant::now();
     let mut content = Content {
         assets: read_assets(root, assets, cache),
         ..Content::default()
@@ -349,11 +354,14 @@ pub fn load_cached(
             Loaded::Broken(slug) => content.broken.push(slug),
         }
     }
+    crate::timing::timing("content assets", load_start);
+    let load_start = std::time::Instant::now();
     unique_file_slugs(&mut content.essays);
     content.essays.sort_by_cached_key(reading_key);
     content
         .terms
         .sort_by_cached_key(|t| (t.name.to_lowercase(), t.slug.clone()));
+    crate::timing::timing("content slugs + order", load_start);
     content
 }
 
