@@ -497,9 +497,13 @@ pub fn index(
     }
     let t = std::time::Instant::now();
     let (tags, essay_tags) = topics(&content, &essay_scans, &published, diagnostics);
+    timing("topics", t);
+    let t = std::time::Instant::now();
     let mut routes = routes(&config, &content, &bib, &tags);
+    timing("routes", t);
+    let t = std::time::Instant::now();
     let routable = publish_assets(&mut routes, &content, diagnostics);
-    timing("topics + routes", t);
+    timing("assets' routes", t);
     let mut site = Site {
         config,
         translations,
@@ -1096,12 +1100,22 @@ fn topics(
     diagnostics: &Diagnostics,
 ) -> (Vec<Tag>, EssayTags) {
     let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
+    // The same few tags recur in thousands of essays: each is slugged once.
+    let mut slugged: HashMap<String, Option<String>> = HashMap::new();
+    let mut slug_of = |tag: &str| -> Option<String> {
+        if let Some(known) = slugged.get(tag) {
+            return known.clone();
+        }
+        let slug = tag_slug(tag);
+        slugged.insert(tag.to_string(), slug.clone());
+        slug
+    };
     let mut written: Vec<(EssayId, Vec<(String, String)>)> = Vec::new();
     for &i in published {
         let essay = &content.essays[i.0];
         let mut slugs: Vec<(String, String)> = Vec::new();
         for tag in &essay.tags {
-            let Some(slug) = tag_slug(tag) else {
+            let Some(slug) = slug_of(tag) else {
                 let file = &essay.file;
                 let at = file.text[..file.body_offset]
                     .find(tag.as_str())
@@ -1120,7 +1134,9 @@ fn topics(
                 name: tag.clone(),
                 essays: Vec::new(),
             });
-            if !entry.essays.contains(&i) {
+            // Essays are taken one at a time: `i` can only be the last one pushed
+            // (`contains` over a topic of thousands of essays was quadratic).
+            if entry.essays.last() != Some(&i) {
                 entry.essays.push(i);
             }
             slugs.push((slug, tag.clone()));
@@ -1130,7 +1146,7 @@ fn topics(
         let inline = scans.get(i.0).map_or(&[][..], |s| s.tags.as_slice());
         let mut seen: HashSet<String> = slugs.iter().map(|(s, _)| s.clone()).collect();
         for (tag, _) in inline {
-            let Some(slug) = tag_slug(tag) else { continue };
+            let Some(slug) = slug_of(tag) else { continue };
             if !seen.insert(slug.clone()) {
                 continue;
             }
@@ -1138,7 +1154,9 @@ fn topics(
                 name: tag.clone(),
                 essays: Vec::new(),
             });
-            if !entry.essays.contains(&i) {
+            // Essays are taken one at a time: `i` can only be the last one pushed
+            // (`contains` over a topic of thousands of essays was quadratic).
+            if entry.essays.last() != Some(&i) {
                 entry.essays.push(i);
             }
             slugs.push((slug, tag.clone()));
