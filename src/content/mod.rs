@@ -744,15 +744,7 @@ fn parse_essay(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic
     let aliases_at = at("aliases");
     let loaded = Loaded::Essay(Box::new(Essay {
         slug_from_file: meta.slug.is_none(),
-        aliases: meta
-            .aliases
-            .into_iter()
-            .filter(|a| !a.trim().is_empty())
-            .map(|value| Located {
-                location: alias_location(display, &text, &value).unwrap_or(aliases_at.clone()),
-                value,
-            })
-            .collect(),
+        aliases: located_aliases(meta.aliases, display, &text, &aliases_at),
         slug,
         title,
         subtitle: meta.subtitle,
@@ -833,15 +825,7 @@ fn parse_term(raw: Raw<'_>) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>
         slug: slug::slugify(&stem),
         name_location: at("term"),
         name,
-        aliases: meta
-            .aliases
-            .into_iter()
-            .filter(|a| !a.trim().is_empty())
-            .map(|value| Located {
-                location: alias_location(display, &text, &value).unwrap_or(aliases_at.clone()),
-                value,
-            })
-            .collect(),
+        aliases: located_aliases(meta.aliases, display, &text, &aliases_at),
         short: meta.short.filter(|s| !s.trim().is_empty()),
         see_also: meta
             .see_also
@@ -919,6 +903,24 @@ fn empty_slug(display: &Path, text: &str, what: &str, more: &str) -> Diagnostic 
         .hint(format!(
             "rename the file with letters or digits, e.g. `my-{what}.md` ({more})"
         ))
+}
+
+/// The non-empty aliases of a file, each located where its front matter writes it (else at
+/// the `aliases:` key, `key_at`).
+fn located_aliases(
+    aliases: Vec<String>,
+    display: &Path,
+    text: &str,
+    key_at: &Location,
+) -> Vec<Located<String>> {
+    aliases
+        .into_iter()
+        .filter(|a| !a.trim().is_empty())
+        .map(|value| Located {
+            location: alias_location(display, text, &value).unwrap_or_else(|| key_at.clone()),
+            value,
+        })
+        .collect()
 }
 
 /// The place a list item value is written in the front matter (first occurrence).

@@ -1288,6 +1288,10 @@ struct Namespace {
     unchecked_cites: AtomicUsize,
 }
 
+/// A name a term or essay claims besides its slug: the name's key, where it is written, and
+/// what it is (`alias`, `original name` …).
+type OwnName<'a> = (String, crate::diagnostics::Location, &'a str);
+
 impl Namespace {
     fn build(content: &Content, diagnostics: &Diagnostics) -> Namespace {
         let mut slugs: HashMap<String, Vec<Target>> = HashMap::new();
@@ -1333,9 +1337,12 @@ impl Namespace {
             }
             slugs.entry(slug.clone()).or_default().push(t);
         }
+        // Each term's and essay's own names (its slug aside), terms first: the second
+        // target to claim a name gets the error.
+        let mut claims: Vec<(Target, &String, Vec<OwnName<'_>>)> = Vec::new();
         for (i, term) in content.terms.iter().enumerate() {
             let t = Target::Term(TermId(i));
-            let mut own: Vec<(String, crate::diagnostics::Location, &str)> = vec![(
+            let mut own: Vec<OwnName<'_>> = vec![(
                 crate::content::names::name_key(&term.name),
                 term.name_location.clone(),
                 "name",
@@ -1365,39 +1372,34 @@ impl Namespace {
                     "transliteration",
                 ));
             }
+            claims.push((t, &term.slug, own));
+        }
+        // Essays' aliases (Obsidian's `aliases:`), after the terms' names.
+        for (i, essay) in content.essays.iter().enumerate() {
+            let own = essay
+                .aliases
+                .iter()
+                .map(|a| {
+                    (
+                        crate::content::names::name_key(&a.value),
+                        a.location.clone(),
+                        "alias",
+                    )
+                })
+                .collect();
+            claims.push((Target::Essay(EssayId(i)), &essay.slug, own));
+        }
+        for (t, slug, own) in claims {
             let mut mine: HashSet<String> = HashSet::new();
-            mine.insert(term.slug.clone());
+            mine.insert(slug.clone());
             for (name, location, what) in own {
                 if !mine.insert(name.clone()) {
-                    continue; // an alias equal to its own term's name or slug is harmless
+                    continue; // a name equal to its own target's name or slug is harmless
                 }
                 if let Some(other) = owner.get(&name).filter(|o| **o != t) {
                     diagnostics.push(
                         Diagnostic::error(format!("the {what} `{name}` is already taken"))
                             .at(location)
-                            .hint(format!(
-                                "{} has the same slug, name or alias; names must be unique",
-                                describe(*other)
-                            )),
-                    );
-                    continue;
-                }
-                owner.insert(name.clone(), t);
-                names.entry(name).or_default().push(t);
-            }
-        }
-        // Essays' aliases (Obsidian's `aliases:`), after the terms' names.
-        for (i, essay) in content.essays.iter().enumerate() {
-            let t = Target::Essay(EssayId(i));
-            for a in &essay.aliases {
-                let name = crate::content::names::name_key(&a.value);
-                if name == essay.slug {
-                    continue;
-                }
-                if let Some(other) = owner.get(&name).filter(|o| **o != t) {
-                    diagnostics.push(
-                        Diagnostic::error(format!("the alias `{name}` is already taken"))
-                            .at(a.location.clone())
                             .hint(format!(
                                 "{} has the same slug, name or alias; names must be unique",
                                 describe(*other)
